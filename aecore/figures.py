@@ -1,0 +1,127 @@
+"""Plotly figure builders: plain arrays in, ``go.Figure`` out (testable without a browser)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from aecore.architecture import LayerSpec
+
+FONT = dict(size=15)
+PART_COLOURS = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518",
+                "output": "#4c78a8"}
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def _base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+                      title=dict(text=title) if title else None, height=height)
+    return fig
+
+
+def mosaic(images: np.ndarray, gap: int = 2, fill: float = np.nan) -> np.ndarray:
+    """Place images (n, h, w) side by side in one row with ``gap`` blank columns between them."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w = images.shape[:3]
+    out = np.full((h, n * w + (n - 1) * gap) + images.shape[3:], fill, dtype=np.float32)
+    for i, image in enumerate(images):
+        out[:, i * (w + gap): i * (w + gap) + w] = image
+    return out
+
+
+def as_images(x: np.ndarray, sample_shape: Sequence[int] | None = None) -> np.ndarray:
+    """Samples as (n, h, w) grey images; flat square samples are folded back."""
+    x = np.asarray(x)
+    if sample_shape is not None and len(sample_shape) >= 2:
+        return x.reshape((len(x),) + tuple(sample_shape))
+    if x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1])))
+        return x.reshape(len(x), side, side)
+    return x
+
+
+def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
+               captions: Sequence[Sequence[str] | None] | None = None,
+               error_rows: Sequence[bool] | None = None, title: str | None = None,
+               image_px: int = 84) -> go.Figure:
+    """Rows of equally many images; each row a heat map, captions under each image.
+
+    ``error_rows`` marks rows drawn in a heat colour scale (absolute errors), the
+    others in greys from 0 (black) to 1 (white).
+    """
+    n_rows = len(rows)
+    error_rows = error_rows or [False] * n_rows
+    captions = captions or [None] * n_rows
+    fig = make_subplots(rows=n_rows, cols=1, vertical_spacing=0.25 / max(n_rows, 1) + 0.02,
+                        subplot_titles=list(row_titles))
+    n_cols = len(rows[0])
+    for r, (row, is_error) in enumerate(zip(rows, error_rows), 1):
+        images = np.asarray(row, dtype=np.float32)
+        h, w = images.shape[1:3]
+        grid = mosaic(images)
+        colour = dict(colorscale="Inferno", zmin=0, zmax=1) if is_error else dict(colorscale="Gray", zmin=0, zmax=1)
+        fig.add_trace(go.Heatmap(z=grid, showscale=False, hovertemplate=(
+            "|error| %{z:.2f}<extra></extra>" if is_error else "pixel %{z:.2f}<extra></extra>"), **colour),
+            row=r, col=1)
+        fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor=f"x{r if r > 1 else ''}",
+                         row=r, col=1)
+        fig.update_xaxes(showticklabels=False, row=r, col=1)
+        if captions[r - 1] is not None:
+            for i, text in enumerate(captions[r - 1]):
+                fig.add_annotation(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",
+                                   font=dict(size=13), row=r, col=1)
+    fig.update_layout(width=None, height=int(n_rows * (image_px + 70) + (40 if title else 0)),
+                      plot_bgcolor="white")
+    return _base_layout(fig, title, fig.layout.height)
+
+
+def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",
+                best_epoch: int | None = None, title: str | None = None) -> go.Figure:
+    """Training and validation loss per epoch."""
+    fig = go.Figure()
+    names = {"loss": f"training {loss_label}", "val_loss": f"validation {loss_label}"}
+    for key, name in names.items():
+        values = history.get(key) or []
+        if len(values):
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
+                                     name=name, line=dict(dash="dot" if key == "val_loss" else None)))
+    if best_epoch:
+        fig.add_vline(x=best_epoch, line=dict(color="grey", dash="dash"),
+                      annotation_text=f"kept: epoch {best_epoch}", annotation_position="top")
+    fig.update_xaxes(title="epoch", rangemode="tozero")
+    fig.update_yaxes(title=loss_label)
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _base_layout(fig, title, 360)
+
+
+def architecture(layers: Sequence[LayerSpec], title: str | None = None) -> go.Figure:
+    """The autoencoder as bars whose heights follow each layer's width: the hourglass."""
+    widest = max(layer.width for layer in layers)
+    fig = go.Figure()
+    for i, layer in enumerate(layers):
+        height = 0.12 + 0.88 * np.sqrt(layer.width / widest)  # sqrt: a 2-number code stays visible
+        fig.add_shape(type="rect", x0=i - 0.32, x1=i + 0.32, y0=-height / 2, y1=height / 2,
+                      fillcolor=PART_COLOURS[layer.part], line=dict(width=0), opacity=0.9)
+        fig.add_annotation(x=i, y=-0.62, text=f"<b>{layer.width:,}</b>", showarrow=False, font=dict(size=15))
+        fig.add_annotation(x=i, y=0.62, text=layer.name, showarrow=False, font=dict(size=13))
+        if i > 0:
+            fig.add_annotation(x=i - 0.5, y=0, text="→", showarrow=False, font=dict(size=18, color="#555"))
+    fig.add_trace(go.Scatter(x=list(range(len(layers))), y=[0] * len(layers), mode="markers",
+                             marker=dict(opacity=0), hoverinfo="text",
+                             text=[f"{l.name}: {l.width:,} numbers, {l.params:,} weights" for l in layers],
+                             showlegend=False))
+    fig.update_xaxes(visible=False, range=[-0.6, len(layers) - 0.4])
+    fig.update_yaxes(visible=False, range=[-0.75, 0.75])
+    fig.update_layout(plot_bgcolor="white")
+    return _base_layout(fig, title, 300)
+
+
+def histogram(values: np.ndarray, x_title: str, title: str | None = None, bins: int = 40) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=np.asarray(values), nbinsx=bins, marker_color="#4c78a8"))
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title="number of images")
+    return _base_layout(fig, title, 320)

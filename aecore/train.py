@@ -1,0 +1,247 @@
+"""Training: per-epoch progress, early stopping, cancellation between batches, divergence guard.
+
+``train_autoencoder`` runs in whatever thread calls it (the app calls it from a
+job worker, never from the page script) and returns a ``TrainResult``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from aecore import corrupt, metrics
+from aecore.config import Experiment
+from aecore.data import Dataset
+
+PREVIEW_COUNT = 8
+SNAPSHOT_COUNT = 500  # test images whose codes are kept at every epoch ("codes over training")
+
+
+class TrainingCancelled(RuntimeError):
+    """Stopped before the first epoch finished: there is no model to keep."""
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite, or exploded."""
+
+
+@dataclass
+class EpochReport:
+    epoch: int  # 1-based, completed epochs
+    epochs: int  # planned
+    logs: dict[str, float]
+    elapsed: float
+    preview: np.ndarray | None = None  # reconstructions of the preview test images
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.elapsed / max(self.epoch, 1)
+
+    def seconds_left(self) -> float:
+        return self.seconds_per_epoch * (self.epochs - self.epoch)
+
+
+@dataclass
+class TrainResult:
+    experiment: Experiment
+    model: object  # keras.Model: samples in, reconstructions out
+    encoder: object
+    decoder: object
+    history: dict[str, list[float]]
+    epochs_run: int
+    best_epoch: int
+    seconds: float
+    stopped: str  # "completed", "early stopping", "cancelled"
+    test_mse: float
+    test_psnr: float
+    train_mse: float
+    per_image_test_mse: np.ndarray
+    test_reconstruction: np.ndarray
+    test_input: np.ndarray  # what the model saw (noisy when trained with noise)
+    samples_per_second: float
+    code_snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def message(self) -> str:
+        if self.stopped == "cancelled":
+            return (f"Stopped by you after {self.epochs_run} completed epoch(s): showing the model from "
+                    f"epoch {self.best_epoch}.")
+        if self.stopped == "early stopping":
+            return (f"Early stopping after {self.epochs_run} epochs: the validation loss stopped improving, "
+                    f"so the model from epoch {self.best_epoch} is kept.")
+        return f"Trained for {self.epochs_run} epochs in {self.seconds:.1f} s."
+
+    # Keras models are not thread-safe: one caller at a time.
+    def encode(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+
+    def decode(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.decoder.predict(codes, batch_size=batch_size, verbose=0))
+
+    def reconstruct(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def configure_tensorflow(threads: int | None = None) -> None:
+    """Match TensorFlow's thread pools to the cores (call before the first model is built)."""
+    import os
+
+    import tensorflow as tf
+
+    threads = threads or os.cpu_count() or 1
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    except RuntimeError:
+        pass  # already initialised: keep the settings in force
+
+
+_configured = threading.Event()
+
+
+def ensure_tensorflow_configured() -> None:
+    if not _configured.is_set():
+        configure_tensorflow()
+        _configured.set()
+
+
+def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
+                   epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
+                   encoder, start: float, baseline_mse: float):
+    import keras
+
+    class Guard(keras.callbacks.Callback):
+        """Early stopping, cancellation and divergence guard in one place, sharing the kept weights."""
+
+        def __init__(self):
+            super().__init__()
+            self.best_val = math.inf
+            self.best_epoch = 0
+            self.best_weights = None
+            self.last_weights = None
+            self.epochs_done = 0
+            self.wait = 0
+            self.stopped = "completed"
+            self.diverged_at: str | None = None
+            self.first_loss: float | None = None
+            self.snapshots: list[tuple[int, np.ndarray]] = []
+            self.mse_history: list[float] = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = float((logs or {}).get("loss", 0.0))
+            if self.first_loss is None:
+                self.first_loss = loss
+            if not math.isfinite(loss) or (self.first_loss and loss > 1e3 * max(self.first_loss, 1e-3)):
+                self.diverged_at = f"epoch {self.epochs_done + 1}, batch {batch + 1}"
+                self.model.stop_training = True
+            elif cancel is not None and cancel.is_set():
+                self.stopped = "cancelled"
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            if self.diverged_at or self.stopped == "cancelled":
+                return  # this epoch was cut short: do not keep it
+            weights_finite = all(np.isfinite(w).all() for w in self.model.get_weights())
+            if not weights_finite or not all(math.isfinite(v) for v in logs.values()):
+                self.diverged_at = f"epoch {epoch + 1}"
+                self.model.stop_training = True
+                return
+            self.mse_history.append(logs.get("mse", math.inf))
+            recent = self.mse_history[-3:]
+            if len(recent) == 3 and min(recent) > baseline_mse and recent[-1] >= recent[0] - 1e-6:
+                # Worse than drawing the average image, and no longer learning: the units died.
+                self.diverged_at = f"epoch {epoch + 1} (the loss stopped falling above that of the average image)"
+                self.model.stop_training = True
+                return
+            self.epochs_done = epoch + 1
+            self.last_weights = self.model.get_weights()
+            val = logs.get("val_loss", logs.get("loss", math.inf))
+            if val < self.best_val - 1e-7:
+                self.best_val, self.best_epoch, self.best_weights, self.wait = val, epoch + 1, self.last_weights, 0
+            else:
+                self.wait += 1
+                if patience is not None and self.wait >= patience:
+                    self.stopped = "early stopping"
+                    self.model.stop_training = True
+            if len(snapshot_x) and (epoch < 10 or (epoch + 1) % 5 == 0 or epoch + 1 == epochs):
+                self.snapshots.append((epoch + 1, np.asarray(encoder(snapshot_x, training=False))))
+            if progress is not None:
+                preview = np.asarray(self.model(preview_x, training=False)) if len(preview_x) else None
+                progress(EpochReport(epoch + 1, epochs, logs, time.perf_counter() - start, preview))
+
+    return Guard()
+
+
+def train_autoencoder(experiment: Experiment, dataset: Dataset,
+                      progress: Callable[[EpochReport], None] | None = None,
+                      cancel: threading.Event | None = None) -> TrainResult:
+    """Train the experiment's autoencoder on ``dataset``.
+
+    Raises ``ValueError`` for settings that cannot train, ``TrainingDiverged``
+    when the loss blows up, and ``TrainingCancelled`` when stopped before the
+    first epoch completed.
+    """
+    import keras
+
+    from aecore.models import build_model, compile_model
+
+    model_cfg, train_cfg = experiment.model, experiment.train
+    experiment.validate_for(dataset)
+    ensure_tensorflow_configured()
+    keras.utils.set_random_seed(train_cfg.seed)
+    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg), model_cfg, train_cfg)
+
+    noisy = train_cfg.noise_level > 0
+
+    def model_input(x: np.ndarray, seed: int) -> np.ndarray:
+        return corrupt.add_noise(x, train_cfg.noise_kind, train_cfg.noise_level, seed) if noisy else x
+
+    x_val_in = model_input(dataset.x_val, train_cfg.seed + 1)
+    x_test_in = model_input(dataset.x_test, train_cfg.seed + 2)
+    start = time.perf_counter()
+    guard = _make_callback(cancel, progress, train_cfg.epochs,
+                           train_cfg.patience if train_cfg.early_stopping else None,
+                           x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
+                           baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
+                               dataset.x_train.mean(axis=0), dataset.x_train.shape)))
+    built.autoencoder.fit(dataset.x_train, dataset.x_train, validation_data=(x_val_in, dataset.x_val),
+                          epochs=train_cfg.epochs, batch_size=train_cfg.batch_size, shuffle=True,
+                          callbacks=[guard], verbose=0)
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}
+    history = {k: v[: guard.epochs_done] for k, v in history.items()}
+
+    if guard.diverged_at:
+        raise TrainingDiverged(
+            f"Training diverged at {guard.diverged_at}. The learning rate "
+            f"({train_cfg.learning_rate:g}) is too high for this model; try 0.001, or a smaller value."
+        )
+    if guard.epochs_done == 0:
+        raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
+    keep_best = train_cfg.early_stopping and guard.best_weights is not None and guard.stopped != "cancelled"
+    built.autoencoder.set_weights(guard.best_weights if keep_best else guard.last_weights)
+    best_epoch = guard.best_epoch if keep_best else guard.epochs_done
+
+    test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))
+    train_rec = np.asarray(built.autoencoder.predict(dataset.x_train, batch_size=512, verbose=0))
+    per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
+    test_mse = float(per_image.mean())
+    return TrainResult(
+        experiment=experiment, model=built.autoencoder, encoder=built.encoder, decoder=built.decoder,
+        history=history, epochs_run=guard.epochs_done, best_epoch=best_epoch, seconds=seconds,
+        stopped=guard.stopped, test_mse=test_mse, test_psnr=metrics.psnr_from_mse(test_mse),
+        train_mse=metrics.mse(dataset.x_train, train_rec), per_image_test_mse=per_image,
+        test_reconstruction=test_rec, test_input=x_test_in,
+        samples_per_second=guard.epochs_done * dataset.n_train / max(seconds, 1e-9),
+        code_snapshots=guard.snapshots,
+    )

@@ -1,0 +1,35 @@
+"""Autoencoder Lab: entry point. Page config, the shared sidebar, navigation over pages/."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import runtime_fixes, sidebar, state, theme
+
+ROOT = Path(__file__).parent
+# (file, title, icon); a page appears once its file exists.
+PAGES = [
+    ("pages/home.py", "What is an autoencoder?", ":material/school:"),
+    ("pages/training.py", "Training", ":material/model_training:"),
+    ("pages/reconstruction.py", "Reconstructions", ":material/grid_view:"),
+    ("pages/pca_vs_ae.py", "PCA versus autoencoder", ":material/compare:"),
+    ("pages/latent_space.py", "Latent space (t-SNE)", ":material/scatter_plot:"),
+    ("pages/family.py", "Autoencoder family", ":material/family_history:"),
+    ("pages/applications.py", "Applications", ":material/build:"),
+    ("pages/limits.py", "Limits", ":material/warning:"),
+    ("pages/draw.py", "Draw a digit", ":material/draw:"),
+    ("pages/your_data.py", "Your data and export", ":material/upload_file:"),
+]
+
+st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:", layout="wide")
+runtime_fixes.keep_keras_state_between_reruns()
+state.init_session()
+state.warm_up_tensorflow()
+theme.apply()
+pages = [st.Page(str(ROOT / path), title=title, icon=icon, default=(i == 0))
+         for i, (path, title, icon) in enumerate(PAGES) if (ROOT / path).exists()]
+# st.navigation must come before the sidebar's widgets: called after them, it resets their values on the
+# first rerun (measured with Streamlit 1.67).
+navigation = st.navigation(pages)
+sidebar.draw_sidebar()
+navigation.run()

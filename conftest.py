@@ -1,0 +1,1 @@
+"""Make the project importable from tests and benchmarks without installing it."""

@@ -1,0 +1,68 @@
+"""Reconstructions: test images, what the model saw, what it rebuilt, and where it erred."""
+
+import numpy as np
+import streamlit as st
+
+from aecore import figures
+from aecore.metrics import psnr_from_mse
+from ui import state, training
+
+st.title("Reconstructions")
+result = training.require_result()
+dataset = state.dataset_or_error(result.experiment.data)
+if dataset is None:
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric("Test MSE", f"{result.test_mse:.4f}", help="Mean squared error per pixel on held-out test images.")
+cols[1].metric("Test PSNR", f"{result.test_psnr:.1f} dB", help="Peak signal-to-noise ratio: higher is better.")
+cols[2].metric("Train MSE", f"{result.train_mse:.4f}",
+               help="Much lower than the test MSE means the model memorised its training images.")
+noisy = result.experiment.train.noise_level > 0
+if noisy:
+    input_mse = float(((result.test_input - dataset.x_test) ** 2).mean())
+    cols[3].metric("Noisy input PSNR", f"{psnr_from_mse(input_mse):.1f} dB",
+                   help="How far the corrupted inputs are from the clean images, before denoising.")
+
+if not dataset.is_image:
+    st.info("This data set is made of 3-D points, not images: see the PCA versus autoencoder page for its plot.")
+    st.stop()
+
+controls = st.columns([2, 3, 2, 1])
+count = controls[0].slider("Images", 4, 16, 10, key="reconstruction_count")
+classes = controls[1].multiselect("Classes", list(range(len(dataset.class_names))), key="reconstruction_classes",
+                                  format_func=lambda c: dataset.class_names[c], placeholder="all classes")
+order = controls[2].radio("Which images", ["random", "worst", "best"], horizontal=True, key="reconstruction_order",
+                          help="Worst and best: the highest and lowest reconstruction error in the test set.")
+if controls[3].button("Reshuffle", key="reconstruction_reshuffle", disabled=order != "random"):
+    st.session_state["reconstruction_shuffle"] = st.session_state.get("reconstruction_shuffle", 0) + 1
+
+candidates = np.flatnonzero(np.isin(dataset.y_test, classes)) if classes else np.arange(len(dataset.y_test))
+errors = result.per_image_test_mse[candidates]
+if order == "worst":
+    chosen = candidates[np.argsort(errors)[::-1][:count]]
+elif order == "best":
+    chosen = candidates[np.argsort(errors)[:count]]
+else:
+    rng = np.random.default_rng(st.session_state.get("reconstruction_shuffle", 0))
+    chosen = rng.choice(candidates, size=min(count, len(candidates)), replace=False)
+
+originals = figures.as_images(dataset.x_test[chosen], dataset.sample_shape)
+rebuilt = figures.as_images(np.clip(result.test_reconstruction[chosen], 0, 1), dataset.sample_shape)
+rows, titles, captions, error_rows = [originals], ["original (test set)"], [
+    [f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen]], [False]
+if noisy:
+    rows.append(figures.as_images(result.test_input[chosen], dataset.sample_shape))
+    titles.append("noisy input (what the model saw)")
+    captions.append(None)
+    error_rows.append(False)
+rows += [rebuilt, np.abs(originals - rebuilt)]
+titles += ["reconstruction", "absolute error (bright = wrong)"]
+captions += [[f"MSE {result.per_image_test_mse[i]:.4f}" for i in chosen], None]
+error_rows += [False, True]
+st.plotly_chart(figures.image_grid(rows, titles, captions, error_rows), key="reconstruction_grid")
+st.caption("Pixels are scaled to [0, 1]: black is 0, white is 1. The error row shows |original − reconstruction|.")
+
+st.subheader("How the errors are spread")
+st.plotly_chart(figures.histogram(result.per_image_test_mse, "reconstruction MSE of one test image",
+                                  title="Test images by reconstruction error"), key="reconstruction_histogram")

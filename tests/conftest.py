@@ -1,0 +1,38 @@
+"""Shared fixtures: an isolated cache directory and small data sets (tests never need the network)."""
+
+import os
+import tempfile
+
+import pytest
+
+# Before any aecore import: keep test runs out of the user's cache and keras home.
+_TMP = tempfile.mkdtemp(prefix="aelab-test-")
+os.environ.setdefault("AELAB_CACHE_DIR", os.path.join(_TMP, "cache"))
+os.environ.setdefault("KERAS_HOME", os.path.join(_TMP, "keras"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from aecore.config import DataConfig
+    from aecore.data import load_dataset
+
+    return load_dataset(DataConfig(name="digits-8x8"))
+
+
+@pytest.fixture(scope="session")
+def mnist5k():
+    from aecore.config import DataConfig
+    from aecore.data import load_dataset
+
+    return load_dataset(DataConfig())
+
+
+@pytest.fixture
+def tiny_experiment():
+    """A model that trains on digits-8x8 in about a second."""
+    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+
+    return Experiment(DataConfig(name="digits-8x8"),
+                      ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
+                      TrainConfig(epochs=3, batch_size=64, early_stopping=False))

@@ -1,0 +1,57 @@
+"""One real browser: start the app, train a tiny model from the sidebar, open every page, screenshot it."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, goto_page, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_train_in_the_browser_and_visit_every_page(browser):
+    with streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        page.get_by_text("Autoencoder Lab").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Train").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+        wait_idle(page)
+        page.screenshot(path=str(ARTIFACTS / "01-home.png"), full_page=True)
+
+        # A tiny model: digits 8x8, 3 epochs.
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
+        page.get_by_role("option", name="Digits 8×8 (offline)").click()
+        wait_idle(page)
+        sidebar.get_by_role("button", name="Train").click()
+        try:
+            page.get_by_text("Test MSE").first.wait_for(timeout=120_000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "01b-after-train.png"), full_page=True)
+        wait_idle(page)
+
+        links = page.get_by_test_id("stSidebarNav").locator("a")
+        titles = [a.inner_text().strip().split("\n")[-1] for a in links.all()]
+        assert len(titles) >= 3
+        for number, title in enumerate(titles, 2):
+            goto_page(page, url, title)
+            page.wait_for_timeout(1500)  # plotly draws after the run finishes
+            assert page.locator("[data-testid='stException']").count() == 0, f"traceback on {title}"
+            name = title.lower().replace(" ", "-").replace("?", "").replace("(", "").replace(")", "")
+            page.screenshot(path=str(ARTIFACTS / f"{number:02d}-{name}.png"), full_page=True)
+        goto_page(page, url, "Reconstructions")
+        assert page.locator(".js-plotly-plot").count() >= 2

@@ -1,0 +1,140 @@
+"""Session-wide keys and the glue between widgets, configurations and jobs.
+
+Every session-state key the app uses across pages is defined here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import streamlit as st
+
+from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
+
+# Session-wide keys (widgets on the sidebar use SIDEBAR_KEYS below).
+JOB = "ae_job"  # the Job of the model this session trains or shows
+SEEN_STATUS = "ae_job_seen_status"  # last job status the page was drawn with
+UPLOADS = "ae_uploads"  # name -> Dataset, this session's uploaded data sets
+
+# Sidebar widget key -> (config section, field); defaults come from the dataclasses.
+SIDEBAR_FIELDS = {
+    "sidebar_dataset": ("data", "name"),
+    "sidebar_kind": ("model", "kind"),
+    "sidebar_code_size": ("model", "code_size"),
+    "sidebar_n_hidden_layers": ("model", "n_hidden_layers"),
+    "sidebar_first_layer_nodes": ("model", "first_layer_nodes"),
+    "sidebar_activation": ("model", "activation"),
+    "sidebar_loss": ("model", "loss"),
+    "sidebar_l2_weight": ("model", "l2_weight"),
+    "sidebar_dropout": ("model", "dropout"),
+    "sidebar_sparsity_weight": ("model", "sparsity_weight"),
+    "sidebar_contractive_weight": ("model", "contractive_weight"),
+    "sidebar_kl_weight": ("model", "kl_weight"),
+    "sidebar_conv_filters": ("model", "conv_filters"),
+    "sidebar_conv_depth": ("model", "conv_depth"),
+    "sidebar_noise_kind": ("train", "noise_kind"),
+    "sidebar_noise_level": ("train", "noise_level"),
+    "sidebar_epochs": ("train", "epochs"),
+    "sidebar_batch_size": ("train", "batch_size"),
+    "sidebar_learning_rate": ("train", "learning_rate"),
+    "sidebar_seed": ("train", "seed"),
+    "sidebar_early_stopping": ("train", "early_stopping"),
+    "sidebar_patience": ("train", "patience"),
+}
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def default_values() -> dict[str, object]:
+    defaults = {name: cls() for name, cls in SECTIONS.items()}
+    return {key: getattr(defaults[section], attr) for key, (section, attr) in SIDEBAR_FIELDS.items()}
+
+
+def init_session() -> None:
+    """Give every sidebar widget its default once per session."""
+    for key, value in default_values().items():
+        st.session_state.setdefault(key, value)
+    st.session_state.setdefault(UPLOADS, {})
+
+
+def current_experiment() -> Experiment:
+    """The experiment the sidebar describes right now."""
+    values: dict[str, dict[str, object]] = {name: {} for name in SECTIONS}
+    for key, (section, attr) in SIDEBAR_FIELDS.items():
+        if key in st.session_state:
+            values[section][attr] = st.session_state[key]
+    data_name = values["data"].get("name", DataConfig.name)
+    uploads = st.session_state.get(UPLOADS, {})
+    if data_name in uploads:
+        values["data"]["upload_id"] = uploads[data_name].upload_id
+    experiment = Experiment(**{name: SECTIONS[name](**vals) for name, vals in values.items()})
+    return experiment.replace(model=experiment.model.canonical())
+
+
+def changed_fields(old: Experiment, new: Experiment) -> list[str]:
+    """Human names of the settings that differ between two experiments."""
+    names = []
+    for section in SECTIONS:
+        a, b = getattr(old, section), getattr(new, section)
+        for f in dataclasses.fields(a):
+            if getattr(a, f.name) != getattr(b, f.name):
+                names.append(f.name.replace("_", " "))
+    return names
+
+
+def session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def get_dataset(cfg: DataConfig) -> Dataset:
+    """The session's data set for ``cfg``: an upload of this session, or a registered set.
+
+    Raises ``DatasetUnavailable`` with a message for the user.
+    """
+    uploads = st.session_state.get(UPLOADS, {})
+    if cfg.name in uploads:
+        return uploads[cfg.name].dataset
+    if cfg.name not in DATASETS:
+        raise DatasetUnavailable(f"The data set '{cfg.name}' is not available in this session any more.")
+    return load_dataset(cfg)
+
+
+def dataset_or_error(cfg: DataConfig) -> Dataset | None:
+    """Load the data set, or show one clear error and return None."""
+    try:
+        return get_dataset(cfg)
+    except DatasetUnavailable as exc:
+        st.error(str(exc))
+        return None
+
+
+_tf_ready = threading.Event()
+_tf_started = threading.Lock()
+_tf_thread: list[threading.Thread] = []
+
+
+def warm_up_tensorflow() -> None:
+    """Import TensorFlow in the background once per process, so the first page paints at once."""
+    with _tf_started:
+        if _tf_thread:
+            return
+
+        def load():
+            from aecore.train import ensure_tensorflow_configured
+
+            ensure_tensorflow_configured()
+            import aecore.models  # noqa: F401  (builds Keras's layer registry)
+
+            _tf_ready.set()
+
+        thread = threading.Thread(target=load, name="aelab-tf-warmup", daemon=True)
+        thread.start()
+        _tf_thread.append(thread)
+
+
+def tensorflow_ready() -> bool:
+    return _tf_ready.is_set()
