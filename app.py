@@ -18,7 +18,8 @@ PAGES = [
     ("pages/applications.py", "Applications", ":material/build:"),
     ("pages/limits.py", "Limits", ":material/warning:"),
     ("pages/draw.py", "Draw a digit", ":material/draw:"),
-    ("pages/your_data.py", "Your data and export", ":material/upload_file:"),
+    ("pages/your_data.py", "Your own data", ":material/upload_file:"),
+    ("pages/export.py", "Export and share", ":material/download:"),
 ]
 
 st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:", layout="wide")

@@ -63,6 +63,7 @@ def _regularizer(cfg: ModelConfig):
 
 
 def dense_encoder(cfg: ModelConfig, sample_shape: tuple[int, ...], name: str = "encoder") -> keras.Model:
+    """Input samples of ``sample_shape`` → code of ``cfg.code_size`` numbers."""
     inputs = keras.Input(sample_shape, name="sample")
     x = layers.Flatten()(inputs)
     for i, width in enumerate(cfg.layer_widths(), 1):
@@ -90,8 +91,8 @@ def dense_decoder(cfg: ModelConfig, sample_shape: tuple[int, ...], name: str = "
     return keras.Model(codes, layers.Reshape(sample_shape)(x), name=name)
 
 
-def _wrap(encoder: keras.Model, decoder: keras.Model, sample_shape, train_cfg: TrainConfig | None) -> BuiltModel:
-    inputs = keras.Input(sample_shape, name="input")
+def _wrap(encoder: keras.Model, decoder: keras.Model, input_shape, train_cfg: TrainConfig | None) -> BuiltModel:
+    inputs = keras.Input(input_shape, name="input")
     x = inputs
     if train_cfg is not None and train_cfg.noise_level > 0:
         x = Corruption(train_cfg.noise_kind, train_cfg.noise_level, seed=train_cfg.seed, name="noise")(x)
@@ -99,9 +100,14 @@ def _wrap(encoder: keras.Model, decoder: keras.Model, sample_shape, train_cfg: T
     return BuiltModel(keras.Model(inputs, outputs, name="autoencoder"), encoder, decoder)
 
 
-def build_dense(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = None) -> BuiltModel:
-    """Stacked dense autoencoder (also denoising, sparse and over-complete: same layers)."""
-    return _wrap(dense_encoder(cfg, sample_shape), dense_decoder(cfg, sample_shape), sample_shape, train_cfg)
+def build_dense(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = None,
+                input_shape=None) -> BuiltModel:
+    """Stacked dense autoencoder (also denoising, sparse and over-complete: same layers).
+
+    ``input_shape`` differs from ``sample_shape`` (the output) for mappings such as grey → colour.
+    """
+    input_shape = tuple(input_shape or sample_shape)
+    return _wrap(dense_encoder(cfg, input_shape), dense_decoder(cfg, sample_shape), input_shape, train_cfg)
 
 
 BUILDERS = {
@@ -112,11 +118,13 @@ BUILDERS = {
 }
 
 
-def build_model(cfg: ModelConfig, sample_shape: tuple[int, ...], train_cfg: TrainConfig | None = None) -> BuiltModel:
-    """Build (not compile) the autoencoder of type ``cfg.kind`` for samples of ``sample_shape``."""
+def build_model(cfg: ModelConfig, sample_shape: tuple[int, ...], train_cfg: TrainConfig | None = None,
+                input_shape: tuple[int, ...] | None = None) -> BuiltModel:
+    """Build (not compile) the autoencoder of type ``cfg.kind``: ``input_shape`` in (default: the
+    same as the output), samples of ``sample_shape`` out."""
     if cfg.kind not in BUILDERS:
         raise ValueError(f"The '{cfg.kind}' autoencoder type cannot be built yet.")
-    return BUILDERS[cfg.kind](cfg, tuple(sample_shape), train_cfg)
+    return BUILDERS[cfg.kind](cfg, tuple(sample_shape), train_cfg, input_shape=input_shape)
 
 
 def loss_function(cfg: ModelConfig):

@@ -184,8 +184,13 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
 
 def train_autoencoder(experiment: Experiment, dataset: Dataset,
                       progress: Callable[[EpochReport], None] | None = None,
-                      cancel: threading.Event | None = None) -> TrainResult:
+                      cancel: threading.Event | None = None,
+                      inputs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> TrainResult:
     """Train the experiment's autoencoder on ``dataset``.
+
+    The targets are always the data set's clean samples. ``inputs`` = (train, validation, test)
+    replaces what the model sees (watermarked, down-sampled or grey versions, say); by default it
+    sees the samples themselves, with the experiment's noise added when its noise level is above 0.
 
     Raises ``ValueError`` for settings that cannot train, ``TrainingDiverged``
     when the loss blows up, and ``TrainingCancelled`` when stopped before the
@@ -199,22 +204,26 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     experiment.validate_for(dataset)
     ensure_tensorflow_configured()
     keras.utils.set_random_seed(train_cfg.seed)
-    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg), model_cfg, train_cfg)
-
     noisy = train_cfg.noise_level > 0
 
     def model_input(x: np.ndarray, seed: int) -> np.ndarray:
         return corrupt.add_noise(x, train_cfg.noise_kind, train_cfg.noise_level, seed) if noisy else x
 
-    x_val_in = model_input(dataset.x_val, train_cfg.seed + 1)
-    x_test_in = model_input(dataset.x_test, train_cfg.seed + 2)
+    if inputs is not None:
+        x_train_in, x_val_in, x_test_in = inputs
+    else:
+        x_train_in = dataset.x_train  # noise, if any, is added afresh every batch by the model's Corruption layer
+        x_val_in = model_input(dataset.x_val, train_cfg.seed + 1)
+        x_test_in = model_input(dataset.x_test, train_cfg.seed + 2)
+    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg,
+                                      input_shape=x_train_in.shape[1:]), model_cfg, train_cfg)
     start = time.perf_counter()
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
                            x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)))
-    built.autoencoder.fit(dataset.x_train, dataset.x_train, validation_data=(x_val_in, dataset.x_val),
+    built.autoencoder.fit(x_train_in, dataset.x_train, validation_data=(x_val_in, dataset.x_val),
                           epochs=train_cfg.epochs, batch_size=train_cfg.batch_size, shuffle=True,
                           callbacks=[guard], verbose=0)
     seconds = time.perf_counter() - start
@@ -233,7 +242,7 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     best_epoch = guard.best_epoch if keep_best else guard.epochs_done
 
     test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))
-    train_rec = np.asarray(built.autoencoder.predict(dataset.x_train, batch_size=512, verbose=0))
+    train_rec = np.asarray(built.autoencoder.predict(x_train_in, batch_size=512, verbose=0))
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())
     return TrainResult(

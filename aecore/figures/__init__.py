@@ -1,4 +1,7 @@
-"""Plotly figure builders: plain arrays in, ``go.Figure`` out (testable without a browser)."""
+"""Plotly figure builders: plain arrays in, ``go.Figure`` out (testable without a browser).
+
+Shared builders live here; each page topic keeps its own in a submodule (aecore.figures.pca, ...).
+"""
 
 from __future__ import annotations
 
