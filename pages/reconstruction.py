@@ -57,7 +57,7 @@ if noisy:
     captions.append(None)
     error_rows.append(False)
 rows += [rebuilt, np.abs(originals - rebuilt)]
-titles += ["reconstruction", "absolute error (bright = wrong)"]
+titles += ["reconstruction", "absolute error (white = exact, red = wrong)"]
 captions += [[f"MSE {result.per_image_test_mse[i]:.4f}" for i in chosen], None]
 error_rows += [False, True]
 st.plotly_chart(figures.image_grid(rows, titles, captions, error_rows), key="reconstruction_grid")

@@ -16,6 +16,7 @@ from aecore.architecture import LayerSpec
 FONT = dict(size=15)
 PART_COLOURS = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518",
                 "output": "#4c78a8"}
+ERROR_SCALE = [[0.0, "#ffffff"], [1.0, "#b40426"]]  # white = exact, red = wrong (|error| of 0.5 or more)
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -66,19 +67,21 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
         images = np.asarray(row, dtype=np.float32)
         h, w = images.shape[1:3]
         grid = mosaic(images)
-        colour = dict(colorscale="Inferno", zmin=0, zmax=1) if is_error else dict(colorscale="Gray", zmin=0, zmax=1)
+        colour = (dict(colorscale=ERROR_SCALE, zmin=0, zmax=0.5) if is_error
+                  else dict(colorscale="Gray", zmin=0, zmax=1))
         fig.add_trace(go.Heatmap(z=grid, showscale=False, hovertemplate=(
             "|error| %{z:.2f}<extra></extra>" if is_error else "pixel %{z:.2f}<extra></extra>"), **colour),
             row=r, col=1)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor=f"x{r if r > 1 else ''}",
+        fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False,
+                         scaleanchor=f"x{r if r > 1 else ''}",
                          row=r, col=1)
-        fig.update_xaxes(showticklabels=False, row=r, col=1)
+        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=r, col=1)
         if captions[r - 1] is not None:
             for i, text in enumerate(captions[r - 1]):
                 fig.add_annotation(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",
                                    font=dict(size=13), row=r, col=1)
     fig.update_layout(width=None, height=int(n_rows * (image_px + 70) + (40 if title else 0)),
-                      plot_bgcolor="white")
+                      plot_bgcolor="#d9d9d9")  # grey gaps frame both black digits and white error tiles
     return _base_layout(fig, title, fig.layout.height)
 
 
@@ -97,8 +100,8 @@ def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",
                       annotation_text=f"kept: epoch {best_epoch}", annotation_position="top")
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title=loss_label)
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 360)
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
+    return _base_layout(fig, title, 400)
 
 
 def architecture(layers: Sequence[LayerSpec], title: str | None = None) -> go.Figure:

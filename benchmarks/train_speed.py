@@ -1,0 +1,87 @@
+"""Our trainer against a plain `model.fit` script written the way the source article writes it.
+
+Same model (784-128-32-128-784, relu, sigmoid output, adam, binary cross-entropy), same mnist-5k
+training images, same epochs, runs interleaved so machine noise hits both alike. Prints samples/s for
+both and the ratio (ours / plain; >= 1.0 means the app adds no overhead), then times the app's
+default settings against the "test MSE below 0.03 in under 15 s" target.
+
+    .venv/bin/python benchmarks/train_speed.py [--rounds 3] [--epochs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig  # noqa: E402
+from aecore.data import load_dataset  # noqa: E402
+from aecore.train import ensure_tensorflow_configured, train_autoencoder  # noqa: E402
+
+
+def plain_fit(x_train, epochs: int, batch_size: int, seed: int) -> float:
+    """The article's script: Dense layers, model.fit(x, x). Returns seconds spent in fit."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((784,))
+    hidden = keras.layers.Dense(128, activation="relu")(inputs)
+    code = keras.layers.Dense(32, activation="relu")(hidden)
+    hidden = keras.layers.Dense(128, activation="relu")(code)
+    outputs = keras.layers.Dense(784, activation="sigmoid")(hidden)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x = x_train.reshape(len(x_train), -1)
+    start = time.perf_counter()
+    model.fit(x, x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    return time.perf_counter() - start
+
+
+def ours(dataset, epochs: int, batch_size: int, seed: int) -> float:
+    experiment = Experiment(
+        DataConfig(),
+        ModelConfig(code_size=32, n_hidden_layers=1, first_layer_nodes=128, activation="relu",
+                    code_activation="relu", loss="bce"),
+        TrainConfig(epochs=epochs, batch_size=batch_size, learning_rate=0.001, seed=seed, early_stopping=False),
+    )
+    return train_autoencoder(experiment, dataset, progress=lambda report: None).seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=128)
+    args = parser.parse_args()
+
+    ensure_tensorflow_configured()
+    dataset = load_dataset(DataConfig())
+    n = dataset.n_train * args.epochs
+    plain_times, our_times = [], []
+    for round_ in range(args.rounds):
+        plain_times.append(plain_fit(dataset.x_train, args.epochs, args.batch_size, round_))
+        our_times.append(ours(dataset, args.epochs, args.batch_size, round_))
+    plain_rate, our_rate = n / statistics.median(plain_times), n / statistics.median(our_times)
+    print(f"mnist-5k, {dataset.n_train} training images, {args.epochs} epochs, batch {args.batch_size}, "
+          f"{args.rounds} interleaved rounds, {os.cpu_count()} cores")
+    print("| trainer | median seconds | samples/s |")
+    print("|---|---|---|")
+    print(f"| plain model.fit (article) | {statistics.median(plain_times):.2f} | {plain_rate:,.0f} |")
+    print(f"| aecore.train (validation, early-stopping guard, live preview) | "
+          f"{statistics.median(our_times):.2f} | {our_rate:,.0f} |")
+    print(f"ratio ours / plain: {our_rate / plain_rate:.2f}x")
+
+    result = train_autoencoder(Experiment(), dataset, progress=lambda report: None)
+    print("\nDefault sidebar settings (784-256-128-16, BCE, Adam 2e-3, batch 128, <= 25 epochs, early stopping):")
+    print(f"test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB, train MSE {result.train_mse:.4f}, "
+          f"{result.epochs_run} epochs in {result.seconds:.1f} s "
+          f"({'meets' if result.test_mse < 0.03 and result.seconds < 15 else 'misses'} the < 0.03 in < 15 s target)")
+
+
+if __name__ == "__main__":
+    main()
