@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import runtime_fixes, sidebar, state, theme
+from ui import links, presets, runtime_fixes, sidebar, state, theme
 
 ROOT = Path(__file__).parent
 # (file, title, icon); a page appears once its file exists.
@@ -26,11 +26,16 @@ st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:"
 runtime_fixes.keep_keras_state_between_reruns()
 state.init_session()
 state.warm_up_tensorflow()
-theme.apply()
+links.restore_from_url()  # a shared link sets the sidebar once per session, before its widgets exist
+if links.presenter_mode():
+    st.set_page_config(initial_sidebar_state="collapsed")
+theme.apply(presenter=links.presenter_mode())
 pages = [st.Page(str(ROOT / path), title=title, icon=icon, default=(i == 0))
          for i, (path, title, icon) in enumerate(PAGES) if (ROOT / path).exists()]
 # st.navigation must come before the sidebar's widgets: called after them, it resets their values on the
 # first rerun (measured with Streamlit 1.67).
 navigation = st.navigation(pages)
 sidebar.draw_sidebar()
+links.mirror_to_url()
+presets.presenter_banner()
 navigation.run()

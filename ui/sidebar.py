@@ -6,7 +6,7 @@ import streamlit as st
 
 from aecore.config import ACTIVATIONS, KIND_LABELS, LOSS_LABELS, MODEL_KINDS, NOISE_KINDS, NOISE_LABELS
 from aecore.data import DATASETS
-from ui import state, training
+from ui import presets, state, training
 
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.002, 0.005, 0.01, 0.03, 0.1, 1.0, 10.0)
@@ -35,6 +35,7 @@ def _data_label(name: str) -> str:
 def draw_sidebar() -> None:
     """All model and training controls, then Train / Stop and the job's status."""
     sb = st.sidebar
+    presets.draw_selector()
     sb.header("Model settings")
     sb.selectbox("Data set", _data_names(), key="sidebar_dataset", format_func=_data_label,
                  help="What the autoencoder learns to compress. mnist-5k works offline.")

@@ -17,6 +17,9 @@ from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
 JOB = "ae_job"  # the Job of the model this session trains or shows
 SEEN_STATUS = "ae_job_seen_status"  # last job status the page was drawn with
 UPLOADS = "ae_uploads"  # name -> Dataset, this session's uploaded data sets
+PRESET = "sidebar_preset"  # the lesson preset selectbox: a key of aecore.presets, or "custom"
+PRESENTER = "sidebar_presenter"  # presenter-mode toggle (also ?present=1 in the URL)
+URL_RESTORED = "links_url_restored"  # the link this session was opened with has been read
 
 # Sidebar widget key -> (config section, field); defaults come from the dataclasses.
 SIDEBAR_FIELDS = {

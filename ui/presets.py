@@ -1,0 +1,81 @@
+"""The lesson-preset selector at the top of the sidebar, and the presenter toggle.
+
+Choosing a preset writes every sidebar control (in the selectbox's callback, before the widgets are
+drawn). Moving any control afterwards turns the selector into "custom" and keeps the values.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aecore import presets
+from ui import links, state
+
+CUSTOM_LABEL = "Custom (your own settings)"
+
+
+def _label(key: str) -> str:
+    preset = presets.get(key)
+    return preset.title if preset is not None else CUSTOM_LABEL
+
+
+def apply_preset(key: str) -> None:
+    """Set every sidebar control to ``key``'s values (call before the sidebar widgets are drawn)."""
+    preset = presets.get(key)
+    if preset is None:
+        return
+    for widget_key, value in links.experiment_values(preset.experiment()).items():
+        st.session_state[widget_key] = value
+
+
+def _on_select() -> None:
+    apply_preset(st.session_state.get(state.PRESET, links.NO_PRESET))
+
+
+def active_preset() -> presets.Preset | None:
+    """The selected preset, if the sidebar still holds exactly its settings."""
+    return presets.get(st.session_state.get(state.PRESET, links.NO_PRESET))
+
+
+def _follow_sidebar() -> None:
+    """A control moved away from the preset: the selector says "custom" (the values stay as they are)."""
+    preset = active_preset()
+    if preset is not None and state.current_experiment() != preset.experiment():
+        st.session_state[state.PRESET] = links.NO_PRESET
+
+
+def _cached(preset: presets.Preset) -> bool:
+    try:
+        from aecore.cache import default_cache
+
+        return default_cache().contains(preset.experiment())
+    except Exception:  # no cache on this machine: simply not pre-trained
+        return False
+
+
+def draw_selector() -> None:
+    """The preset selectbox, its two-line explanation, and the presenter toggle (top of the sidebar)."""
+    st.session_state.setdefault(state.PRESET, links.NO_PRESET)
+    st.session_state.setdefault(state.PRESENTER, False)
+    _follow_sidebar()
+    sb = st.sidebar
+    sb.selectbox("Lesson preset", (links.NO_PRESET,) + tuple(p.key for p in presets.PRESETS), key=state.PRESET,
+                 format_func=_label, on_change=_on_select,
+                 help="Sets every control below at once. Move any control afterwards and it becomes 'custom', "
+                      "keeping your values.")
+    preset = active_preset()
+    if preset is not None:
+        line1, line2 = preset.explanation
+        sb.caption(line2 if links.presenter_mode() else f"{line1}  \n{line2}")
+        if _cached(preset):
+            sb.caption(":material/bolt: Pre-trained: **Train** loads it from the model cache at once.")
+    sb.toggle("Presenter mode", key=state.PRESENTER,
+              help="For a projector: larger text, the sidebar folded away, shorter explanations. "
+                   "It is part of the link, so a shared link can open in presenter mode.")
+
+
+def presenter_banner() -> None:
+    """In presenter mode the sidebar is folded away: say which lesson is on screen and what to look at."""
+    preset = active_preset()
+    if links.presenter_mode() and preset is not None:
+        st.info(f"**{preset.title}** — {preset.explanation[1]}", icon=":material/school:")
