@@ -220,18 +220,21 @@ def split_dataset(name: str, X: np.ndarray, y: np.ndarray, class_names: tuple[st
     """Shuffle and split into stratified train / validation / test sets, deterministic by seed."""
     from sklearn.model_selection import train_test_split
 
-    def stratify(labels):
+    def stratify(labels, n_split=None):
         counts = np.bincount(labels) if len(labels) else np.array([])
+        n_classes = int((counts > 0).sum())
+        if n_split is not None and min(n_split, len(labels) - n_split) < n_classes:
+            return None  # too few samples (small uploads) for every class on both sides of the split
         return labels if len(counts) and counts[counts > 0].min() >= 2 else None
 
     if test is None:
         n_test = max(1, int(round(cfg.test_fraction * len(X))))
-        X, x_test, y, y_test = train_test_split(X, y, test_size=n_test, stratify=stratify(y),
+        X, x_test, y, y_test = train_test_split(X, y, test_size=n_test, stratify=stratify(y, n_test),
                                                 random_state=cfg.split_seed)
     else:
         x_test, y_test = test
     n_val = max(1, int(round(cfg.val_fraction * (len(X) + len(x_test)))))
-    x_train, x_val, y_train, y_val = train_test_split(X, y, test_size=n_val, stratify=stratify(y),
+    x_train, x_val, y_train, y_val = train_test_split(X, y, test_size=n_val, stratify=stratify(y, n_val),
                                                       random_state=cfg.split_seed)
     return Dataset(name, x_train, y_train, x_val, y_val, x_test, y_test, class_names,
                    description=description, is_image=is_image, notes=notes)
