@@ -25,6 +25,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q tests
 
+# Pre-train every lesson preset into the on-disk model cache, so a lecture starts with no waiting.
+warm: $(VENV)/.installed
+	$(BIN)/python -m aecore warm
+
 bench: $(VENV)/.installed
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 

@@ -220,9 +220,10 @@ def restore_from_url() -> None:
                    + ", ".join(f"`{p}`" for p in link.problems) + ".", icon="⚠️")
 
 
-def current_params() -> dict[str, str]:
+def current_params(presenter: bool | None = None) -> dict[str, str]:
     preset = st.session_state.get(state.PRESET, NO_PRESET)
-    return to_params(state.current_experiment(), None if preset == NO_PRESET else preset, presenter_mode())
+    return to_params(state.current_experiment(), None if preset == NO_PRESET else preset,
+                     presenter_mode() if presenter is None else presenter)
 
 
 def mirror_to_url() -> None:
@@ -245,15 +246,11 @@ def presenter_mode() -> bool:
     return bool(st.session_state.get(state.PRESENTER, False))
 
 
-def share_url(base: str | None = None) -> str:
+def share_url(base: str | None = None, presenter: bool | None = None) -> str:
     """The full link to the current page and settings (``base`` defaults to the browser's address)."""
     from urllib.parse import urlencode
 
     if base is None:
-        try:
-            base = st.context.url or ""
-        except AttributeError:
-            base = ""
-        base = base.split("?", 1)[0]
-    query = urlencode(current_params())
+        base = (getattr(st.context, "url", None) or "").split("?", 1)[0]
+    query = urlencode(current_params(presenter))
     return f"{base}?{query}" if query else base

@@ -1,0 +1,109 @@
+"""Export and share: a link to these settings, the trained model, its codes, figures and a script."""
+
+import numpy as np
+import streamlit as st
+
+from aecore import drawing, export, figures
+from aecore.config import LOSS_LABELS
+from aecore.figures import drawing as drawing_figures
+from ui import links, state, training
+
+st.title("Export and share")
+
+st.subheader("A link to these settings")
+url = links.share_url()
+st.code(url, language=None, wrap_lines=True)
+st.caption("Copy it with the button at the right of the box. Opening it restores every sidebar setting and this "
+           "page; when a model with exactly these settings is in the model cache, **Train** loads it at once "
+           "instead of training.")
+presenter_url = links.share_url(presenter=True)
+st.link_button("Open in presenter mode (for a projector)", presenter_url, icon=":material/co_present:")
+
+result = training.require_result()
+experiment = result.experiment
+dataset = state.dataset_or_error(experiment.data)
+if dataset is None:
+    st.stop()
+stem = f"autoencoder-{experiment.model.kind}-code{experiment.model.code_size}-{experiment.key()[:8]}"
+
+
+def _test_codes() -> np.ndarray:
+    cached = st.session_state.get("export_codes")
+    if cached is None or cached[0] is not result:
+        cached = (result, result.encode(dataset.x_test).reshape(len(dataset.x_test), -1))
+        st.session_state["export_codes"] = cached
+    return cached[1]
+
+
+def _model_file() -> bytes:
+    with result._lock:  # Keras models are not thread-safe; the download runs in its own thread
+        return export.model_bytes(result.model)
+
+
+st.subheader("Downloads")
+st.markdown(f"The model on display: **{experiment.model.kind}**, code of **{experiment.model.code_size}** numbers, "
+            f"trained on **{dataset.name}** (test MSE {result.test_mse:.4f}).")
+cols = st.columns(3)
+with cols[0]:
+    st.download_button("Model (.keras)", _model_file, file_name=f"{stem}.keras", mime="application/octet-stream",
+                       icon=":material/neurology:", key="export_model", on_click="ignore",
+                       help="The whole autoencoder: load it with keras.saving.load_model(path) "
+                            "(import aecore.models first: it registers the custom layers).")
+with cols[1]:
+    codes = _test_codes()
+    st.download_button("Codes of the test set (.csv)", export.codes_csv(codes, dataset.y_test, dataset.class_names),
+                       file_name=f"{stem}-test-codes.csv", mime="text/csv", icon=":material/table:",
+                       key="export_codes_csv", on_click="ignore",
+                       help=f"{len(codes):,} rows: test image index, label, then the {codes.shape[1]} code numbers.")
+with cols[2]:
+    uploads = st.session_state.get(state.UPLOADS, {})
+    upload = uploads.get(experiment.data.name) if experiment.data.upload_id else None
+    script = export.reproduce_script(experiment, getattr(upload, "filename", None))
+    st.download_button("Python script (.py)", script, file_name="reproduce_autoencoder.py", mime="text/x-python",
+                       icon=":material/code:", key="export_script", on_click="ignore",
+                       help="Trains the same model again with aecore, outside the app.")
+
+with st.expander("The script", expanded=not links.presenter_mode()):
+    st.code(script, language="python")
+    if experiment.data.upload_id:
+        st.caption("This model was trained on your upload: the script reads the same file again.")
+
+st.subheader("Figures")
+
+
+def _figure(name: str):
+    if name == "Loss curves":
+        loss = LOSS_LABELS.get(experiment.model.loss, "loss").lower()
+        return figures.loss_curves(result.history, loss_label=loss, best_epoch=result.best_epoch,
+                                   title="Loss per epoch")
+    if name == "Reconstructions":
+        chosen = np.arange(min(10, len(dataset.x_test)))
+        originals = figures.as_images(dataset.x_test[chosen], dataset.sample_shape)
+        rebuilt = figures.as_images(np.clip(result.test_reconstruction[chosen], 0, 1), dataset.sample_shape)
+        return figures.image_grid([originals, rebuilt], ["test images", "reconstructions"],
+                                  captions=[None, [f"MSE {result.per_image_test_mse[i]:.3f}" for i in chosen]],
+                                  title=f"Test MSE {result.test_mse:.4f}")
+    plane = drawing.LatentPlane(codes)
+    return drawing_figures.latent_map(plane.transform(codes), dataset.y_test, dataset.class_names,
+                                      plane.axis_titles, title="Codes of the test images")
+
+
+choices = ["Loss curves", "Code map (test set)"]
+if dataset.is_image and len(dataset.sample_shape) == 2:
+    choices.insert(1, "Reconstructions")
+picked = st.selectbox("Figure", choices, key="export_figure")
+fig = _figure(picked)
+st.plotly_chart(fig, key="export_preview")
+slug = picked.lower().split(" (")[0].replace(" ", "-")
+fig_cols = st.columns(2)
+fig_cols[0].download_button("Interactive HTML", lambda: export.figure_html(fig), file_name=f"{stem}-{slug}.html",
+                            mime="text/html", icon=":material/html:", key="export_html", on_click="ignore",
+                            help="Opens in any browser, zoom and hover included, no internet needed "
+                                 "(plotly.js is inside the file).")
+if export.png_available():
+    fig_cols[1].download_button("Image (PNG)", lambda: export.figure_png(fig), file_name=f"{stem}-{slug}.png",
+                                mime="image/png", icon=":material/image:", key="export_png", on_click="ignore",
+                                help="Rendered by plotly's exporter in a headless Chromium: a few seconds.")
+else:
+    fig_cols[1].caption("PNG export needs the kaleido package and Chromium on the server; the HTML file works "
+                        "everywhere.")
