@@ -1,14 +1,32 @@
-"""Background jobs: a process-wide queue with a bounded number of worker threads.
+"""Background jobs: one process-wide queue, a bounded number of workers, shared and fair.
 
 A job is any function ``fn(report, cancel_event) -> result``; training is one
 kind. Jobs are keyed (usually by an experiment's stable hash): submitting a key
-that is queued, running or finished attaches to that job instead of doing the
-work again. Finished results stay in an in-memory LRU so returning is instant.
+that is queued, running or finished *attaches* to that job instead of doing the
+work again, so thirty students on the same preset cause one training.
+
+- Bounded: ``workers`` threads (default: one per two cores, so 1 on a 2-core
+  server) run the jobs; TensorFlow's thread pools are sized to match
+  (``tensorflow_threads``). A job may carry a ``quick`` function (a disk-cache
+  load): it runs first on a separate loader thread, so a cached model never
+  waits behind a training; only when it returns None does the job join the queue.
+- Fair: the next job is taken from the session that was served least recently
+  (round robin between sessions, first come first served within one), so a
+  session that queues many jobs cannot starve the others: a job waits for at
+  most one job of every other session queued before it was.
+- Visible: ``position`` (jobs ahead) and ``wait_estimate`` (seconds, from the
+  jobs' own estimates scaled by how long jobs really took) follow the same order.
+- Attach/detach: sessions attach to the jobs they watch; ``detach(session)``
+  (tab closed) cancels a job once its last attached session is gone, and
+  ``forget_owner`` drops a session's private results (uploads).
+
+Finished results stay in an in-memory LRU so returning to a model is instant.
 """
 
 from __future__ import annotations
 
 import collections
+import gc
 import itertools
 import logging
 import os
@@ -20,6 +38,51 @@ from typing import Any, Callable
 log = logging.getLogger("aecore.jobs")
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+LOADING = "loading"  # on the loader thread (a quick disk-cache load), ahead of the queue
+ACTIVE = (LOADING, QUEUED, RUNNING)
+DEFAULT_ESTIMATE = 10.0  # seconds, for a job submitted without an estimate
+
+
+def default_workers(cores: int | None = None) -> int:
+    """Training workers for this machine: ``$AELAB_WORKERS``, else one per two cores.
+
+    TensorFlow already spreads one model over every core it is given; a second
+    concurrent training on 2 cores only makes both slower.
+    """
+    env = os.environ.get("AELAB_WORKERS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // 2)
+
+
+def tensorflow_threads(workers: int | None = None, cores: int | None = None) -> int:
+    """Intra-op threads per TensorFlow op so that the workers together use the cores once."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // (workers or default_workers(cores)))
+
+
+_tf_lock = threading.Lock()
+_tf_imported = threading.Event()
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow and Keras (and configure them) once, one thread at a time.
+
+    Two threads importing Keras at the same moment fail with "cannot import name ... from partially
+    initialized module" (seen when Train was pressed while the app's start-up warm-up was importing it).
+    Every worker calls this before its first job; the warm-up goes through the same lock.
+    """
+    if _tf_imported.is_set():
+        return
+    with _tf_lock:
+        if not _tf_imported.is_set():
+            from aecore.train import ensure_tensorflow_configured
+
+            ensure_tensorflow_configured()
+            import aecore.models  # noqa: F401  (Keras itself and the custom layers' registry)
+
+            _tf_imported.set()
 
 
 class Job:
@@ -28,20 +91,25 @@ class Job:
     _ids = itertools.count(1)
 
     def __init__(self, key: str, fn: Callable[[Callable[[Any], None], threading.Event], Any], label: str = "",
-                 owner: str | None = None, estimate_seconds: float | None = None):
+                 owner: str | None = None, estimate_seconds: float | None = None,
+                 submitter: str | None = None, quick: Callable | None = None):
         self.id = next(self._ids)
         self.key = key
         self.fn = fn
+        self.quick = quick
         self.label = label or key
         self.owner = owner  # a session id for private work (uploads), None when shareable
+        self.submitter = submitter  # the session that asked first: the unit of fairness
         self.estimate_seconds = estimate_seconds
         self.status = QUEUED
+        self.source: str | None = None  # "cache" when a quick load produced the result, else "run"
         self.reports: list[Any] = []
         self.result: Any = None
         self.error: str | None = None
         self.error_kind: str | None = None
         self.cancel_event = threading.Event()
         self.created = time.time()
+        self.queued_at = self.created
         self.started: float | None = None
         self.finished: float | None = None
         self.done_event = threading.Event()
@@ -53,7 +121,16 @@ class Job:
 
     @property
     def active(self) -> bool:
-        return self.status in (QUEUED, RUNNING)
+        return self.status in ACTIVE
+
+    @property
+    def from_cache(self) -> bool:
+        return self.source == "cache"
+
+    @property
+    def waited(self) -> float | None:
+        """Seconds between joining the queue and starting (None until it starts)."""
+        return None if self.started is None else self.started - self.queued_at
 
     def report(self, item: Any) -> None:
         self.reports.append(item)
@@ -69,41 +146,60 @@ class Job:
 
 
 class JobQueue:
-    """FIFO queue served by ``workers`` threads; identical keys share one job."""
+    """Fair queue served by ``workers`` threads; identical keys share one job."""
 
-    def __init__(self, workers: int | None = None, keep_results: int = 32):
-        cores = os.cpu_count() or 1
-        # TensorFlow already uses every core for one model: more workers only add contention.
-        self.workers = workers or max(1, cores // 2)
+    def __init__(self, workers: int | None = None, keep_results: int = 32, release_memory: bool = True):
+        self.workers = workers or default_workers()
         self.keep_results = keep_results
+        self.release_memory = release_memory
         self._lock = threading.Condition()
-        self._queue: collections.deque[Job] = collections.deque()
-        self._jobs: dict[str, Job] = {}
+        self._queue: list[Job] = []  # in arrival order; _pick chooses fairly among them
+        self._jobs: dict[str, Job] = {}  # active jobs by full key
         self._finished: collections.OrderedDict[str, Job] = collections.OrderedDict()
         self._threads: list[threading.Thread] = []
+        self._loading: collections.deque[Job] = collections.deque()
+        self._loader: threading.Thread | None = None
+        self._last_served: dict[str | None, float] = {}
+        self._serve_clock = itertools.count()
+        self._speed = 1.0  # measured seconds / estimated seconds (moving average)
+        self.stats = collections.Counter()
 
     def _key(self, key: str, owner: str | None) -> str:
         return f"{owner}:{key}" if owner else key
 
+    # -- submitting and finding ----------------------------------------------------------------------------
     def submit(self, key: str, fn, label: str = "", owner: str | None = None,
-               estimate_seconds: float | None = None, session: str | None = None) -> Job:
-        """Queue ``fn`` under ``key`` or return the job already doing (or done with) it."""
+               estimate_seconds: float | None = None, session: str | None = None,
+               quick: Callable | None = None) -> Job:
+        """Queue ``fn`` under ``key`` or return (and attach ``session`` to) the job already doing it.
+
+        ``owner`` makes the job private to that session (its key is prefixed with it). ``quick``, when
+        given, is tried first on the loader thread (e.g. loading the result from disk); when it returns
+        None the job joins the queue to run ``fn``.
+        """
         full_key = self._key(key, owner)
         with self._lock:
             existing = self._jobs.get(full_key) or self._finished.get(full_key)
-            if existing is not None and existing.status in (QUEUED, RUNNING, DONE):
+            if existing is not None and existing.status in (*ACTIVE, DONE):
                 if existing.status == DONE:
                     self._finished.move_to_end(full_key)
+                    self.stats["memory_hits"] += 1
+                else:
+                    self.stats["attached"] += 1
                 if session:
                     existing.attached.add(session)
                 return existing
-            job = Job(key, fn, label, owner, estimate_seconds)
+            job = Job(key, fn, label, owner, estimate_seconds, submitter=session or owner, quick=quick)
             if session:
                 job.attached.add(session)
             self._jobs[full_key] = job
-            self._queue.append(job)
-            self._ensure_workers()
-            self._lock.notify()
+            if quick is not None:
+                job.status = LOADING
+                self._loading.append(job)
+                self._ensure_loader()
+            else:
+                self._enqueue(job)
+            self._lock.notify_all()
             return job
 
     def find(self, key: str, owner: str | None = None) -> Job | None:
@@ -111,41 +207,145 @@ class JobQueue:
         with self._lock:
             return self._jobs.get(full_key) or self._finished.get(full_key)
 
+    def active_jobs(self) -> list[Job]:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def _enqueue(self, job: Job) -> None:
+        job.status = QUEUED
+        job.queued_at = time.time()
+        self._queue.append(job)
+        self._ensure_workers()
+
+    # -- fairness, position, waiting time ------------------------------------------------------------------
+    def _pick_from(self, queued: list[Job], last_served: dict) -> Job:
+        """The oldest job of the session served least recently (never-served sessions first)."""
+        oldest: dict[str | None, Job] = {}
+        for job in queued:  # arrival order: the first seen per session is its oldest
+            oldest.setdefault(job.submitter, job)
+        return min(oldest.values(), key=lambda j: (last_served.get(j.submitter, -1), j.queued_at, j.id))
+
+    def _order(self) -> list[Job]:
+        """Queued jobs in the order they will run (caller holds the lock)."""
+        queued, last_served, order = list(self._queue), dict(self._last_served), []
+        clock = max(last_served.values(), default=0)
+        while queued:
+            job = self._pick_from(queued, last_served)
+            queued.remove(job)
+            order.append(job)
+            clock += 1
+            last_served[job.submitter] = clock
+        return order
+
+    def expected_seconds(self, job: Job) -> float:
+        """The job's estimate, scaled by how long jobs have really taken against their estimates."""
+        return (job.estimate_seconds or DEFAULT_ESTIMATE) * self._speed
+
     def position(self, job: Job) -> int:
-        """Jobs ahead of ``job`` (0 when it is running or next)."""
+        """Jobs ahead of ``job``: running ones plus those that will start before it (0 when not queued)."""
         with self._lock:
             if job.status != QUEUED:
                 return 0
             running = sum(1 for j in self._jobs.values() if j.status == RUNNING)
-            ahead = list(self._queue).index(job) if job in self._queue else 0
-            return ahead + running
+            order = self._order()
+            return running + (order.index(job) if job in order else 0)
 
     def wait_estimate(self, job: Job) -> float:
-        """Rough seconds until ``job`` starts, from the estimates of the jobs ahead of it."""
+        """Rough seconds until ``job`` starts: the workers' remaining time, then the jobs ahead of it."""
         with self._lock:
-            ahead = list(itertools.takewhile(lambda j: j is not job, self._queue))
-            running = [j for j in self._jobs.values() if j.status == RUNNING]
-        left = sum(max((j.estimate_seconds or 10) - (time.time() - (j.started or time.time())), 0) for j in running)
-        return (left + sum(j.estimate_seconds or 10 for j in ahead)) / self.workers
+            if job.status != QUEUED:
+                return 0.0
+            now = time.time()
+            free = sorted(max(self.expected_seconds(j) - (now - (j.started or now)), 0.0)
+                          for j in self._jobs.values() if j.status == RUNNING)
+            free = (free + [0.0] * self.workers)[: max(self.workers, len(free))]
+            for queued in self._order():
+                slot = min(range(len(free)), key=free.__getitem__)
+                if queued is job:
+                    return free[slot]
+                free[slot] += self.expected_seconds(queued)
+        return 0.0
 
-    def cancel(self, job: Job, session: str | None = None) -> None:
-        """Cancel for ``session`` (or everyone); a job others are attached to keeps running."""
+    # -- cancelling, sessions --------------------------------------------------------------------------------
+    def cancel(self, job: Job, session: str | None = None) -> bool:
+        """Cancel for ``session`` (or for everyone when None); a job others are attached to keeps running.
+
+        Returns True when the job itself was cancelled.
+        """
         with self._lock:
             if session is not None:
                 job.attached.discard(session)
                 if job.attached:
-                    return
+                    return False
+            if not job.active:
+                return False
             job.cancel()
             if job.status == QUEUED and job in self._queue:
                 self._queue.remove(job)
                 self._finish(job, CANCELLED)
+            elif job.status == LOADING and job in self._loading:
+                self._loading.remove(job)
+                self._finish(job, CANCELLED)
+            self.stats["cancelled"] += 1
+            return True
 
+    def attach(self, job: Job, session: str) -> None:
+        with self._lock:
+            job.attached.add(session)
+
+    def detach(self, session: str) -> list[Job]:
+        """``session`` is gone (its tab closed): leave every job; cancel those it was the last one watching."""
+        cancelled = []
+        with self._lock:
+            for job in list(self._jobs.values()):
+                if session in job.attached:
+                    job.attached.discard(session)
+                    if not job.attached and self.cancel(job):
+                        cancelled.append(job)
+            for job in self._finished.values():
+                job.attached.discard(session)
+        if cancelled:
+            log.info("session %s left: cancelled %s", session, cancelled)
+        return cancelled
+
+    def sessions(self) -> set[str]:
+        """Every session attached to a job or owning a kept result."""
+        with self._lock:
+            found = {s for j in self._jobs.values() for s in j.attached}
+            found |= {j.owner for j in self._finished.values() if j.owner}
+            found |= {j.owner for j in self._jobs.values() if j.owner}
+            return found
+
+    def forget_owner(self, session: str) -> int:
+        """Drop every private result of ``session`` (its session ended); returns how many."""
+        with self._lock:
+            for job in list(self._jobs.values()):
+                if job.owner == session:
+                    self.cancel(job)
+            keys = [k for k, j in self._finished.items() if j.owner == session]
+            for k in keys:
+                del self._finished[k]
+        if keys:
+            self._release()
+        return len(keys)
+
+    def forget(self, key: str, owner: str | None = None) -> None:
+        """Drop a finished result (e.g. when its session ends)."""
+        with self._lock:
+            self._finished.pop(self._key(key, owner), None)
+
+    # -- the threads -----------------------------------------------------------------------------------------
     def _ensure_workers(self) -> None:
         self._threads = [t for t in self._threads if t.is_alive()]
         while len(self._threads) < self.workers:
             thread = threading.Thread(target=self._work, name=f"aelab-worker-{len(self._threads)}", daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _ensure_loader(self) -> None:
+        if self._loader is None or not self._loader.is_alive():
+            self._loader = threading.Thread(target=self._load, name="aelab-loader", daemon=True)
+            self._loader.start()
 
     def _finish(self, job: Job, status: str) -> None:
         """Record the end of a job (caller holds the lock)."""
@@ -158,36 +358,72 @@ class JobQueue:
             self._finished[full_key] = job
             while len(self._finished) > self.keep_results:
                 self._finished.popitem(last=False)
+        job.fn = job.quick = None  # closures hold data sets: let them go
         job.done_event.set()
         self._lock.notify_all()
 
+    def _run(self, job: Job, fn) -> tuple[str, Any]:
+        try:
+            result = fn(job.report, job.cancel_event)
+            # A partial result after Stop: shown to its session, never shared as finished.
+            return (CANCELLED if job.cancel_event.is_set() else DONE), result
+        except Exception as exc:  # reported on the page; the thread lives on
+            status = CANCELLED if type(exc).__name__ == "TrainingCancelled" else FAILED
+            job.error = str(exc) or type(exc).__name__
+            job.error_kind = type(exc).__name__
+            if status == FAILED and not isinstance(exc, (ValueError, RuntimeError)):
+                log.error("job %s crashed:\n%s", job.label, traceback.format_exc())
+                job.error = f"Something went wrong inside the job ({type(exc).__name__}: {exc})."
+            return status, None
+
+    def _load(self) -> None:
+        import_tensorflow()
+        while True:
+            with self._lock:
+                while not self._loading:
+                    self._lock.wait()
+                job = self._loading.popleft()
+            status, result = self._run(job, job.quick)
+            with self._lock:
+                if status == DONE and result is not None:
+                    job.result, job.source = result, "cache"
+                    job.started = job.started or time.time()
+                    self.stats["cache_loads"] += 1
+                    self._finish(job, DONE)
+                elif job.cancel_event.is_set():
+                    self._finish(job, CANCELLED)
+                else:  # not on disk (or unreadable): do the work
+                    job.error = job.error_kind = None
+                    self._enqueue(job)
+                    self._lock.notify_all()
+
     def _work(self) -> None:
+        import_tensorflow()
         while True:
             with self._lock:
                 while not self._queue:
                     self._lock.wait()
-                job = self._queue.popleft()
+                job = self._pick_from(self._queue, self._last_served)
+                self._queue.remove(job)
+                self._last_served[job.submitter] = next(self._serve_clock)
                 job.status = RUNNING
                 job.started = time.time()
-            status = DONE
-            try:
-                job.result = job.fn(job.report, job.cancel_event)
-                if job.cancel_event.is_set():
-                    status = CANCELLED  # a partial result: shown to its session, never shared as finished
-            except Exception as exc:  # reported on the page; the worker lives on
-                status = CANCELLED if type(exc).__name__ == "TrainingCancelled" else FAILED
-                job.error = str(exc) or type(exc).__name__
-                job.error_kind = type(exc).__name__
-                if status == FAILED and not isinstance(exc, (ValueError, RuntimeError)):
-                    log.error("job %s crashed:\n%s", job.label, traceback.format_exc())
-                    job.error = f"Something went wrong inside the job ({type(exc).__name__}: {exc})."
+            status, result = self._run(job, job.fn)
             with self._lock:
+                job.result, job.source = result, "run"
+                if status == DONE and job.estimate_seconds:
+                    took = time.time() - job.started
+                    self._speed = 0.7 * self._speed + 0.3 * min(max(took / job.estimate_seconds, 0.1), 10.0)
+                self.stats["runs"] += 1
                 self._finish(job, status)
+                idle = not any(j.status == RUNNING for j in self._jobs.values())
+            if idle:
+                self._release()
 
-    def forget(self, key: str, owner: str | None = None) -> None:
-        """Drop a finished result (e.g. when its session ends)."""
-        with self._lock:
-            self._finished.pop(self._key(key, owner), None)
+    def _release(self) -> None:
+        """Free what finished or forgotten models left behind (tf.function traces hold reference cycles)."""
+        if self.release_memory:
+            gc.collect()
 
 
 _default_queue: JobQueue | None = None
@@ -201,3 +437,63 @@ def default_queue() -> JobQueue:
         if _default_queue is None:
             _default_queue = JobQueue()
         return _default_queue
+
+
+class SessionWatcher:
+    """Notices sessions that went away and tells the queue.
+
+    ``is_connected(session) -> bool | None`` says whether a session's browser is connected (None: the
+    answer is unknown, e.g. no server, and nothing is done). A session disconnected for ``grace``
+    seconds (long enough for a page reload or a network blip to reconnect) is detached from its jobs,
+    which cancels the jobs nobody else watches; after ``forget_after`` seconds (the server's
+    disconnected-session TTL) its private results are dropped as well.
+    """
+
+    def __init__(self, queue: JobQueue, is_connected: Callable[[str], bool | None], grace: float = 5.0,
+                 forget_after: float = 60.0, interval: float = 1.0):
+        self.queue = queue
+        self.is_connected = is_connected
+        self.grace = grace
+        self.forget_after = forget_after
+        self.interval = interval
+        self._gone_since: dict[str, float] = {}
+        self._detached: set[str] = set()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.events: list[tuple[float, str, str]] = []  # (time, session, "detached" | "forgotten")
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="aelab-session-watch", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            try:
+                self.check()
+            except Exception:  # never let the watcher die
+                log.exception("session watcher")
+
+    def check(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        sessions = self.queue.sessions() | set(self._gone_since)
+        for session in sessions:
+            connected = self.is_connected(session)
+            if connected is None:
+                continue
+            if connected:
+                self._gone_since.pop(session, None)
+                self._detached.discard(session)
+                continue
+            since = self._gone_since.setdefault(session, now)
+            if now - since >= self.grace and session not in self._detached:
+                self._detached.add(session)
+                self.queue.detach(session)
+                self.events.append((now, session, "detached"))
+            if now - since >= self.forget_after:
+                self.queue.forget_owner(session)
+                self.events.append((now, session, "forgotten"))
+                self._gone_since.pop(session, None)
+                self._detached.discard(session)

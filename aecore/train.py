@@ -97,7 +97,10 @@ def configure_tensorflow(threads: int | None = None) -> None:
 
     import tensorflow as tf
 
-    threads = threads or os.cpu_count() or 1
+    from aecore.jobs import tensorflow_threads
+
+    # The job queue's workers together use every core once (1 worker × 2 threads on 2 cores).
+    threads = threads or tensorflow_threads()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))

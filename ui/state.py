@@ -17,6 +17,7 @@ from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
 JOB = "ae_job"  # the Job of the model this session trains or shows
 SEEN_STATUS = "ae_job_seen_status"  # last job status the page was drawn with
 UPLOADS = "ae_uploads"  # name -> Dataset, this session's uploaded data sets
+SESSION_ID = "ae_session_id"  # overrides the runtime's session id (AppTest gives every instance the same one)
 PRESET = "sidebar_preset"  # the lesson preset selectbox: a key of aecore.presets, or "custom"
 PRESENTER = "sidebar_presenter"  # presenter-mode toggle (also ?present=1 in the URL)
 URL_RESTORED = "links_url_restored"  # the link this session was opened with has been read
@@ -90,7 +91,9 @@ def session_id() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "no-session"
+    if ctx is None:
+        return "no-session"
+    return st.session_state.get(SESSION_ID) or ctx.session_id
 
 
 def get_dataset(cfg: DataConfig) -> Dataset:
@@ -127,11 +130,9 @@ def warm_up_tensorflow() -> None:
             return
 
         def load():
-            from aecore.train import ensure_tensorflow_configured
+            from aecore.jobs import import_tensorflow
 
-            ensure_tensorflow_configured()
-            import aecore.models  # noqa: F401  (builds Keras's layer registry)
-
+            import_tensorflow()  # one thread at a time: the job workers import it through the same lock
             _tf_ready.set()
 
         thread = threading.Thread(target=load, name="aelab-tf-warmup", daemon=True)

@@ -5,21 +5,34 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import figures, jobs
+from aecore import cache, figures, jobs
 from aecore.config import LOSS_LABELS, Experiment
 from aecore.data import Dataset
 from ui import state
 
 POLL_SECONDS = 0.5
+# A tab disconnected this long is closed (a reload or a network blip reconnects well within it).
+CLOSED_TAB_GRACE = 5.0
 
 
 def _train_fn(experiment: Experiment, dataset: Dataset):
     def run(report, cancel):
         from aecore.train import train_autoencoder
 
-        return train_autoencoder(experiment, dataset, progress=report, cancel=cancel)
+        result = train_autoencoder(experiment, dataset, progress=report, cancel=cancel)
+        # Every later session (and the next server start) loads it instead of training again. The cache
+        # itself refuses partial models and anything trained on an upload.
+        cache.default_cache().save(result)
+        return result
 
     return run
+
+
+def _load_fn(experiment: Experiment):
+    def load(report, cancel):
+        return cache.default_cache().load(experiment)
+
+    return load
 
 
 def estimate_seconds(experiment: Experiment, dataset: Dataset) -> float:
@@ -28,7 +41,12 @@ def estimate_seconds(experiment: Experiment, dataset: Dataset) -> float:
 
 
 def start_training(experiment: Experiment) -> None:
-    """Validate and queue the sidebar's experiment; errors become one st.error."""
+    """Validate and queue the sidebar's experiment; errors become one st.error.
+
+    The same settings trained before (by anyone, unless on an upload) come from the memory or the disk
+    cache; the same settings training right now for another session are shared: this session attaches
+    to that job and watches its progress.
+    """
     job = st.session_state.get(state.JOB)
     if job is not None and job.active and job.key != experiment.key():
         st.sidebar.warning("A model is still training. Press **Stop** first, then **Train** again.")
@@ -41,19 +59,56 @@ def start_training(experiment: Experiment) -> None:
     except ValueError as exc:
         st.sidebar.error(f"Cannot train with these settings: {exc}")
         return
-    owner = state.session_id() if experiment.data.upload_id else None
+    session = state.session_id()
+    owner = session if experiment.data.upload_id else None  # uploads: private to this session
     queue = jobs.default_queue()
+    on_disk = owner is None and cache.default_cache().contains(experiment)
     job = queue.submit(experiment.key(), _train_fn(experiment, dataset), label=experiment.model.kind,
-                       owner=owner, estimate_seconds=estimate_seconds(experiment, dataset),
-                       session=state.session_id())
+                       owner=owner, estimate_seconds=estimate_seconds(experiment, dataset), session=session,
+                       quick=_load_fn(experiment) if on_disk else None)
     st.session_state[state.JOB] = job
     st.session_state[state.SEEN_STATUS] = None
+    watch_sessions()
 
 
 def stop_training() -> None:
+    """Stop this session's job; a job other sessions also watch keeps running for them."""
     job = st.session_state.get(state.JOB)
-    if job is not None and job.active:
-        jobs.default_queue().cancel(job, session=None)
+    if job is None or not job.active:
+        return
+    others = len(job.attached - {state.session_id()})
+    if jobs.default_queue().cancel(job, session=state.session_id()):
+        return
+    # Shared with other sessions: this one stops watching, the training goes on for the others.
+    st.session_state[state.JOB] = None
+    st.session_state[state.SEEN_STATUS] = None
+    st.sidebar.info(f"You stopped watching. The same model is still training for {others} other "
+                    f"session{'s' if others != 1 else ''}; press **Train** to watch it again.")
+
+
+_watcher: list[jobs.SessionWatcher] = []
+
+
+def _is_connected(session: str) -> bool | None:
+    """Whether a session's browser tab is connected to this server (None without a server, e.g. AppTest)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return None
+    # A closed tab's websocket closes at once and the runtime marks the session inactive (measured with
+    # Streamlit 1.67: see benchmarks/results/classroom.md); it lingers disconnected for its TTL.
+    return Runtime.instance().is_active_session(session)
+
+
+def watch_sessions() -> None:
+    """Start (once per process) the thread that cancels jobs whose sessions all closed their tabs."""
+    from streamlit import config
+
+    if not _watcher:
+        ttl = float(config.get_option("server.disconnectedSessionTTL") or 60)
+        _watcher.append(jobs.SessionWatcher(jobs.default_queue(), _is_connected, grace=CLOSED_TAB_GRACE,
+                                            forget_after=max(ttl, CLOSED_TAB_GRACE)))
+    _watcher[0].start()
 
 
 def current_job() -> jobs.Job | None:
@@ -91,16 +146,21 @@ def outdated_warning(trained: Experiment) -> None:
 
 
 def _status_line(job: jobs.Job) -> str:
+    if job.status == jobs.LOADING:
+        return "Loading the trained model from the cache…"
     if job.status == jobs.QUEUED:
         queue = jobs.default_queue()
         ahead = queue.position(job)
         return (f"Waiting in the queue: {ahead} job{'s' if ahead != 1 else ''} ahead of yours, "
                 f"about {queue.wait_estimate(job):.0f} s.")
+    others = len(job.attached - {state.session_id()})
+    shared = f" · shared with {others} other session{'s' if others != 1 else ''}" if others else ""
     report = job.latest
     if report is None:
-        return "Starting: building the model…" if state.tensorflow_ready() else "Starting: loading TensorFlow…"
+        starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
+        return f"Starting: {starting}…{shared}"
     return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
-            f"about {report.seconds_left():.0f} s left")
+            f"about {report.seconds_left():.0f} s left{shared}")
 
 
 def _progress_fraction(job: jobs.Job) -> float:
@@ -138,6 +198,11 @@ def show_job_outcome(job: jobs.Job, where=st) -> None:
     elif job.result is not None:
         result = job.result
         text = f"{result.message} Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB."
+        if job.from_cache:
+            text = ("Loaded from the cache: these exact settings were trained before, so nothing was trained "
+                    f"again. {text}")
+        elif job.submitter not in (None, state.session_id()):
+            text = f"Shared: another session asked for these exact settings, so it was trained once. {text}"
         (where.warning if job.status == jobs.CANCELLED else where.success)(text)
     elif job.status == jobs.CANCELLED:
         where.info(job.error or "Stopped before the first epoch finished: there is no model yet.")
