@@ -1,0 +1,390 @@
+"""PCA versus autoencoder: the same data, the same code size, and the evidence for non-linearity."""
+
+import numpy as np
+import streamlit as st
+
+from aecore import compare, figures, jobs, metrics
+from aecore.data import DATASETS
+from aecore.figures import pca as pca_figures
+from ui import state, training
+
+POLL_SECONDS = 1.0
+
+st.title("PCA versus autoencoder")
+st.markdown(
+    "**PCA** (principal component analysis) compresses each image into *k* numbers with one linear step: "
+    "it keeps the *k* directions along which the training images vary most. An **autoencoder** with a "
+    "*k*-number code can bend and fold: its encoder and decoder are non-linear. Here both work on the same "
+    "training images and are judged on the same held-out test images."
+)
+result = training.require_result()
+experiment = result.experiment
+dataset = state.dataset_or_error(experiment.data)
+if dataset is None:
+    st.stop()
+owner = state.session_id() if experiment.data.upload_id else None
+queue = jobs.default_queue()
+
+
+def fitted_pca():
+    """PCA of the training split: shared for registered data sets, kept in the session for uploads."""
+    if not experiment.data.upload_id:
+        return compare.fitted_pca(experiment.data, dataset)
+    cache = st.session_state.setdefault("pca_upload_fits", {})
+    key = experiment.data.key()
+    if key not in cache:
+        cache[key] = compare.fitted_pca(experiment.data, dataset)
+    return cache[key]
+
+
+def job_progress(job: jobs.Job) -> float:
+    report = job.latest
+    if job.status == jobs.DONE:
+        return 1.0
+    if report is None:
+        return 0.0
+    if hasattr(report, "fraction"):
+        return report.fraction
+    return min(report.epoch / max(report.epochs, 1), 1.0)
+
+
+def job_line(job: jobs.Job) -> str:
+    if job.status == jobs.QUEUED:
+        return f"{job.label}: waiting in the queue ({queue.position(job)} job(s) ahead)"
+    if job.status == jobs.RUNNING:
+        report = job.latest
+        if report is None:
+            return f"{job.label}: starting…"
+        if hasattr(report, "stage"):
+            return f"{job.label}: {report.stage} (epoch {report.step} of {report.steps} in total)"
+        return f"{job.label}: epoch {report.epoch} of {report.epochs}, loss {report.logs.get('loss', float('nan')):.4f}"
+    return f"{job.label}: {job.status}"
+
+
+def watch(job_list: list, key: str) -> None:
+    """Progress of background jobs, polled in a fragment; the page redraws once they have all ended."""
+    job_list = [job for job in job_list if job is not None]
+    if not any(job.active for job in job_list):
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def view():
+        if not any(job.active for job in job_list):
+            st.rerun()
+        done = sum(job_progress(job) for job in job_list)
+        running = [job for job in job_list if job.active]
+        st.progress(done / len(job_list), text=job_line(running[0]) if running else "finishing…")
+        if st.button("Stop", key=f"pca_stop_{key}"):
+            for job in running:
+                queue.cancel(job, session=state.session_id())
+
+    view()
+
+
+def failed_message(job: jobs.Job | None) -> None:
+    if job is not None and job.status == jobs.FAILED:
+        st.error(f"{job.label}: {job.error} Change the settings in the sidebar and train again.")
+
+
+pca = fitted_pca()
+k = experiment.model.code_size
+k_pca = min(k, pca.n_components_)
+spec = DATASETS.get(experiment.data.name)
+data_label = spec.label if spec is not None else f"{experiment.data.name} (your upload)"
+st.caption(f"Data for every figure on this page: **{data_label}**, {dataset.summary()}. "
+           "PCA is fitted on the training images; all MSE and PSNR figures are on the test images.")
+if experiment.data.name == "mnist":
+    curve = compare.pca_curve(pca, dataset)
+    rows = compare.published_check(curve)
+    if rows:
+        st.markdown("PCA on the full MNIST set against published figures (test MSE):\n\n"
+                    "| k | here | published | ratio |\n|---|---|---|---|\n" + "\n".join(
+                        f"| {kk} | {ours:.4f} | {pub:.4f} | {ratio:.3f} {'✓' if ok else '✗ (more than 5 % off)'} |"
+                        for kk, ours, pub, ratio, ok in rows))
+else:
+    st.caption("Published PCA figures for the full MNIST set (60,000 train / 10,000 test images) are test MSE "
+               + " / ".join(f"{v:.4f}" for v in compare.PUBLISHED_MNIST_PCA_TEST_MSE.values()) + " at k = "
+               + " / ".join(map(str, compare.PUBLISHED_MNIST_PCA_TEST_MSE)) + f". The figures here are from "
+               f"{experiment.data.name}, not full MNIST; pick 'MNIST 70k' in the sidebar to check them.")
+
+# --- 1. same code size, side by side ---------------------------------------------------------------------
+st.header(f"1 · Same code size: k = {k}")
+if k_pca < k:
+    st.info(f"PCA can keep at most {pca.n_components_} components of this data, so it is shown with {k_pca}.")
+pca_test_rec = pca.reconstruct(dataset.x_test, k_pca)
+pca_per_image = metrics.per_sample_mse(dataset.x_test, pca_test_rec)
+pca_test_mse, ae_test_mse = float(pca_per_image.mean()), float(result.test_mse)
+cols = st.columns(5)
+cols[0].metric(f"PCA-{k_pca} test MSE", f"{pca_test_mse:.4f}")
+cols[1].metric(f"PCA-{k_pca} test PSNR", f"{metrics.psnr_from_mse(pca_test_mse):.1f} dB")
+cols[2].metric(f"Autoencoder-{k} test MSE", f"{ae_test_mse:.4f}",
+               delta=f"{(ae_test_mse / pca_test_mse - 1) * 100:+.0f} % vs PCA", delta_color="inverse")
+cols[3].metric(f"Autoencoder-{k} test PSNR", f"{result.test_psnr:.1f} dB")
+winner = "autoencoder" if ae_test_mse < pca_test_mse else "PCA"
+cols[4].metric("Winner (lower test MSE)", winner)
+if winner == "PCA":
+    st.warning(f"PCA wins here: with k = {k} and {dataset.n_train:,} training images, the linear method "
+               "reconstructs held-out images better. Autoencoders win with small codes and enough data; see the "
+               "sweep below for where the lines cross.")
+if dataset.is_image:
+    c1, c2 = st.columns([1, 3])
+    count = c1.slider("Images", 4, 12, 8, key="pca_count")
+    order = c2.radio("Which test images", ["random", "where the autoencoder wins most", "where PCA wins most"],
+                     horizontal=True, key="pca_order")
+    gain = pca_per_image - result.per_image_test_mse
+    if order == "random":
+        chosen = np.random.default_rng(0).choice(len(dataset.x_test), size=count, replace=False)
+    else:
+        chosen = np.argsort(gain)[::-1][:count] if order.startswith("where the auto") else np.argsort(gain)[:count]
+    shape = dataset.sample_shape
+    st.plotly_chart(pca_figures.side_by_side(
+        figures.as_images(dataset.x_test[chosen], shape), figures.as_images(pca_test_rec[chosen], shape),
+        figures.as_images(result.test_reconstruction[chosen], shape), k,
+        pca_per_image[chosen], result.per_image_test_mse[chosen],
+        labels=[f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen]), key="pca_side_by_side")
+
+# --- 2. error against code size ---------------------------------------------------------------------------
+st.header("2 · Error against code size")
+st.markdown("PCA is cheap, so it is drawn for every k. For the autoencoder one model is trained per code size, "
+            "with every other sidebar setting kept as it is. **Solid**: test images; **dotted**: training images. "
+            "A dotted line far below its solid one means the model memorised its training images (over-fitting).")
+curve = compare.pca_curve(pca, dataset, min(compare.PCA_MAX_COMPONENTS, pca.n_components_))
+sweep = compare.sweep_experiments(experiment, dataset.input_dim)
+points, sweep_jobs, missing = [], [], []
+for sweep_experiment in sweep:
+    point = compare.known_point(sweep_experiment)
+    job = queue.find(sweep_experiment.key(), owner)
+    if point is None and job is not None and job.status == jobs.DONE:
+        point = compare.SweepPoint.from_result(job.result)
+        compare.remember_point(sweep_experiment, point)
+    if point is not None:
+        points.append(point)
+    elif job is not None and job.active:
+        sweep_jobs.append(job)
+    else:
+        failed_message(job)
+        missing.append(sweep_experiment)
+if missing and not sweep_jobs:
+    sizes = ", ".join(str(e.model.code_size) for e in missing)
+    if st.button(f"Train the sweep: {len(missing)} model(s), code sizes {sizes}", key="pca_sweep_start",
+                 type="primary", help="Runs in the background; about 10 s per model on mnist-5k. Cached: "
+                                      "the next visit is instant."):
+        for sweep_experiment in missing:
+            sweep_jobs.append(queue.submit(sweep_experiment.key(), compare.train_job(sweep_experiment, dataset),
+                                           label=f"sweep model, code size {sweep_experiment.model.code_size}",
+                                           owner=owner, session=state.session_id()))
+watch(sweep_jobs, "sweep")
+points.sort(key=lambda p: p.code_size)
+st.plotly_chart(pca_figures.error_vs_code_size(
+    curve.code_sizes, curve.test_mse, curve.train_mse, [p.code_size for p in points],
+    [p.test_mse for p in points], [p.train_mse for p in points], current_k=k,
+    title="Reconstruction error against code size (lower is better)"), key="pca_sweep_chart")
+if points:
+    table = ["| code size k | PCA test MSE | autoencoder test MSE | autoencoder train MSE | AE / PCA | epochs | seconds |",
+             "|---|---|---|---|---|---|---|"]
+    pca_wins = []
+    for p in points:
+        pca_value = float(curve.test_mse[min(p.code_size, len(curve.test_mse)) - 1])
+        table.append(f"| {p.code_size} | {pca_value:.4f} | {p.test_mse:.4f} | {p.train_mse:.4f} | "
+                     f"{p.test_mse / pca_value:.2f} | {p.epochs_run} | {p.seconds:.1f} |")
+        if pca_value <= p.test_mse:
+            pca_wins.append(p.code_size)
+    st.markdown("\n".join(table))
+    if pca_wins:
+        st.info(f"Where PCA still wins on the test images: k = {', '.join(map(str, pca_wins))}. With large codes, "
+                f"PCA keeps almost everything with a linear step, while a network trained on {dataset.n_train:,} "
+                "images in a short budget does not; more data, more epochs or less over-fitting close the gap.")
+    else:
+        st.success("The autoencoder beats PCA on the test images at every code size of the sweep.")
+
+# --- 3. linear autoencoder = PCA ----------------------------------------------------------------------------
+st.header("3 · A linear autoencoder is PCA")
+st.markdown("Remove every activation, use a linear output and the mean squared error, and the best an autoencoder "
+            "can do is exactly PCA: its decoder learns to draw with the same *k* directions (in some other order "
+            "and mixture). The **principal angles** between the two sets of directions measure that: 0° = the same "
+            "subspace.")
+linear_sizes = tuple(s for s in (2, 4, 8, 16, 32) if s < min(dataset.input_dim, pca.n_components_ + 1))
+if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_linear"):
+    linear_k = st.select_slider("Code size of the linear autoencoder", linear_sizes,
+                                value=compare.LINEAR_CODE_SIZE if compare.LINEAR_CODE_SIZE in linear_sizes
+                                else linear_sizes[-1], key="pca_linear_code_size")
+    linear = compare.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
+    job = queue.submit(linear.key(), compare.train_job(linear, dataset), label=f"linear autoencoder, code {linear_k}",
+                       owner=owner, session=state.session_id())
+    watch([job], "linear")
+    failed_message(job)
+    if job.status == jobs.DONE:
+        comparison = compare.compare_linear(job.result, pca, dataset)
+        cols = st.columns(4)
+        cols[0].metric(f"Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
+        cols[1].metric(f"PCA-{linear_k} test MSE", f"{comparison.pca_test_mse:.4f}")
+        cols[2].metric("Ratio AE / PCA", f"{comparison.ratio:.3f}",
+                       help="1.000 = the same error. Within 2 % (≤ 1.02) counts as reaching PCA.")
+        cols[3].metric("Largest principal angle", f"{comparison.angles_degrees.max():.1f}°")
+        st.plotly_chart(pca_figures.angle_bars(
+            comparison.angles_degrees, title=f"Angles between the decoder's {linear_k} directions and PCA's"),
+            key="pca_angles")
+        st.caption(f"Trained for {comparison.epochs_run} epochs in {comparison.seconds:.1f} s (Adam, MSE, early "
+                   "stopping). Small angles mean the same subspace; the last angles are the largest because PCA's "
+                   "later components explain little variance, so the loss barely cares about them.")
+
+# --- 4. non-linear manifolds ----------------------------------------------------------------------------------
+st.header("4 · Non-linear manifolds in 3-D")
+st.markdown("Points on a curved sheet or loop need fewer numbers than their three coordinates, but only a "
+            "non-linear code can follow the curve. PCA can only flatten it onto a line or a plane.")
+c1, c2 = st.columns(2)
+manifold = c1.selectbox("Shape", compare.MANIFOLDS, key="pca_manifold", format_func=lambda n: DATASETS[n].label)
+manifold_k = c2.radio("Code size (PCA components = autoencoder code)", (1, 2), index=0 if manifold == "circle" else 1,
+                      horizontal=True, key="pca_manifold_code_size")
+manifold_key = compare.manifold_key(manifold, manifold_k)
+job = queue.find(manifold_key)
+if job is None or job.status not in (jobs.QUEUED, jobs.RUNNING, jobs.DONE):
+    failed_message(job)
+    if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start", type="primary"):
+        job = queue.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
+                           label=f"{manifold} autoencoder", session=state.session_id())
+if job is not None:
+    watch([job], "manifold")
+    if job.status == jobs.DONE:
+        demo = job.result
+        st.plotly_chart(pca_figures.manifold_3d(demo.points, demo.position, demo.pca_reconstruction,
+                                                demo.ae_reconstruction, demo.code_size, demo.pca_mse, demo.ae_mse),
+                        key="pca_manifold_chart")
+        better = "autoencoder" if demo.ae_mse < demo.pca_mse else "PCA"
+        st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
+                   f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
+                   f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
+
+# --- 5. what each learns ------------------------------------------------------------------------------------
+st.header("5 · What each one learns")
+if dataset.is_image and len(dataset.sample_shape) == 2:
+    c1, c2 = st.columns(2)
+    n_show = min(16, pca.n_components_)
+    with c1:
+        st.plotly_chart(pca_figures.weight_images(
+            figures.as_images(pca.components_[:n_show], dataset.sample_shape), n_cols=4,
+            titles=[f"PC {i + 1}" for i in range(n_show)], title="PCA's first components (eigen-images)"),
+            key="pca_components")
+    with c2:
+        try:
+            weights = compare.first_layer_weights(result, 16)
+        except ValueError as exc:
+            st.info(str(exc))
+        else:
+            st.plotly_chart(pca_figures.weight_images(
+                figures.as_images(weights, dataset.sample_shape), n_cols=4,
+                title="Autoencoder: input weights of 16 first-layer units"), key="pca_ae_weights")
+    st.caption("Red: positive weight, blue: negative, each pattern scaled to its own largest value. PCA's components "
+               "are ordered by the variance they explain; the autoencoder's units (the 16 with the largest weights) "
+               "are free to learn any pattern, often strokes and parts of digits.")
+st.plotly_chart(pca_figures.explained_variance(pca.explained_variance_ratio_, k_pca,
+                                               title="How much of the variation PCA keeps with k components"),
+                key="pca_explained_variance")
+
+# --- 6. codes in two dimensions -------------------------------------------------------------------------------
+st.header("6 · Codes in two dimensions")
+st.markdown("With a 2-number code both methods draw each image as a point. Classes that stay apart are easier to "
+            "tell apart from the code alone: the **kNN accuracy** is how often the 5 nearest training codes name "
+            "the right class.")
+two = next((e for e in sweep if e.model.code_size == 2), None)
+ae2 = result if k == 2 else None
+job2 = None
+if ae2 is None and two is not None:
+    job2 = queue.find(two.key(), owner)
+    if job2 is not None and job2.status == jobs.DONE:
+        ae2 = job2.result
+c1, c2 = st.columns(2)
+pca_codes_train, pca_codes_test = pca.transform(dataset.x_train, 2), pca.transform(dataset.x_test, 2)
+with c1:
+    accuracy = compare.knn_accuracy(pca_codes_train, dataset.y_train, pca_codes_test, dataset.y_test)
+    st.plotly_chart(pca_figures.code_scatter(pca_codes_test, dataset.y_test, dataset.class_names,
+                                             "principal component 1", "principal component 2",
+                                             title=f"PCA-2 codes of the test images · kNN accuracy {accuracy:.0%}"),
+                    key="pca_codes_pca")
+with c2:
+    if ae2 is not None:
+        ae_codes_train, ae_codes_test = ae2.encode(dataset.x_train), ae2.encode(dataset.x_test)
+        accuracy = compare.knn_accuracy(ae_codes_train, dataset.y_train, ae_codes_test, dataset.y_test)
+        st.plotly_chart(pca_figures.code_scatter(ae_codes_test, dataset.y_test, dataset.class_names,
+                                                 "code number 1", "code number 2",
+                                                 title=f"Autoencoder-2 codes · kNN accuracy {accuracy:.0%}"),
+                        key="pca_codes_ae")
+    elif two is not None:
+        if job2 is not None and job2.active:
+            watch([job2], "two")
+        else:
+            failed_message(job2)
+            st.info("No autoencoder with a 2-number code yet. Train the sweep above, or only this model:")
+            if st.button("Train the code-size-2 model", key="pca_two_start"):
+                job2 = queue.submit(two.key(), compare.train_job(two, dataset), label="sweep model, code size 2",
+                                    owner=owner, session=state.session_id())
+                watch([job2], "two")
+
+# --- 7. layer by layer ----------------------------------------------------------------------------------------
+st.header("7 · A representation at every layer")
+st.markdown("PCA has one linear step from the image to its code. An autoencoder passes the image through several "
+            "layers, and each one holds a representation of it that can be reused: here is the output of every "
+            "layer for one test image (brighter = larger).")
+index = st.slider("Test image", 0, len(dataset.x_test) - 1, 0, key="pca_layer_image")
+sample = dataset.x_test[index]
+shape2d = dataset.sample_shape if dataset.is_image and len(dataset.sample_shape) == 2 else None
+try:
+    activations = compare.layer_activations(result, sample)
+except Exception as exc:  # unusual model types: say so rather than show a traceback
+    st.info(f"The layers of this model type cannot be drawn one by one ({type(exc).__name__}).")
+else:
+    panels = [(f"input ({dataset.input_dim})", pca_figures.as_heat_map(sample, shape2d))]
+    for name, values in activations:
+        label = name.replace("encoder · ", "").replace("decoder · ", "")
+        panels.append((f"{label} ({values.size})", pca_figures.as_heat_map(values, shape2d)))
+    st.plotly_chart(pca_figures.layer_strip(panels, title="Autoencoder: every layer's output"), key="pca_layers_ae")
+pca_code = pca.transform(sample[None], k_pca)[0]
+pca_rec = pca.inverse_transform(pca_code[None])[0]
+st.plotly_chart(pca_figures.layer_strip(
+    [(f"input ({dataset.input_dim})", pca_figures.as_heat_map(sample, shape2d)),
+     (f"PCA code ({k_pca})", pca_figures.as_heat_map(pca_code)),
+     (f"reconstruction ({dataset.input_dim})", pca_figures.as_heat_map(np.clip(pca_rec, 0, 1), shape2d))],
+    title="PCA: one linear step each way"), key="pca_layers_pca")
+
+# --- 8. pre-trained layers ------------------------------------------------------------------------------------
+st.header("8 · Re-using pre-trained layers")
+st.markdown("Layers trained on one task can start another. Here the encoder is pre-trained on the digits 0–4, "
+            "then a model for the digits 5–9 is trained from **only a few images**, once starting from the "
+            "pre-trained encoder and once from scratch (same architecture, same initial decoder, same epochs).")
+labelled = dataset.class_names and len(dataset.class_names) >= 10 and dataset.is_image
+if not labelled:
+    st.info("This experiment needs a labelled image data set with 10 classes, such as mnist-5k or digits-8x8.")
+else:
+    c1, c2 = st.columns(2)
+    n_images = c1.select_slider("Training images of digits 5–9", (50, 100, 200, 500), value=200,
+                                key="pca_transfer_images")
+    reuse_decoder = c2.toggle("Also re-use the pre-trained decoder", key="pca_transfer_decoder")
+    finetune_epochs = 40
+    t_key = compare.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
+    job = queue.find(t_key, owner)
+    if job is None or job.status not in (jobs.QUEUED, jobs.RUNNING, jobs.DONE):
+        failed_message(job)
+        if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
+                     help="Pre-training plus two small trainings, in the background."):
+            job = queue.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
+                                                           reuse_decoder),
+                               label="transfer experiment", owner=owner, session=state.session_id())
+    if job is not None:
+        watch([job], "transfer")
+        if job.status == jobs.DONE:
+            tr = job.result
+            st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
+                                                        title="Training on a few images of digits 5–9"),
+                            key="pca_transfer_chart")
+            cols = st.columns(4)
+            cols[0].metric("From scratch: test MSE", f"{tr.scratch_test_mse:.4f}")
+            cols[1].metric("Pre-trained encoder: test MSE", f"{tr.transfer_test_mse:.4f}",
+                           delta=f"{(tr.transfer_test_mse / tr.scratch_test_mse - 1) * 100:+.0f} % vs scratch",
+                           delta_color="inverse")
+            cols[2].metric("Pre-trained model alone", f"{tr.pretrain_test_mse:.4f}",
+                           help="The model trained on 0–4 only, never shown a 5–9: how far it generalises.")
+            cols[3].metric(f"PCA-{tr.pca_code_size} fitted on the same {tr.n_target_images}", f"{tr.pca_small_test_mse:.4f}")
+            st.caption(f"Test MSE on the {tr.n_test} test images of digits 5–9. Loss: the sidebar's "
+                       f"({experiment.model.loss.upper()}). PCA has no layers to transfer: the closest it gets is "
+                       f"re-using components fitted on 0–4 (test MSE {tr.pca_pretrained_test_mse:.4f}) or fitting "
+                       f"on the few images ({tr.pca_small_test_mse:.4f}). {tr.seconds:.0f} s in all.")
