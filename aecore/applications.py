@@ -1,0 +1,659 @@
+"""Applications and limits of autoencoders: restoration models, features, anomalies, compression.
+
+Everything here is plain numpy / Keras / scikit-learn / Pillow (no Streamlit), so the pages, the
+benchmark and the tests share one implementation:
+
+- restoration models (watermark removal, super-resolution, colorization) and the anomaly model are
+  described by an ``AppConfig`` whose stable hash keys their background job; ``run_application``
+  trains one with ``aecore.train.train_autoencoder(..., inputs=...)`` and measures it;
+- out-of-distribution image sets (letters drawn with Pillow, random noise, patches of scikit-learn's
+  sample photos, Fashion-MNIST when cached);
+- ROC curve and AUC, the feature-extraction accuracy table, and rate–distortion points for
+  autoencoder codes, PCA codes, JPEG and lossless PNG / gzip.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import gzip
+import io
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from aecore import corrupt, metrics
+from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig, stable_hash
+from aecore.data import Dataset, DatasetUnavailable, load_dataset
+
+TASKS = ("watermark", "superres", "colour", "anomaly")
+TASK_LABELS = {"watermark": "Watermark removal", "superres": "Super-resolution", "colour": "Colorization",
+               "anomaly": "Anomaly detection"}
+COLOUR_RULES = ("class", "random")
+COLOUR_RULE_LABELS = {"class": "by digit class (learnable from the shape)",
+                      "random": "random per image (cannot be inferred)"}
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppConfig:
+    """One application model: its task, the task's settings, and a small dense autoencoder.
+
+    Fields a task does not use are reset by ``canonical()`` so equal models share one cache key.
+    """
+
+    task: str = "watermark"
+    data: str = "mnist-5k"
+    code_size: int = 32
+    n_hidden_layers: int = 2
+    first_layer_nodes: int = 256
+    epochs: int = 25
+    seed: int = 0
+    # watermark
+    watermark_kind: str = "text"
+    opacity: float = 0.7
+    position: str = "top-left"
+    unseen_position: str = "bottom-right"
+    # super-resolution
+    factor: int = 2
+    resample: str = "bicubic"
+    # colorization
+    colour_rule: str = "class"
+    # anomaly detection: the digit class left out of training (-1: none)
+    held_out_digit: int = 7
+
+    def canonical(self) -> "AppConfig":
+        d = AppConfig()
+        changes: dict[str, object] = {}
+        if self.task != "watermark":
+            changes.update(watermark_kind=d.watermark_kind, opacity=d.opacity, position=d.position,
+                           unseen_position=d.unseen_position)
+        if self.task != "superres":
+            changes.update(factor=d.factor, resample=d.resample)
+        if self.task != "colour":
+            changes.update(colour_rule=d.colour_rule)
+        if self.task != "anomaly":
+            changes.update(held_out_digit=d.held_out_digit)
+        return replace(self, **changes)
+
+    def key(self) -> str:
+        return stable_hash("application", self.canonical())
+
+    def validate(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"Unknown application '{self.task}'.")
+        if self.watermark_kind not in corrupt.WATERMARK_KINDS:
+            raise ValueError(f"Unknown watermark '{self.watermark_kind}'.")
+        if not 0 < self.opacity <= 1:
+            raise ValueError("The watermark's opacity must be above 0 and at most 1.")
+        for pos in (self.position, self.unseen_position):
+            if pos not in corrupt.WATERMARK_POSITIONS:
+                raise ValueError(f"Unknown watermark position '{pos}'.")
+        if self.factor not in (2, 4):
+            raise ValueError("Down-sample by 2 (to 14×14) or by 4 (to 7×7).")
+        if self.resample not in corrupt.RESAMPLING:
+            raise ValueError(f"Unknown resampling '{self.resample}'.")
+        if self.colour_rule not in COLOUR_RULES:
+            raise ValueError(f"Unknown colour rule '{self.colour_rule}'.")
+        if not -1 <= self.held_out_digit <= 9:
+            raise ValueError("The held-out digit must be 0 to 9 (or none).")
+
+    def experiment(self) -> Experiment:
+        """The autoencoder and its training (the sidebar's defaults, with this code size and epochs)."""
+        return Experiment(DataConfig(name=self.data),
+                          ModelConfig(code_size=self.code_size, n_hidden_layers=self.n_hidden_layers,
+                                      first_layer_nodes=self.first_layer_nodes),
+                          TrainConfig(epochs=self.epochs, seed=self.seed))
+
+
+# --- coloured digits -----------------------------------------------------------------------------
+
+def class_colours(n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Stroke and background colour (each (n_classes, 3) in [0, 1]) of every class.
+
+    Strokes are bright, saturated hues spread round the colour wheel; backgrounds are dark versions
+    of the opposite hue, so every class has a distinct, readable pair.
+    """
+    strokes = np.array([colorsys.hsv_to_rgb(c / n_classes, 0.85, 1.0) for c in range(n_classes)])
+    backgrounds = np.array([colorsys.hsv_to_rgb((c / n_classes + 0.5) % 1.0, 0.7, 0.35) for c in range(n_classes)])
+    return strokes.astype(np.float32), backgrounds.astype(np.float32)
+
+
+def colourize(x: np.ndarray, labels: np.ndarray, rule: str = "class", seed: int = 0) -> np.ndarray:
+    """Colour grey images (n, h, w): ``background·(1 − g) + stroke·g`` for grey level g.
+
+    ``rule`` "class": the colours follow the digit's class (a model can infer them from the shape);
+    "random": each image gets a random stroke and background hue (no image content predicts them).
+    Returns float32 (n, h, w, 3) in [0, 1].
+    """
+    x = np.asarray(x, dtype=np.float32)
+    labels = np.asarray(labels)
+    if rule == "class":
+        strokes, backgrounds = class_colours(max(int(labels.max()) + 1 if len(labels) else 10, 10))
+        stroke, background = strokes[labels], backgrounds[labels]
+    elif rule == "random":
+        rng = np.random.default_rng(seed)
+        hues = rng.random(len(x))
+        stroke = np.array([colorsys.hsv_to_rgb(h, 0.85, 1.0) for h in hues], np.float32).reshape(-1, 3)
+        background = np.array([colorsys.hsv_to_rgb((h + 0.5) % 1.0, 0.7, 0.35) for h in hues],
+                              np.float32).reshape(-1, 3)
+    else:
+        raise ValueError(f"Unknown colour rule '{rule}'. Choose one of: {', '.join(COLOUR_RULES)}.")
+    g = x[..., None]
+    out = background[:, None, None, :] * (1.0 - g) + stroke[:, None, None, :] * g
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def colour_dataset(dataset: Dataset, rule: str = "class", seed: int = 0) -> Dataset:
+    """The data set with every image coloured (samples (h, w, 3)); labels and splits unchanged."""
+    return Dataset(
+        name=f"{dataset.name} coloured ({rule})",
+        x_train=colourize(dataset.x_train, dataset.y_train, rule, seed),
+        y_train=dataset.y_train,
+        x_val=colourize(dataset.x_val, dataset.y_val, rule, seed + 1),
+        y_val=dataset.y_val,
+        x_test=colourize(dataset.x_test, dataset.y_test, rule, seed + 2),
+        y_test=dataset.y_test,
+        class_names=dataset.class_names,
+        description=f"{dataset.description} Coloured {COLOUR_RULE_LABELS[rule]}.",
+        is_image=True,
+    )
+
+
+# --- out-of-distribution images -------------------------------------------------------------------
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def letters(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """``n`` capital letters drawn with Pillow's default font, white on black like MNIST digits.
+
+    Each letter is scaled to fit a box of 20/28 of the image (as MNIST digits are) and centred by its
+    centre of mass, with a random letter per image from ``seed``. Returns (images, the letters).
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    font = ImageFont.load_default(size=64)
+    chosen = [LETTERS[i] for i in rng.integers(0, len(LETTERS), n)]
+    rendered: dict[str, np.ndarray] = {}
+    h, w = int(shape[0]), int(shape[1])
+    box = max(int(round(min(h, w) * 20 / 28)), 1)
+    for letter in set(chosen):
+        probe = Image.new("L", (1, 1))
+        left, top, right, bottom = ImageDraw.Draw(probe).textbbox((0, 0), letter, font=font)
+        glyph = Image.new("L", (right - left + 8, bottom - top + 8), 0)
+        ImageDraw.Draw(glyph).text((4 - left, 4 - top), letter, fill=255, font=font)
+        gw, gh = glyph.size
+        scale = box / max(gw, gh)
+        glyph = glyph.resize((max(int(round(gw * scale)), 1), max(int(round(gh * scale)), 1)),
+                             Image.Resampling.LANCZOS)
+        arr = np.asarray(glyph, dtype=np.float32) / 255.0
+        canvas = np.zeros((h, w), np.float32)
+        ys, xs = np.indices(arr.shape)
+        total = arr.sum() or 1.0
+        cy, cx = (ys * arr).sum() / total, (xs * arr).sum() / total
+        top_y = int(np.clip(round(h / 2 - cy), 0, h - arr.shape[0]))
+        top_x = int(np.clip(round(w / 2 - cx), 0, w - arr.shape[1]))
+        canvas[top_y: top_y + arr.shape[0], top_x: top_x + arr.shape[1]] = arr
+        rendered[letter] = canvas
+    images = np.stack([rendered[c] for c in chosen]) if n else np.zeros((0, h, w), np.float32)
+    return np.clip(images, 0, 1).astype(np.float32), chosen
+
+
+def noise_images(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0) -> np.ndarray:
+    """Uniform random pixels in [0, 1]: nothing like any data set."""
+    return np.random.default_rng(seed).random((n,) + tuple(shape)).astype(np.float32)
+
+
+def photo_patches(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0, patch: int = 84) -> np.ndarray:
+    """Grey, textured square patches of scikit-learn's two bundled sample photos, shrunk to ``shape``.
+
+    (scikit-image is not a dependency: its sample images would add a heavy package for two photos,
+    and scikit-learn ships two real photographs already.)
+    """
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    photos = [corrupt.to_grey(np.asarray(im, np.float32) / 255.0) for im in load_sample_images().images]
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n,) + tuple(shape), np.float32)
+    for i in range(n):
+        photo = photos[i % len(photos)]
+        for _ in range(20):  # skip flat patches (clear sky): they would be easy for any model
+            y = int(rng.integers(0, photo.shape[0] - patch))
+            x = int(rng.integers(0, photo.shape[1] - patch))
+            if photo[y: y + patch, x: x + patch].std() > 0.08:
+                break
+        crop = Image.fromarray(np.ascontiguousarray(photo[y: y + patch, x: x + patch]), mode="F")
+        out[i] = np.asarray(crop.resize((shape[1], shape[0]), Image.Resampling.BOX))
+    return np.clip(out, 0, 1)
+
+
+def fashion_images(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0) -> np.ndarray:
+    """Fashion-MNIST test images (raises ``DatasetUnavailable`` when it is not in the keras cache)."""
+    data = load_dataset(DataConfig(name="fashion-mnist"))
+    idx = np.random.default_rng(seed).choice(len(data.x_test), size=min(n, len(data.x_test)), replace=False)
+    images = data.x_test[idx]
+    return images if tuple(images.shape[1:]) == tuple(shape) else corrupt.resize_images(images, shape, "box")
+
+
+def digit_images(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0) -> np.ndarray:
+    """MNIST digits (the offline 5k sample): out of distribution for a model trained on anything else."""
+    data = load_dataset(DataConfig())
+    idx = np.random.default_rng(seed).choice(len(data.x_test), size=min(n, len(data.x_test)), replace=False)
+    images = data.x_test[idx]
+    return images if tuple(images.shape[1:]) == tuple(shape) else corrupt.resize_images(images, shape, "box")
+
+
+OOD_LABELS = {"letters": "Letters (Pillow font)", "noise": "Random noise", "photos": "Photo patches",
+              "fashion": "Fashion-MNIST", "digits": "MNIST digits"}
+
+
+def ood_sets(shape: tuple[int, int], n: int = 300, seed: int = 0, trained_on: str = "mnist-5k",
+             ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Out-of-distribution image sets for a model trained on ``trained_on``, resized to ``shape``.
+
+    Returns (name → images, name → why it is missing). Fashion-MNIST is used only when it is already
+    in the keras cache; digits are out of distribution only for a model not trained on digits.
+    """
+    sets: dict[str, np.ndarray] = {}
+    missing: dict[str, str] = {}
+    sets["letters"] = letters(n, shape, seed)[0]
+    sets["noise"] = noise_images(n, shape, seed)
+    sets["photos"] = photo_patches(n, shape, seed)
+    if trained_on not in ("fashion-mnist",):
+        try:
+            sets["fashion"] = fashion_images(n, shape, seed)
+        except DatasetUnavailable as exc:
+            missing["fashion"] = str(exc)
+    if trained_on not in ("mnist-5k", "mnist", "digits-8x8"):
+        sets["digits"] = digit_images(n, shape, seed)
+    return sets, missing
+
+
+# --- ROC and AUC ---------------------------------------------------------------------------------
+
+def roc_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """False-positive rate, true-positive rate and thresholds, flagging ``score >= threshold``.
+
+    ``labels`` are 1 for anomalies (positives) and 0 for normal samples. The curve starts at (0, 0)
+    (threshold +inf) and has one point per distinct score, highest first.
+    """
+    labels = np.asarray(labels).astype(bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    if labels.all() or not labels.any():
+        raise ValueError("A ROC curve needs both normal and anomalous samples.")
+    order = np.argsort(-scores, kind="mergesort")
+    scores, labels = scores[order], labels[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tps = np.cumsum(labels)[last_of_tie]
+    fps = (last_of_tie + 1) - tps
+    tpr = np.r_[0.0, tps / labels.sum()]
+    fpr = np.r_[0.0, fps / (~labels).sum()]
+    thresholds = np.r_[np.inf, scores[last_of_tie]]
+    return fpr, tpr, thresholds
+
+
+def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
+    """Area under a curve by the trapezoid rule (x = ``fpr`` ascending)."""
+    return float(np.trapezoid(tpr, fpr))
+
+
+def detection_rates(normal_scores: np.ndarray, anomaly_scores: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(false-alarm rate on normal samples, detection rate on anomalies) when flagging ``score > threshold``."""
+    return float(np.mean(np.asarray(normal_scores) > threshold)), float(np.mean(np.asarray(anomaly_scores) > threshold))
+
+
+# --- running an application model ----------------------------------------------------------------
+
+@dataclass
+class AppResult:
+    """A trained application model and its measurements on the test split."""
+
+    config: AppConfig
+    train: object  # aecore.train.TrainResult
+    inputs: np.ndarray  # what the model saw (test split)
+    outputs: np.ndarray  # what it produced
+    targets: np.ndarray  # the clean test images
+    labels: np.ndarray
+    psnr_input: float  # corrupted input against the target (for colour: grey copied to 3 channels)
+    psnr_model: float
+    baseline_name: str = ""
+    baseline: np.ndarray | None = None
+    psnr_baseline: float | None = None
+    unseen_inputs: np.ndarray | None = None  # watermark at a position never seen in training
+    unseen_outputs: np.ndarray | None = None
+    psnr_unseen_input: float | None = None
+    psnr_unseen_model: float | None = None
+    # anomaly detection: per-image MSE of the normal test digits and of each anomaly set
+    normal_scores: np.ndarray | None = None
+    anomaly_scores: dict[str, np.ndarray] = field(default_factory=dict)
+    anomaly_images: dict[str, np.ndarray] = field(default_factory=dict)
+    anomaly_outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def per_image_psnr_gain(self) -> np.ndarray:
+        mse_in = metrics.per_sample_mse(self.targets, _comparable(self.inputs, self.targets))
+        mse_out = metrics.per_sample_mse(self.targets, self.outputs)
+        return metrics.psnr_from_mse(mse_out) - metrics.psnr_from_mse(mse_in)
+
+
+def _comparable(inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Grey inputs broadcast to colour targets (a grey image *is* a colour image with equal channels)."""
+    if inputs.shape != targets.shape and targets.ndim == inputs.ndim + 1:
+        return np.repeat(inputs[..., None], targets.shape[-1], axis=-1)
+    return inputs
+
+
+def _psnr(targets: np.ndarray, images: np.ndarray) -> float:
+    return float(metrics.psnr(targets, _comparable(images, targets)))
+
+
+def prepare(cfg: AppConfig, dataset: Dataset) -> tuple[Dataset, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The data set to train on (its samples are the targets) and the model's inputs for each split."""
+    s = cfg.seed
+    if cfg.task == "watermark":
+        mark = lambda x, k: corrupt.watermark(x, cfg.watermark_kind, cfg.opacity, cfg.position, seed=s + k)  # noqa: E731
+        return dataset, (mark(dataset.x_train, 0), mark(dataset.x_val, 1), mark(dataset.x_test, 2))
+    if cfg.task == "superres":
+        low = lambda x: corrupt.downsample(x, cfg.factor, cfg.resample)  # noqa: E731
+        return dataset, (low(dataset.x_train), low(dataset.x_val), low(dataset.x_test))
+    if cfg.task == "colour":
+        coloured = colour_dataset(dataset, cfg.colour_rule, s)
+        return coloured, (corrupt.to_grey(coloured.x_train), corrupt.to_grey(coloured.x_val),
+                          corrupt.to_grey(coloured.x_test))
+    # anomaly: train on the normal classes only; the held-out digit becomes an anomaly set
+    keep = lambda y: y != cfg.held_out_digit  # noqa: E731
+    normal = Dataset(f"{dataset.name} without {cfg.held_out_digit}", dataset.x_train[keep(dataset.y_train)],
+                     dataset.y_train[keep(dataset.y_train)], dataset.x_val[keep(dataset.y_val)],
+                     dataset.y_val[keep(dataset.y_val)], dataset.x_test[keep(dataset.y_test)],
+                     dataset.y_test[keep(dataset.y_test)], dataset.class_names, dataset.description)
+    return normal, (normal.x_train, normal.x_val, normal.x_test)
+
+
+def run_application(cfg: AppConfig, report: Callable | None = None, cancel: threading.Event | None = None,
+                    dataset: Dataset | None = None, n_ood: int = 300) -> AppResult:
+    """Train the application model ``cfg`` describes and measure it (the body of its background job)."""
+    import time
+
+    from aecore.train import train_autoencoder
+
+    cfg = cfg.canonical()
+    cfg.validate()
+    start = time.perf_counter()
+    dataset = dataset if dataset is not None else load_dataset(DataConfig(name=cfg.data))
+    if not dataset.is_square_image:
+        raise ValueError(f"The applications need images; '{dataset.name}' holds {dataset.sample_shape} samples.")
+    train_set, inputs = prepare(cfg, dataset)
+    trained = train_autoencoder(cfg.experiment(), train_set, progress=report, cancel=cancel, inputs=inputs)
+    targets, test_in = train_set.x_test, inputs[2]
+    outputs = np.clip(trained.test_reconstruction, 0, 1)
+    result = AppResult(cfg, trained, test_in, outputs, targets, train_set.y_test,
+                       psnr_input=_psnr(targets, test_in), psnr_model=_psnr(targets, outputs))
+    if cfg.task == "watermark":
+        unseen = corrupt.watermark(targets, cfg.watermark_kind, cfg.opacity, cfg.unseen_position, seed=cfg.seed + 3)
+        result.unseen_inputs = unseen
+        result.unseen_outputs = np.clip(trained.reconstruct(unseen), 0, 1)
+        result.psnr_unseen_input = _psnr(targets, unseen)
+        result.psnr_unseen_model = _psnr(targets, result.unseen_outputs)
+    elif cfg.task == "superres":
+        h, w = targets.shape[1:3]
+        small = corrupt.resize_images(targets, (h // cfg.factor, w // cfg.factor), "box")
+        result.baseline_name = "bicubic up-sampling"
+        result.baseline = corrupt.resize_images(small, (h, w), "bicubic")
+        result.psnr_baseline = _psnr(targets, result.baseline)
+    elif cfg.task == "anomaly":
+        result.normal_scores = trained.per_image_test_mse
+        sets, result.missing = ood_sets(dataset.sample_shape[:2], n_ood, cfg.seed, trained_on=cfg.data)
+        if cfg.held_out_digit >= 0:
+            sets = {"held_out": dataset.x_test[dataset.y_test == cfg.held_out_digit], **sets}
+        for name, images in sets.items():
+            rebuilt = np.clip(trained.reconstruct(images), 0, 1)
+            result.anomaly_images[name] = images
+            result.anomaly_outputs[name] = rebuilt
+            result.anomaly_scores[name] = metrics.per_sample_mse(images, rebuilt)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --- feature extraction --------------------------------------------------------------------------
+
+def logistic_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
+                      seed: int = 0) -> float:
+    """Test accuracy of a standardised multinomial logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300, C=0.5, random_state=seed))
+    clf.fit(train_x.reshape(len(train_x), -1), train_y)
+    return float(clf.score(test_x.reshape(len(test_x), -1), test_y))
+
+
+def label_subset(y: np.ndarray, n: int | None, seed: int = 0) -> np.ndarray:
+    """Indices of ``n`` labelled training samples, stratified by class (all of them for ``None``)."""
+    if n is None or n >= len(y):
+        return np.arange(len(y))
+    from sklearn.model_selection import train_test_split
+
+    idx, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y, random_state=seed)
+    return np.sort(idx)
+
+
+def feature_accuracy_table(features: dict[str, tuple[np.ndarray, np.ndarray]], y_train: np.ndarray,
+                           y_test: np.ndarray, label_counts: tuple[int | None, ...] = (100, 1000, None),
+                           seed: int = 0, report: Callable | None = None) -> list[dict]:
+    """Test accuracy of logistic regression on each feature set with each number of labels.
+
+    ``features``: name → (train features, test features). Returns one row per (features, labels):
+    {"features", "dimensions", "labels", "accuracy"}.
+    """
+    rows = []
+    for count in label_counts:
+        idx = label_subset(y_train, count, seed)
+        for name, (train_f, test_f) in features.items():
+            acc = logistic_accuracy(train_f[idx], y_train[idx], test_f, y_test, seed)
+            rows.append({"features": name, "dimensions": int(np.prod(train_f.shape[1:])),
+                         "labels": len(idx), "accuracy": acc})
+            if report is not None:
+                report(rows[-1])
+    return rows
+
+
+def pca_codes(x_train: np.ndarray, x_test: np.ndarray, k: int, seed: int = 0):
+    """PCA with ``k`` components fitted on ``x_train``: (train codes, test codes, fitted PCA)."""
+    from sklearn.decomposition import PCA
+
+    flat_train = x_train.reshape(len(x_train), -1)
+    k = int(min(k, flat_train.shape[1], len(flat_train)))
+    pca = PCA(n_components=k, random_state=seed).fit(flat_train)
+    return pca.transform(flat_train), pca.transform(x_test.reshape(len(x_test), -1)), pca
+
+
+def feature_extraction(result, dataset: Dataset, label_counts: tuple[int | None, ...] = (100, 1000, None),
+                       seed: int = 0, report: Callable | None = None) -> list[dict]:
+    """Accuracy table: raw pixels, PCA codes of the code's size and the autoencoder's codes."""
+    codes_train = result.encode(dataset.x_train).reshape(len(dataset.x_train), -1)
+    codes_test = result.encode(dataset.x_test).reshape(len(dataset.x_test), -1)
+    k = codes_train.shape[1]
+    pca_train, pca_test, _ = pca_codes(dataset.x_train, dataset.x_test, k, seed)
+    features = {"raw pixels": (dataset.flat(dataset.x_train), dataset.flat(dataset.x_test)),
+                f"PCA ({pca_train.shape[1]} numbers)": (pca_train, pca_test),
+                f"autoencoder code ({k} numbers)": (codes_train, codes_test)}
+    return feature_accuracy_table(features, dataset.y_train, dataset.y_test, label_counts, seed, report)
+
+
+# --- rate–distortion -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RDPoint:
+    """One way of storing the test images: bytes per image against the error it leaves."""
+
+    method: str  # "autoencoder", "PCA", "JPEG", "JPEG (shared tables)", "PNG", "gzip", "raw 8-bit"
+    setting: str  # e.g. "16 numbers, float16" or "quality 50"
+    bytes_per_image: float
+    mse: float
+
+    @property
+    def psnr(self) -> float:
+        return float(metrics.psnr_from_mse(self.mse))
+
+    @property
+    def lossless(self) -> bool:
+        return self.method in ("PNG", "gzip", "raw 8-bit")
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(np.asarray(image, np.float64) * 255.0), 0, 255).astype(np.uint8)
+
+
+def jpeg_encode(image: np.ndarray, quality: int, streamtype: int = 0) -> bytes:
+    """A grey image in [0, 1] as a JPEG file (Pillow, 8-bit). ``streamtype`` 2 leaves out the tables
+    (an "abbreviated" stream: the tables are shared by every image, like a decoder's weights)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(image), mode="L").save(buf, format="JPEG", quality=int(quality), streamtype=streamtype)
+    return buf.getvalue()
+
+
+def jpeg_decode(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+
+
+def png_encode(image: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(to_uint8(image), mode="L").save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def jpeg_points(x: np.ndarray, qualities=(5, 10, 20, 30, 50, 75, 90)) -> list[RDPoint]:
+    """JPEG at each quality: the whole file, and the same stream without its (shareable) tables."""
+    points = []
+    for q in qualities:
+        sizes, shared, decoded = [], [], []
+        for image in x:
+            data = jpeg_encode(image, q)
+            sizes.append(len(data))
+            shared.append(len(jpeg_encode(image, q, streamtype=2)))
+            decoded.append(jpeg_decode(data))
+        mse = metrics.mse(x, np.asarray(decoded))
+        points.append(RDPoint("JPEG", f"quality {q}", float(np.mean(sizes)), mse))
+        points.append(RDPoint("JPEG (shared tables)", f"quality {q}", float(np.mean(shared)), mse))
+    return points
+
+
+def lossless_points(x: np.ndarray) -> list[RDPoint]:
+    """Lossless references: raw 8-bit pixels, gzip of them, PNG (the error is 8-bit rounding only)."""
+    q = [to_uint8(image) for image in x]
+    mse = metrics.mse(x, np.asarray(q, np.float32) / 255.0)
+    return [RDPoint("raw 8-bit", "1 byte per pixel", float(np.mean([a.size for a in q])), mse),
+            RDPoint("gzip", "level 9", float(np.mean([len(gzip.compress(a.tobytes(), 9, mtime=0)) for a in q])), mse),
+            RDPoint("PNG", "optimised", float(np.mean([len(png_encode(image)) for image in x])), mse)]
+
+
+CODE_PRECISIONS = (("float32", 4.0), ("float16", 2.0), ("8-bit", 1.0))
+
+
+def quantise_codes(codes: np.ndarray, precision: str, reference: np.ndarray | None = None) -> np.ndarray:
+    """Codes as they come back after storing them at ``precision``.
+
+    "8-bit" maps each code number's range (taken from ``reference``, the training codes: shared side
+    information like the decoder) onto 256 levels.
+    """
+    codes = np.asarray(codes, np.float32)
+    if precision == "float32":
+        return codes
+    if precision == "float16":
+        return codes.astype(np.float16).astype(np.float32)
+    if precision != "8-bit":
+        raise ValueError(f"Unknown precision '{precision}'.")
+    ref = codes if reference is None else np.asarray(reference, np.float32)
+    lo, hi = ref.min(axis=0), ref.max(axis=0)
+    step = np.where(hi > lo, (hi - lo) / 255.0, 1.0)
+    levels = np.clip(np.rint((codes - lo) / step), 0, 255)
+    return (lo + levels * step).astype(np.float32)
+
+
+def code_points(method: str, encode: Callable, decode: Callable, x: np.ndarray, x_reference: np.ndarray,
+                label: str = "") -> list[RDPoint]:
+    """Points for a code at float32, float16 and 8-bit: bytes = numbers × bytes per number."""
+    codes, reference = np.asarray(encode(x), np.float32), np.asarray(encode(x_reference), np.float32)
+    numbers = int(np.prod(codes.shape[1:]))
+    points = []
+    for precision, nbytes in CODE_PRECISIONS:
+        rebuilt = np.clip(np.asarray(decode(quantise_codes(codes, precision, reference))).reshape(x.shape), 0, 1)
+        points.append(RDPoint(method, f"{label or numbers} numbers, {precision}", numbers * nbytes,
+                              metrics.mse(x, rebuilt)))
+    return points
+
+
+def pca_points(x_train: np.ndarray, x: np.ndarray, sizes=(2, 4, 8, 16, 32, 64), seed: int = 0) -> list[RDPoint]:
+    from sklearn.decomposition import PCA
+
+    flat = x_train.reshape(len(x_train), -1)
+    pca = PCA(n_components=int(min(max(sizes), *flat.shape)), random_state=seed).fit(flat)
+    points = []
+    for k in sizes:
+        k = min(k, pca.n_components_)
+        comps, mean = pca.components_[:k], pca.mean_
+        encode = lambda a, c=comps: (a.reshape(len(a), -1) - mean) @ c.T  # noqa: E731
+        decode = lambda z, c=comps: z @ c + mean  # noqa: E731
+        points += code_points("PCA", encode, decode, x, x_train)
+    return points
+
+
+def rate_distortion(x: np.ndarray, x_train: np.ndarray, autoencoders: dict[str, object] | None = None,
+                    pca_sizes=(2, 4, 8, 16, 32, 64), jpeg_qualities=(5, 10, 20, 30, 50, 75, 90),
+                    seed: int = 0) -> list[RDPoint]:
+    """Every method's points on the images ``x`` (PCA and the autoencoders learnt from ``x_train``).
+
+    ``autoencoders``: label → object with ``encode``/``decode`` (a TrainResult).
+    """
+    points = []
+    for label, model in (autoencoders or {}).items():
+        points += [replace(p, method="autoencoder") for p in
+                   code_points("autoencoder", model.encode, model.decode, x, x_train)]
+    points += pca_points(x_train, x, pca_sizes, seed)
+    points += jpeg_points(x, jpeg_qualities)
+    points += lossless_points(x)
+    return points
+
+
+def smallest_size(points: list[RDPoint], max_mse: float) -> dict[str, RDPoint]:
+    """Per method, the fewest bytes per image that keep the MSE at or below ``max_mse``."""
+    best: dict[str, RDPoint] = {}
+    for p in points:
+        if p.mse <= max_mse and (p.method not in best or p.bytes_per_image < best[p.method].bytes_per_image):
+            best[p.method] = p
+    return best
+
+
+def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64), epochs: int = 25, seed: int = 0,
+                          report: Callable | None = None, cancel: threading.Event | None = None) -> dict[int, object]:
+    """Default dense autoencoders at several code sizes (for the rate–distortion curve)."""
+    from aecore.train import TrainingCancelled, train_autoencoder
+
+    dataset = load_dataset(DataConfig(name=data))
+    results = {}
+    for i, k in enumerate(code_sizes):
+        if cancel is not None and cancel.is_set():
+            break
+        experiment = Experiment(DataConfig(name=data), ModelConfig(code_size=k), TrainConfig(epochs=epochs, seed=seed))
+        try:
+            results[k] = train_autoencoder(experiment, dataset, cancel=cancel)
+        except TrainingCancelled:
+            break
+        if report is not None:
+            report({"done": i + 1, "total": len(code_sizes), "code_size": k})
+    return results

@@ -1,0 +1,405 @@
+"""Applications: denoising, watermark removal, super-resolution, colorization, features, anomalies.
+
+Each restoration / anomaly model trains as a background job keyed by the stable hash of its settings
+(press its Train button); a finished model is kept, so coming back to the page shows it at once.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from aecore import applications as A
+from aecore import corrupt, jobs, metrics
+from aecore.config import DataConfig, stable_hash
+from aecore.data import DatasetUnavailable, load_dataset
+from aecore.figures import applications as F
+from ui import state, training
+
+ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 0.5
+SHOWN = 8  # images per row
+DATA_CHOICES = {"mnist-5k": "MNIST 5k (28×28, default)", "digits-8x8": "Digits 8×8 (tiny, fast)",
+                "mnist": "MNIST 70k (if downloaded)", "fashion-mnist": "Fashion-MNIST (if downloaded)"}
+CODE_SIZES = (16, 32, 64, 128)
+
+
+# --- background jobs: submit on Train, poll in a fragment, show the kept result ----------------------
+
+def _job_key(section: str) -> str:
+    return f"applications_{section}_job"
+
+
+def _status_text(job: jobs.Job) -> str:
+    if job.status == jobs.QUEUED:
+        queue = jobs.default_queue()
+        ahead = queue.position(job)
+        return f"Waiting in the queue: {ahead} job{'s' if ahead != 1 else ''} ahead, about {queue.wait_estimate(job):.0f} s."
+    report = job.latest
+    if report is None:
+        return "Starting: preparing the images and building the model…"
+    if hasattr(report, "epoch"):
+        return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
+                f"about {report.seconds_left():.0f} s left")
+    if isinstance(report, dict) and "accuracy" in report:
+        return f"Fitted {len(job.reports)} classifiers: {report['features']} with {report['labels']:,} labels…"
+    return "Working…"
+
+
+def _fraction(job: jobs.Job) -> float:
+    report = job.latest
+    if hasattr(report, "epoch"):
+        return min(report.epoch / max(report.epochs, 1), 1.0)
+    if isinstance(report, dict) and "accuracy" in report:
+        return min(len(job.reports) / 9, 1.0)
+    return 0.0
+
+
+def job_panel(section: str, key: str, fn, label: str, button: str = "Train", estimate: float = 15.0,
+              help: str | None = None):
+    """Train / Stop buttons and live progress for one section; returns the finished result or None."""
+    queue = jobs.default_queue()
+    job = queue.find(key)
+    mine = st.session_state.get(_job_key(section))
+    if job is None and mine is not None and mine.key == key:
+        job = mine  # failed or stopped: keep showing how it ended
+    cols = st.columns([1, 1, 4])
+    active = job is not None and job.active
+    if cols[0].button(button, key=f"applications_{section}_train", type="primary", disabled=active, help=help,
+                      use_container_width=True):
+        job = queue.submit(key, fn, label=label, estimate_seconds=estimate, session=state.session_id())
+        active = job.active
+    if cols[1].button("Stop", key=f"applications_{section}_stop", disabled=not active, use_container_width=True):
+        queue.cancel(job, session=state.session_id())
+    st.session_state[_job_key(section)] = job
+    seen_key = f"applications_{section}_seen"
+    if job is not None and not job.active:
+        st.session_state[seen_key] = (job.id, job.status)
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def poll():
+        current = st.session_state.get(_job_key(section))
+        if current is None:
+            return
+        if current.active:
+            st.progress(_fraction(current), text=_status_text(current))
+        elif st.session_state.get(seen_key) != (current.id, current.status):
+            st.session_state[seen_key] = (current.id, current.status)
+            st.rerun()  # the job ended: redraw the page with its result
+
+    with cols[2]:
+        poll()
+    if job is None:
+        return None
+    if job.status == jobs.FAILED:
+        st.error(job.error or "The job failed.")
+        return None
+    if job.status == jobs.CANCELLED:
+        if job.result is None:
+            st.info("Stopped before the first epoch finished: there is nothing to show yet. Press the button again.")
+            return None
+        st.warning("Stopped early: showing the model from the last completed epoch.")
+    return job.result if job.status in (jobs.DONE, jobs.CANCELLED) else None
+
+
+def app_runner(cfg: A.AppConfig):
+    def run(report, cancel):
+        return A.run_application(cfg, report, cancel)
+
+    return run
+
+
+def model_controls(section: str, default_code: int = 64, default_epochs: int = 20) -> dict:
+    with st.expander("Model and training"):
+        c1, c2 = st.columns(2)
+        code = c1.select_slider("Code size", CODE_SIZES, value=default_code, key=f"applications_{section}_code",
+                                help="Numbers in the bottleneck. Restoring detail needs a larger code than "
+                                     "plain compression.")
+        epochs = c2.slider("Epochs (at most)", 2, 60, default_epochs, key=f"applications_{section}_epochs",
+                           help="Early stopping on the validation split may end sooner.")
+        st.caption("A dense autoencoder (input → 256 → 128 → code → 128 → 256 → output, ReLU, sigmoid output, "
+                   "binary cross-entropy, Adam 0.002, batch 128), trained with fit(corrupted, clean).")
+    return {"code_size": code, "epochs": epochs}
+
+
+def psnr_caption(targets, images) -> list[str]:
+    targets = np.asarray(targets)
+    images = np.asarray(images)
+    if images.shape != targets.shape:
+        images = np.repeat(images[..., None], targets.shape[-1], axis=-1)
+    return [f"{p:.1f} dB" for p in metrics.psnr_from_mse(metrics.per_sample_mse(targets, images))]
+
+
+def shown_indices(n: int, seed: int = 0) -> np.ndarray:
+    return np.sort(np.random.default_rng(seed).choice(n, size=min(SHOWN, n), replace=False))
+
+
+# --- page ----------------------------------------------------------------------------------------
+
+st.title("Applications")
+st.markdown("An autoencoder trained with **fit(corrupted, clean)** learns to undo the corruption: the same "
+            "recipe removes noise, watermarks and blur, and adds colour. Its code is also a compact "
+            "description for a classifier, and its reconstruction error flags inputs unlike its training data. "
+            "Each section trains its own small model in the background: press its **Train** button "
+            "(about 10–20 s each on MNIST 5k); finished models are kept, so coming back is instant.")
+
+data_name = st.selectbox("Images for the application models", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
+                         key="applications_data", help="MNIST 5k works offline. Digits 8×8 is tiny and trains in "
+                                                        "seconds, but its 8×8 images show little.")
+try:
+    dataset = load_dataset(DataConfig(name=data_name))
+except DatasetUnavailable as exc:
+    st.error(f"{exc} Pick MNIST 5k above.")
+    st.stop()
+
+tabs = st.tabs(["Denoising", "Watermark removal", "Super-resolution", "Colorization", "Feature extraction",
+                "Anomaly detection"])
+
+# --- denoising ---------------------------------------------------------------------------------------
+with tabs[0]:
+    st.subheader("Denoising: fit(x_noisy, x)")
+    result = training.current_result()
+    family_page = ROOT / "pages" / "family.py"
+    if result is None or result.experiment.train.noise_level <= 0:
+        st.info("Denoising reuses **the model you train in the sidebar**, and that model was trained "
+                + ("without noise" if result is not None else "— there is none yet")
+                + ". In the sidebar pick the type **Denoising** (or any type) with a noise level above 0, e.g. "
+                  "Gaussian σ = 0.5, and press **Train**. The model then sees noisy digits and must output "
+                  "clean ones.")
+    else:
+        sweep_note = result.experiment.train
+        ds = state.dataset_or_error(result.experiment.data)
+        if ds is not None and ds.is_image:
+            idx = shown_indices(len(ds.x_test))
+            noisy, clean = result.test_input[idx], ds.x_test[idx]
+            out = np.clip(result.test_reconstruction[idx], 0, 1)
+            left, right = st.columns([3, 2])
+            with left:
+                st.plotly_chart(F.picture_rows(
+                    [noisy, out, clean], ["noisy input (what the model saw)", "model output", "clean target"],
+                    [psnr_caption(clean, noisy), psnr_caption(clean, out), None]), key="applications_denoise_grid")
+            psnr_in = metrics.psnr(ds.x_test, result.test_input)
+            with right:
+                st.plotly_chart(F.psnr_bars({"noisy input": psnr_in, "denoised output": result.test_psnr},
+                                            title="Whole test set", highlight="denoised output"),
+                                key="applications_denoise_bars")
+                st.metric("PSNR gain", f"{result.test_psnr - psnr_in:+.1f} dB",
+                          help="Output PSNR minus noisy-input PSNR, against the clean test images.")
+            st.caption(f"Noise: {sweep_note.noise_kind.replace('_', ' ')} at level {sweep_note.noise_level:g}. "
+                       "PSNR under each image is measured against its clean version.")
+        elif ds is not None:
+            st.info("The session's model was trained on points, not images: train it on an image data set.")
+    if family_page.exists():
+        st.page_link("pages/family.py", label="Autoencoder family: the noise sweep shows where denoising breaks",
+                     icon=":material/family_history:")
+
+# --- watermark removal ---------------------------------------------------------------------------------
+with tabs[1]:
+    st.subheader("Watermark removal: fit(x_marked, x)")
+    c1, c2, c3, c4 = st.columns(4)
+    wm_kind = c1.selectbox("Watermark", corrupt.WATERMARK_KINDS, format_func=corrupt.WATERMARK_LABELS.get,
+                           key="applications_wm_kind")
+    opacity = c2.slider("Opacity", 0.2, 1.0, 0.7, step=0.1, key="applications_wm_opacity",
+                        help="1 paints the mark in solid white; lower values let the digit show through.")
+    positions = [p for p in corrupt.WATERMARK_POSITIONS]
+    position = c3.selectbox("Position while training", positions, index=0, key="applications_wm_position",
+                            disabled=wm_kind == "lines", help="Crossing lines span the whole image.")
+    unseen = c4.selectbox("Position for the extra test", positions, index=3, key="applications_wm_unseen",
+                          disabled=wm_kind == "lines",
+                          help="Where the mark goes in a second test the model never trained on.")
+    settings = model_controls("wm")
+    cfg = A.AppConfig(task="watermark", data=data_name, watermark_kind=wm_kind, opacity=opacity, position=position,
+                      unseen_position=unseen, **settings)
+    preview = dataset.x_test[shown_indices(len(dataset.x_test))]
+    res = job_panel("wm", cfg.key(), app_runner(cfg), "watermark removal")
+    if res is None:
+        st.plotly_chart(F.picture_rows([corrupt.watermark(preview, wm_kind, opacity, position, seed=cfg.seed + 2)],
+                                       ["what the model will see (preview)"]), key="applications_wm_preview")
+    else:
+        idx = shown_indices(len(res.targets))
+        left, right = st.columns([3, 2])
+        with left:
+            st.plotly_chart(F.picture_rows(
+                [res.inputs[idx], res.outputs[idx], res.targets[idx]],
+                ["watermarked input", "model output", "clean target"],
+                [psnr_caption(res.targets[idx], res.inputs[idx]), psnr_caption(res.targets[idx], res.outputs[idx]),
+                 None]), key="applications_wm_grid")
+        with right:
+            bars = {"marked input": res.psnr_input, "model output": res.psnr_model}
+            if res.unseen_inputs is not None and wm_kind != "lines":
+                bars |= {"unseen position: input": res.psnr_unseen_input,
+                         "unseen position: output": res.psnr_unseen_model}
+            st.plotly_chart(F.psnr_bars(bars, title="Test set PSNR", highlight="model output"),
+                            key="applications_wm_bars")
+            st.metric("PSNR gain (trained position)", f"{res.psnr_model - res.psnr_input:+.1f} dB")
+        if res.unseen_inputs is not None and wm_kind != "lines":
+            st.markdown(f"**A position it never saw ({unseen}).** The model learnt what digits look like, so it "
+                        "may still strip a mark elsewhere — or keep it, because it only ever removed marks from "
+                        f"the {position} corner. Gain here: **{res.psnr_unseen_model - res.psnr_unseen_input:+.1f} dB**.")
+            st.plotly_chart(F.picture_rows([res.unseen_inputs[idx], res.unseen_outputs[idx]],
+                                           [f"mark at {unseen} (never seen)", "model output"],
+                                           [psnr_caption(res.targets[idx], res.unseen_inputs[idx]),
+                                            psnr_caption(res.targets[idx], res.unseen_outputs[idx])]),
+                            key="applications_wm_unseen_grid")
+        st.caption(f"{res.train.message} PSNR in dB against the clean test images (higher is better).")
+
+# --- super-resolution ----------------------------------------------------------------------------------
+with tabs[2]:
+    st.subheader("Super-resolution: fit(x_small, x)")
+    c1, c2 = st.columns(2)
+    h = dataset.sample_shape[0]
+    factor = c1.radio("Shrink the images to", (2, 4), index=1, horizontal=True, key="applications_sr_factor",
+                      format_func=lambda f: f"{h // f}×{h // f} (÷{f})")
+    resample = c2.selectbox("Scaled back up for the model's input with", corrupt.RESAMPLING, index=3,
+                            key="applications_sr_resample",
+                            help="The shrink averages blocks of pixels; this is how the small image is brought "
+                                 "back to full size before the model sees it.")
+    settings = model_controls("sr")
+    cfg = A.AppConfig(task="superres", data=data_name, factor=factor, resample=resample, **settings)
+    res = job_panel("sr", cfg.key(), app_runner(cfg), "super-resolution")
+    if res is None:
+        st.plotly_chart(F.picture_rows([corrupt.downsample(preview, factor, resample)],
+                                       ["what the model will see (preview)"]), key="applications_sr_preview")
+    else:
+        idx = shown_indices(len(res.targets))
+        left, right = st.columns([3, 2])
+        with left:
+            st.plotly_chart(F.picture_rows(
+                [res.inputs[idx], res.baseline[idx], res.outputs[idx], res.targets[idx]],
+                [f"input: {h // factor}×{h // factor} scaled up ({resample})", "bicubic up-sampling (Pillow)",
+                 "autoencoder output", "original"],
+                [psnr_caption(res.targets[idx], res.inputs[idx]), psnr_caption(res.targets[idx], res.baseline[idx]),
+                 psnr_caption(res.targets[idx], res.outputs[idx]), None]), key="applications_sr_grid")
+        with right:
+            bars = {f"input ({resample})": res.psnr_input, "bicubic": res.psnr_baseline, "autoencoder": res.psnr_model}
+            st.plotly_chart(F.psnr_bars(bars, title="Test set PSNR", highlight="autoencoder"),
+                            key="applications_sr_bars")
+            gain = res.psnr_model - res.psnr_baseline
+            st.metric("Autoencoder against bicubic", f"{gain:+.1f} dB")
+        verdict = ("beats" if gain > 0.2 else "loses to" if gain < -0.2 else "ties with")
+        st.markdown(f"At {h // factor}×{h // factor} the autoencoder **{verdict}** bicubic up-sampling "
+                    f"({res.psnr_model:.1f} dB against {res.psnr_baseline:.1f} dB). Bicubic only smooths between "
+                    "the pixels it has; the autoencoder knows what digits look like and redraws the strokes — "
+                    "which helps most when little is left to interpolate, and costs detail when its code is "
+                    "too small to carry every stroke.")
+        st.caption(res.train.message)
+
+# --- colorization ----------------------------------------------------------------------------------------
+with tabs[3]:
+    st.subheader("Colorization: fit(grey, colour)")
+    rule = st.radio("How the digits are coloured", A.COLOUR_RULES, format_func=A.COLOUR_RULE_LABELS.get,
+                    horizontal=True, key="applications_col_rule")
+    st.markdown("Each digit is painted with a stroke colour and a background colour; the model sees only the "
+                "grey version. **It can only guess colours it can infer from the content**: when colours follow "
+                "the digit's class it can learn them from the shape; when they are random per image nothing in "
+                "the grey picture tells them, and the best it can do is an average, muddy colour.")
+    settings = model_controls("col")
+    cfg = A.AppConfig(task="colour", data=data_name, colour_rule=rule, **settings)
+    res = job_panel("col", cfg.key(), app_runner(cfg), "colorization")
+    if res is None:
+        coloured = A.colourize(preview, dataset.y_test[shown_indices(len(dataset.x_test))], rule, seed=cfg.seed + 2)
+        st.plotly_chart(F.picture_rows([corrupt.to_grey(coloured), coloured],
+                                       ["grey input (preview)", "colour target (preview)"]),
+                        key="applications_col_preview")
+    else:
+        idx = shown_indices(len(res.targets))
+        left, right = st.columns([3, 2])
+        with left:
+            st.plotly_chart(F.picture_rows(
+                [res.inputs[idx], res.outputs[idx], res.targets[idx]],
+                ["grey input", "predicted colours", "true colours"],
+                [[f"digit {dataset.class_names[c]}" for c in res.labels[idx]],
+                 psnr_caption(res.targets[idx], res.outputs[idx]), None]), key="applications_col_grid")
+        with right:
+            st.plotly_chart(F.psnr_bars({"grey input": res.psnr_input, "predicted colours": res.psnr_model},
+                                        title="Test set PSNR (colour)", highlight="predicted colours"),
+                            key="applications_col_bars")
+        st.caption("The grey input's PSNR treats it as a colour image with three equal channels. "
+                   + res.train.message)
+
+# --- feature extraction ----------------------------------------------------------------------------------
+with tabs[4]:
+    st.subheader("Feature extraction: a classifier on the codes")
+    st.markdown("Train the autoencoder without labels, then give a **logistic regression** only its codes. "
+                "Compared with the raw pixels and with PCA codes of the same size, with 100, 1,000 or all "
+                "training labels. Uses the model you trained in the sidebar.")
+    result = training.current_result()
+    ds = state.dataset_or_error(result.experiment.data) if result is not None else None
+    if result is None or ds is None:
+        st.info("Train a model in the sidebar first (the defaults take about 10 seconds).")
+    elif not ds.is_image or len(ds.class_names) < 2:
+        st.info("This needs a labelled image data set.")
+    else:
+        key = stable_hash("features", result.experiment)
+
+        def run_features(report, cancel, result=result, ds=ds):
+            return A.feature_extraction(result, ds, label_counts=(100, 1000, None), report=report)
+
+        rows = job_panel("feat", key, run_features, "feature extraction", button="Fit classifiers", estimate=20,
+                         help="Fits 9 logistic regressions in the background (about 10–30 s).")
+        if rows:
+            import pandas as pd
+
+            table = pd.DataFrame(rows).pivot_table(index=["features", "dimensions"], columns="labels",
+                                                   values="accuracy", sort=False)
+            table.columns = [f"{c:,} labels" for c in table.columns]
+            left, right = st.columns([3, 2])
+            with left:
+                st.plotly_chart(F.accuracy_figure(rows, title="Test accuracy of logistic regression"),
+                                key="applications_feat_chart")
+            with right:
+                st.dataframe(table.style.format("{:.1%}"), key="applications_feat_table")
+                fewest = [r for r in rows if r["labels"] == min(x["labels"] for x in rows)]
+                best = max(fewest, key=lambda r: r["accuracy"])
+                st.markdown(f"With only {fewest[0]['labels']} labels the best features are **{best['features']}** "
+                            f"({best['accuracy']:.1%}). Codes have far fewer numbers than the "
+                            f"{ds.input_dim} pixels, so a classifier fitted on few labels over-fits less.")
+
+# --- anomaly detection -----------------------------------------------------------------------------------
+with tabs[5]:
+    st.subheader("Anomaly detection: a high reconstruction error means 'never seen anything like it'")
+    held = st.selectbox("Digit left out of training (it becomes an anomaly)", [-1] + list(range(10)), index=8,
+                        format_func=lambda d: "none" if d < 0 else f"digit {dataset.class_names[d]}",
+                        key="applications_an_held")
+    settings = model_controls("an", default_code=16)
+    cfg = A.AppConfig(task="anomaly", data=data_name, held_out_digit=held, **settings)
+    res = job_panel("an", cfg.key(), app_runner(cfg), "anomaly detection")
+    if res is not None:
+        names = {"held_out": f"digit {dataset.class_names[held]} (held out)" if held >= 0 else "held out",
+                 **A.OOD_LABELS}
+        options = list(res.anomaly_scores)
+        chosen = st.radio("Anomalies to detect", options, format_func=names.get, horizontal=True,
+                          key="applications_an_set")
+        normal, odd = res.normal_scores, res.anomaly_scores[chosen]
+        hi = float(np.quantile(np.r_[normal, odd], 0.995))
+        threshold = st.slider("Threshold on the reconstruction MSE", 0.0, round(hi, 4),
+                              float(round(np.quantile(normal, 0.95), 4)), step=max(round(hi / 400, 5), 1e-5),
+                              format="%.4f", key=f"applications_an_threshold_{chosen}",
+                              help="Images whose error is above it are flagged. Starts at the 95th percentile of "
+                                   "the normal test digits.")
+        false_alarms, detected = A.detection_rates(normal, odd, threshold)
+        fpr, tpr, _ = A.roc_curve(np.r_[np.zeros(len(normal)), np.ones(len(odd))], np.r_[normal, odd])
+        area = A.auc(fpr, tpr)
+        m = st.columns(3)
+        m[0].metric("Detected", f"{detected:.0%}", help="Share of the anomalies above the threshold.")
+        m[1].metric("False alarms", f"{false_alarms:.0%}", help="Share of the normal test digits above the threshold.")
+        m[2].metric("AUC", f"{area:.3f}", help="Area under the ROC curve: 1 separates perfectly, 0.5 is guessing.")
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(F.error_histograms({"normal test digits": normal, names[chosen]: odd}, threshold,
+                                               title="Reconstruction errors"), key="applications_an_hist")
+        with right:
+            st.plotly_chart(F.roc_figure({names[chosen]: (fpr, tpr, area)}, marker=(false_alarms, detected),
+                                         title="ROC curve (every threshold)"), key="applications_an_roc")
+        worst = np.argsort(normal)[::-1][:SHOWN]
+        rebuilt = np.clip(res.train.test_reconstruction[worst], 0, 1)
+        st.markdown("**The most anomalous *normal* test digits** — real digits the model finds unusual:")
+        st.plotly_chart(F.picture_rows([res.targets[worst], rebuilt], ["test digit", "reconstruction"],
+                                       [[f"MSE {normal[i]:.3f}" for i in worst], None]), key="applications_an_worst")
+        odd_idx = np.argsort(odd)[::-1][:SHOWN]
+        st.plotly_chart(F.picture_rows([res.anomaly_images[chosen][odd_idx], res.anomaly_outputs[chosen][odd_idx]],
+                                       [f"{names[chosen]}: most anomalous", "reconstruction"],
+                                       [[f"MSE {odd[i]:.3f}" for i in odd_idx], None]), key="applications_an_odd")
+        for name, why in res.missing.items():
+            st.caption(f"{A.OOD_LABELS.get(name, name)} is not available here: {why}")
+        st.caption(res.train.message)
