@@ -1,0 +1,50 @@
+"""The Draw a digit page: a drawing (as the canvas sends it) is encoded, decoded and placed on the code map."""
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+
+
+def canvas_state(rgba: np.ndarray) -> dict:
+    """What streamlit-drawable-canvas stores for its key when return_image_data=True: a PNG data URL."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [], "background": "#000000"}, "data": url}, "backgroundFit": None}
+
+
+def test_draw_page_encodes_a_drawing_and_places_it_on_the_code_map():
+    at = open_app()
+    go_to(at, "pages/draw.py")
+    assert "No model yet" in texts(at)
+    train(at)  # digits-8x8, code of 8 numbers
+    go_to(at, "pages/draw.py")
+    assert "Draw a digit on the black canvas" in texts(at)
+    charts = plotly_charts(at)
+    assert len(charts) == 1  # the code map of the test set, before anything is drawn
+    assert "test images" in charts[0].proto.spec
+
+    one = np.zeros((280, 280, 4), np.uint8)
+    one[..., 3] = 255
+    one[40:240, 125:155, :3] = 255  # a "1"
+    at.session_state["draw_canvas"] = canvas_state(one)
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    error = float(metrics["Reconstruction MSE"])
+    assert 0 <= error < 0.5
+    assert metrics["Test digits rebuilt better"].endswith("%")
+    assert "The code: 8 numbers" in texts(at)
+    charts = plotly_charts(at)
+    assert len(charts) == 4  # drawing and reconstruction, code bars, closest test images, code map
+    assert '"your drawing"' in charts[-1].proto.spec  # the star on the map
+    assert "code number" in charts[1].proto.spec
+
+    at.session_state["draw_canvas"] = canvas_state(np.zeros((280, 280, 4), np.uint8))  # cleared canvas
+    at.run()
+    assert not at.exception, at.exception
+    assert len(plotly_charts(at)) == 1
