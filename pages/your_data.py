@@ -137,7 +137,8 @@ if my_uploads:
                           f"{'…' if len(upload.dataset.class_names) > 10 else ''}")
             right.button("Remove", key=f"your_data_remove_{upload.upload_id}", on_click=_remove, args=(name,),
                          help="Forget this data set (models trained on it stay until you train another).")
-            _preview(upload)
+            if selected or (name == loaded and len(my_uploads) == 1):
+                _preview(upload)
 else:
     st.info("No uploads yet. Try it: zip a folder of PNG images with one sub-folder per class, and drop the zip "
             "above.")
