@@ -16,7 +16,7 @@ from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
 # Session-wide keys (widgets on the sidebar use SIDEBAR_KEYS below).
 JOB = "ae_job"  # the Job of the model this session trains or shows
 SEEN_STATUS = "ae_job_seen_status"  # last job status the page was drawn with
-UPLOADS = "ae_uploads"  # name -> Dataset, this session's uploaded data sets
+UPLOADS = "ae_uploads"  # name -> aecore.uploads.Upload (.dataset, .upload_id): this session's uploads
 SESSION_ID = "ae_session_id"  # overrides the runtime's session id (AppTest gives every instance the same one)
 PRESET = "sidebar_preset"  # the lesson preset selectbox: a key of aecore.presets, or "custom"
 PRESENTER = "sidebar_presenter"  # presenter-mode toggle (also ?present=1 in the URL)
