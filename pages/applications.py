@@ -21,7 +21,7 @@ POLL_SECONDS = 0.5
 SHOWN = 8  # images per row
 DATA_CHOICES = {"mnist-5k": "MNIST 5k (28×28, default)", "digits-8x8": "Digits 8×8 (tiny, fast)",
                 "mnist": "MNIST 70k (if downloaded)", "fashion-mnist": "Fashion-MNIST (if downloaded)"}
-CODE_SIZES = (16, 32, 64, 128)
+CODE_SIZES = (32, 64, 128, 256)
 
 
 # --- background jobs: submit on Train, poll in a fragment, show the kept result ----------------------
@@ -109,17 +109,21 @@ def app_runner(cfg: A.AppConfig):
     return run
 
 
-def model_controls(section: str, default_code: int = 64, default_epochs: int = 20) -> dict:
+def model_controls(section: str, small: bool = False) -> dict:
+    """Code size and epochs of one section's model. ``small``: the sidebar's default shape (for anomalies)."""
+    choices = (4, 8, 16, 32, 64) if small else CODE_SIZES
     with st.expander("Model and training"):
         c1, c2 = st.columns(2)
-        code = c1.select_slider("Code size", CODE_SIZES, value=default_code, key=f"applications_{section}_code",
-                                help="Numbers in the bottleneck. Restoring detail needs a larger code than "
-                                     "plain compression.")
-        epochs = c2.slider("Epochs (at most)", 2, 60, default_epochs, key=f"applications_{section}_epochs",
+        code = c1.select_slider("Code size", choices, value=16 if small else 128, key=f"applications_{section}_code",
+                                help="Numbers in the bottleneck. Restoring detail needs a large code; spotting "
+                                     "anomalies works best with a small one.")
+        epochs = c2.slider("Epochs (at most)", 2, 60, 20, key=f"applications_{section}_epochs",
                            help="Early stopping on the validation split may end sooner.")
-        st.caption("A dense autoencoder (input → 256 → 128 → code → 128 → 256 → output, ReLU, sigmoid output, "
-                   "binary cross-entropy, Adam 0.002, batch 128), trained with fit(corrupted, clean).")
-    return {"code_size": code, "epochs": epochs}
+        shape = "input → 256 → 128 → code → 128 → 256 → output" if small else "input → 512 → code → 512 → output"
+        st.caption(f"A dense autoencoder ({shape}, ReLU, sigmoid output, binary cross-entropy, Adam 0.002, "
+                   "batch 128), trained with fit(model input, clean image); early stopping keeps the best epoch.")
+    layers = dict(n_hidden_layers=2, first_layer_nodes=256) if small else dict(n_hidden_layers=1, first_layer_nodes=512)
+    return {"code_size": code, "epochs": epochs, **layers}
 
 
 def psnr_caption(targets, images) -> list[str]:
@@ -199,7 +203,7 @@ with tabs[1]:
     c1, c2, c3, c4 = st.columns(4)
     wm_kind = c1.selectbox("Watermark", corrupt.WATERMARK_KINDS, format_func=corrupt.WATERMARK_LABELS.get,
                            key="applications_wm_kind")
-    opacity = c2.slider("Opacity", 0.2, 1.0, 0.7, step=0.1, key="applications_wm_opacity",
+    opacity = c2.slider("Opacity", 0.2, 1.0, 0.8, step=0.1, key="applications_wm_opacity",
                         help="1 paints the mark in solid white; lower values let the digit show through.")
     positions = [p for p in corrupt.WATERMARK_POSITIONS]
     position = c3.selectbox("Position while training", positions, index=0, key="applications_wm_position",
@@ -361,7 +365,7 @@ with tabs[5]:
     held = st.selectbox("Digit left out of training (it becomes an anomaly)", [-1] + list(range(10)), index=8,
                         format_func=lambda d: "none" if d < 0 else f"digit {dataset.class_names[d]}",
                         key="applications_an_held")
-    settings = model_controls("an", default_code=16)
+    settings = model_controls("an", small=True)
     cfg = A.AppConfig(task="anomaly", data=data_name, held_out_digit=held, **settings)
     res = job_panel("an", cfg.key(), app_runner(cfg), "anomaly detection")
     if res is not None:

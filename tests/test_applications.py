@@ -65,14 +65,35 @@ def test_ood_sets_skip_fashion_when_not_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # empty keras cache
 
     def no_download(*_, **__):
-        raise OSError("no network in tests")
+        raise AssertionError("the out-of-distribution sets must never download")
 
     import keras
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", no_download)
+    assert not A.fashion_cached()
     sets, missing = A.ood_sets((8, 8), n=10, seed=0, trained_on="digits-8x8")
     assert set(sets) == {"letters", "noise", "photos"}
-    assert "fashion" in missing and "fashion-mnist" in missing["fashion"]
+    assert "fashion" in missing and "keras cache" in missing["fashion"]
     assert all(v.shape == (10, 8, 8) for v in sets.values())
+
+
+def test_fashion_is_used_when_cached(tmp_path, monkeypatch):
+    """A tiny Fashion-MNIST in a temporary keras cache (the real files' format) is picked up."""
+    import aecore.data
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(aecore.data, "_cache", {})  # keep this fake Fashion-MNIST out of the other tests
+    folder = tmp_path / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 30), ("t10k", 12)):
+        images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        labels = rng.integers(0, 10, size=n, dtype=np.uint8)
+        (folder / f"{prefix}-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(16) + images.tobytes()))
+        (folder / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes(8) + labels.tobytes()))
+    assert A.fashion_cached()
+    sets, missing = A.ood_sets((28, 28), n=5, seed=0, trained_on="mnist-5k")
+    assert "fashion" in sets and not missing
+    assert sets["fashion"].shape == (5, 28, 28) and 0 <= sets["fashion"].min() and sets["fashion"].max() <= 1
 
 
 # --- ROC / AUC ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from aecore.figures import CLASS_COLOURS, _base_layout, mosaic
 
-METHOD_COLOURS = {"autoencoder": "#e45756", "PCA": "#4c78a8", "JPEG": "#f58518", "JPEG (shared tables)": "#b279a2",
+METHOD_COLOURS = {"your autoencoder": "#d62728", "autoencoder": "#e45756", "PCA": "#4c78a8", "JPEG": "#f58518", "JPEG (shared tables)": "#b279a2",
                   "PNG": "#54a24b", "gzip": "#72b7b2", "raw 8-bit": "#9d755d"}
 SET_COLOURS = ("#4c78a8", "#e45756", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2")
 
@@ -124,7 +124,7 @@ def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | N
     for method in methods:
         mine = sorted((p for p in points if p.method == method), key=lambda p: p.bytes_per_image)
         colour = METHOD_COLOURS.get(method, "#333")
-        if method in ("autoencoder", "PCA"):
+        if any(p.setting.endswith(tuple(symbols)) for p in mine):  # a code stored at several precisions
             for precision, symbol in symbols.items():
                 sub = [p for p in mine if p.setting.endswith(precision)]
                 if not sub:
@@ -133,7 +133,9 @@ def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | N
                     x=[p.bytes_per_image for p in sub], y=[p.mse if metric == "mse" else p.psnr for p in sub],
                     mode="lines+markers", name=f"{method} code, {precision}", legendgroup=method,
                     line=dict(color=colour, dash={"float32": "solid", "float16": "dot", "8-bit": "dash"}[precision]),
-                    marker=dict(symbol=symbol, size=10, color=colour), text=[p.setting for p in sub],
+                    marker=dict(symbol="star" if method == "your autoencoder" else symbol,
+                                size=15 if method == "your autoencoder" else 10, color=colour),
+                    text=[p.setting for p in sub],
                     hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>"
                                   + ("MSE %{y:.4f}" if metric == "mse" else "PSNR %{y:.1f} dB") + "<extra></extra>"))
         else:
