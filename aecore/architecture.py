@@ -39,6 +39,43 @@ def parameter_count(cfg: ModelConfig, input_dim: int) -> int:
     return sum(layer.params for layer in dense_layers(cfg, input_dim))
 
 
+def conv_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSpec]:
+    """Layers of the convolutional autoencoder (aecore.models.build_conv), with parameter counts; a
+    layer's width is the numbers it outputs (height × width × feature maps)."""
+    height, width = sample_shape[0], sample_shape[1]
+    channels = sample_shape[2] if len(sample_shape) > 2 else 1
+    sizes = [(height, width)]
+    for _ in range(cfg.conv_depth):
+        sizes.append(((sizes[-1][0] + 1) // 2, (sizes[-1][1] + 1) // 2))
+    filters = [cfg.conv_filters * 2**i for i in range(cfg.conv_depth)]
+    layers = [LayerSpec("input", height * width * channels, 0, "input")]
+    previous = channels
+    for i, (f, (h, w)) in enumerate(zip(filters, sizes[1:]), 1):
+        kernel = 25 if i == 1 else 9
+        layers.append(LayerSpec(f"conv {i} ({h}×{w}×{f})", h * w * f, kernel * previous * f + f, "encoder"))
+        previous = f
+    flat = layers[-1].width
+    layers.append(LayerSpec("code", cfg.code_size, flat * cfg.code_size + cfg.code_size, "code"))
+    layers.append(LayerSpec("dense", flat, cfg.code_size * flat + flat, "decoder"))
+    h, w = sizes[-1]
+    for i, f in enumerate(reversed(filters[:-1]), 1):
+        h, w = h * 2, w * 2
+        layers.append(LayerSpec(f"deconv {i} ({h}×{w}×{f})", h * w * f, 9 * previous * f + f, "decoder"))
+        previous = f
+    layers.append(LayerSpec("output", height * width * channels, 25 * previous * channels + channels, "output"))
+    return layers
+
+
+def model_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSpec]:
+    """The layers of any type: convolutional models for images, dense layers otherwise."""
+    if cfg.kind == "conv" and len(sample_shape) >= 2:
+        return conv_layers(cfg, sample_shape)
+    size = 1
+    for s in sample_shape:
+        size *= s
+    return dense_layers(cfg, size)
+
+
 def compression_ratio(cfg: ModelConfig, input_dim: int) -> float:
     """How many input numbers per code number."""
     return input_dim / cfg.code_size

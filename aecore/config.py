@@ -132,6 +132,8 @@ class ModelConfig(_Hashable):
         for _ in range(self.n_hidden_layers):
             widths.append(max(int(width), 1))
             width = width / 2
+        if self.kind == "overcomplete":  # no layer narrower than the code: no bottleneck anywhere
+            widths = [max(w, self.code_size) for w in widths]
         return tuple(widths)
 
     def validate(self, input_dim: int | None = None, value_range: tuple[float, float] = (0.0, 1.0)) -> None:
@@ -161,6 +163,11 @@ class ModelConfig(_Hashable):
         if self.kind == "conv" and not 1 <= self.conv_depth <= 3:
             raise ValueError("Use 1 to 3 convolutional blocks.")
         if input_dim is not None:
+            if self.kind == "overcomplete" and self.code_size < input_dim:
+                raise ValueError(
+                    f"An over-complete autoencoder has a code at least as large as the input ({input_dim} "
+                    f"numbers), but the code size is {self.code_size}. Raise the code size to {input_dim} or more."
+                )
             if self.kind != "overcomplete" and self.code_size >= input_dim:
                 raise ValueError(
                     f"The code ({self.code_size} numbers) is not smaller than the input ({input_dim} numbers): "

@@ -18,9 +18,10 @@ KIND_HELP = {
     "denoising": "Trained with fit(x_noisy, x): it sees corrupted inputs and must output the clean ones.",
     "sparse": "An L1 penalty on the code pushes most code numbers to zero for any one input.",
     "conv": "Convolutions see neighbouring pixels together, so they suit images better than dense layers.",
-    "contractive": "A penalty on how much the code moves when the input moves a little.",
+    "contractive": "A penalty on the encoder's Jacobian: how much the code moves when the input moves a little.",
     "variational": "The code is a probability distribution: sample it to generate new images.",
-    "overcomplete": "The code is as large as the input or larger, with no penalty: it can learn to copy.",
+    "overcomplete": "The code is as large as the input or larger, and no hidden layer is narrower than the code: "
+                    "with no bottleneck and no penalty, it can learn to copy.",
 }
 
 
@@ -121,6 +122,60 @@ def _type_controls(kind: str) -> None:
                          help="Feature maps of the first convolution; each deeper block doubles them.")
         sb.slider("Convolution blocks", 1, 3, key="sidebar_conv_depth",
                   help="Each block halves the image size (28 → 14 → 7).")
+    _overcomplete_code_size(kind)
+    st.session_state["sidebar_previous_kind"] = kind
+    if kind == "overcomplete":
+        sb.warning("Over-complete: the code is at least as large as the input and nothing stops the model "
+                   "from simply copying its input. It can reach a tiny error while learning nothing about the "
+                   "data: the Autoencoder family page feeds it random noise to show it.", icon="⚠️")
+    if kind == "conv":
+        _conv_time_estimate()
+
+
+def _overcomplete_code_size(kind: str) -> None:
+    """Entering the over-complete type raises the code size above the input size; leaving it restores it."""
+    previous = st.session_state.get("sidebar_previous_kind")
+    if kind == previous or "sidebar_code_size" not in st.session_state:
+        return
+    code_size = st.session_state["sidebar_code_size"]
+    if kind == "overcomplete":
+        input_dim = _input_dim()
+        if input_dim and code_size < input_dim:
+            st.session_state["sidebar_code_size_before_overcomplete"] = code_size
+            code_size = min(1024, 2 * input_dim) if input_dim < 512 else 1024
+    elif previous == "overcomplete" and "sidebar_code_size_before_overcomplete" in st.session_state:
+        code_size = st.session_state.pop("sidebar_code_size_before_overcomplete")
+    # Set here, before the slider is drawn with its new range, so the slider keeps the value.
+    st.session_state["sidebar_code_size"] = code_size
+
+
+def _input_dim() -> int | None:
+    name = st.session_state.get("sidebar_dataset")
+    if name in DATASETS:
+        size = 1
+        for s in DATASETS[name].sample_shape:
+            size *= s
+        return size
+    uploads = st.session_state.get(state.UPLOADS, {})
+    return uploads[name].dataset.input_dim if name in uploads else None
+
+
+def _conv_time_estimate() -> None:
+    """Convolutions are slow on a CPU: say how long training will take before the user presses Train."""
+    from aecore.family import estimate_train_seconds
+
+    experiment = state.current_experiment()
+    try:
+        dataset = state.get_dataset(experiment.data)
+    except Exception:  # the data set's own error is shown where it is used
+        return
+    if not dataset.is_square_image:
+        st.sidebar.caption("Convolutions need square images: pick an image data set.")
+        return
+    seconds = estimate_train_seconds(experiment.model, dataset.sample_shape, dataset.n_train,
+                                     experiment.train.epochs)
+    text = f"Estimated training time on this machine: about {seconds:.0f} s at most (early stopping may end sooner)."
+    (st.sidebar.warning if seconds > 60 else st.sidebar.caption)(text)
 
 
 def _ensure_choice(key: str, options: tuple, fallback) -> None:

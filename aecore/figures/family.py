@@ -1,0 +1,154 @@
+"""Figures of the autoencoder-family page: arrays in, ``go.Figure`` out."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from aecore.figures import _base_layout, mosaic
+
+MODEL_COLOURS = ("#e45756", "#4c78a8")  # the trained model, the model it is compared with
+
+
+def noise_sweep(levels: Sequence[float], psnr_input: Sequence[float],
+                outputs: Sequence[tuple[str, Sequence[float]]], noise_label: str = "noise level",
+                trained_level: float | None = None, title: str | None = None) -> go.Figure:
+    """PSNR of the noisy input and of each model's output against the noise level."""
+    fig = go.Figure()
+    finite_in = [v if np.isfinite(v) else None for v in psnr_input]
+    fig.add_trace(go.Scatter(x=list(levels), y=finite_in, mode="lines+markers", name="noisy input",
+                             line=dict(color="#7f7f7f", dash="dot"), connectgaps=False))
+    for i, (name, values) in enumerate(outputs):
+        fig.add_trace(go.Scatter(x=list(levels), y=list(values), mode="lines+markers", name=name,
+                                 line=dict(color=MODEL_COLOURS[i % 2], width=3)))
+    if trained_level is not None and trained_level > 0:
+        fig.add_vline(x=trained_level, line=dict(color="grey", dash="dash"),
+                      annotation_text=f"trained at {trained_level:g}", annotation_position="top right")
+    fig.update_xaxes(title=noise_label, range=[-0.02, max(levels) + 0.02])
+    fig.update_yaxes(title="PSNR against the clean image (dB, higher is better)")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _base_layout(fig, title, 420)
+
+
+def activation_histograms(series: Sequence[tuple[str, np.ndarray]], title: str | None = None,
+                          bins: int = 60) -> go.Figure:
+    """Overlaid histograms of |code values| for several models, on a log count axis."""
+    fig = go.Figure()
+    top = max(float(np.abs(values).max()) for _, values in series) or 1.0
+    for i, (name, values) in enumerate(series):
+        fig.add_trace(go.Histogram(x=np.abs(np.asarray(values)).ravel(), name=name, opacity=0.6,
+                                   xbins=dict(start=0, end=top, size=top / bins),
+                                   marker_color=MODEL_COLOURS[i % 2]))
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_xaxes(title="|code value| (activation of one code unit for one image)")
+    fig.update_yaxes(title="count (image × unit pairs, log scale)", type="log")
+    return _base_layout(fig, title, 400)
+
+
+def image_mosaic(images: np.ndarray, n_cols: int, captions: Sequence[str] | None = None,
+                 title: str | None = None, colorscale: str = "Gray", zmin: float = 0.0, zmax: float = 1.0,
+                 cell_px: int = 70, hover: str = "pixel %{z:.2f}") -> go.Figure:
+    """Images (n, h, w) in a grid of ``n_cols`` columns, with an optional caption under each."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w = images.shape[:3]
+    n_rows = int(np.ceil(n / n_cols))
+    pad = np.full((n_rows * n_cols - n, h, w), np.nan, dtype=np.float32)
+    rows = np.concatenate([images, pad]).reshape(n_rows, n_cols, h, w)
+    gap = max(1, h // 10)
+    caption_gap = int(h * 0.45) if captions else gap
+    blocks = []
+    for r, row in enumerate(rows):
+        blocks.append(mosaic(row, gap=gap))
+        if r < n_rows - 1:
+            blocks.append(np.full((caption_gap, blocks[-1].shape[1]), np.nan, dtype=np.float32))
+    grid = np.concatenate(blocks, axis=0)
+    fig = go.Figure(go.Heatmap(z=grid, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=False,
+                               hovertemplate=hover + "<extra></extra>"))
+    if captions:
+        for i, text in enumerate(captions):
+            r, c = divmod(i, n_cols)
+            fig.add_annotation(x=c * (w + gap) + w / 2, y=r * (h + caption_gap) + h - 0.5, text=text,
+                               showarrow=False, yanchor="top", font=dict(size=13))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(plot_bgcolor="white")
+    height = int(n_rows * cell_px * (1 + (0.45 if captions else 0.1)) + (60 if title else 20) + 20)
+    return _base_layout(fig, title, height)
+
+
+def filters(kernels: np.ndarray, title: str | None = None) -> go.Figure:
+    """First-layer convolution kernels (kh, kw, in_channels, filters), first input channel, one tile each,
+    in a diverging colour scale centred on 0 (red = the filter likes bright pixels there, blue = dark)."""
+    kernels = np.asarray(kernels, dtype=np.float32)
+    tiles = np.moveaxis(kernels[:, :, 0, :], -1, 0)  # (filters, kh, kw)
+    limit = float(np.abs(tiles).max()) or 1.0
+    n_cols = min(8, len(tiles))
+    fig = image_mosaic(tiles, n_cols, captions=[f"filter {i + 1}" for i in range(len(tiles))], title=title,
+                       colorscale="RdBu_r", zmin=-limit, zmax=limit, cell_px=80, hover="weight %{z:.3f}")
+    fig.update_traces(showscale=True, colorbar=dict(title="weight", thickness=14))
+    return fig
+
+
+def sensitivity(stds: Sequence[float], series: Sequence[tuple[str, Sequence[float]]],
+                y_title: str, title: str | None = None, marked_std: float | None = None) -> go.Figure:
+    """Code change against perturbation size, one line per model."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series):
+        fig.add_trace(go.Scatter(x=list(stds), y=list(values), mode="lines+markers", name=name,
+                                 line=dict(color=MODEL_COLOURS[i % 2], width=3)))
+    if marked_std is not None:
+        fig.add_vline(x=marked_std, line=dict(color="grey", dash="dash"),
+                      annotation_text=f"σ = {marked_std:g}", annotation_position="top left")
+    fig.update_xaxes(title="σ of the Gaussian perturbation added to every pixel (pixel range 0–1)", type="log")
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _base_layout(fig, title, 400)
+
+
+def vae_losses(history: dict[str, Sequence[float]], title: str | None = None) -> go.Figure:
+    """Reconstruction loss (left axis) and KL divergence (right axis) per epoch, training and validation."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    styles = {"reconstruction_loss": ("reconstruction", "#4c78a8", False),
+              "kl_loss": ("KL divergence", "#e45756", True)}
+    for key, (name, colour, secondary) in styles.items():
+        for prefix, dash, suffix in (("", None, "training"), ("val_", "dot", "validation")):
+            values = [v for v in (history.get(prefix + key) or []) if v is not None]
+            if values:
+                fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
+                                         name=f"{name} ({suffix})", line=dict(color=colour, dash=dash)),
+                              secondary_y=secondary)
+    fig.update_xaxes(title="epoch", rangemode="tozero")
+    fig.update_yaxes(title="reconstruction loss (per pixel)", secondary_y=False, color="#4c78a8")
+    fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color="#e45756", rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _base_layout(fig, title, 400)
+
+
+def manifold(images: np.ndarray, values: np.ndarray, title: str | None = None) -> go.Figure:
+    """The decoded n × n grid of 2-D codes, with the code values on the axes."""
+    images = np.asarray(images, dtype=np.float32)
+    n, _, h, w = images.shape[:4]
+    grid = images.transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    fig = go.Figure(go.Heatmap(z=grid, colorscale="Gray", zmin=0, zmax=1, showscale=False,
+                               hovertemplate="pixel %{z:.2f}<extra></extra>"))
+    ticks = [i * w + (w - 1) / 2 for i in range(n)]
+    labels = [f"{v:.1f}" for v in values]
+    fig.update_xaxes(title="code number 1", tickvals=ticks, ticktext=labels, showgrid=False)
+    fig.update_yaxes(title="code number 2", tickvals=[i * h + (h - 1) / 2 for i in range(n)],
+                     ticktext=labels[::-1], autorange="reversed", scaleanchor="x", showgrid=False)
+    return _base_layout(fig, title, 640)
+
+
+def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y_title: str,
+         title: str | None = None, text_format: str = "{:.4f}") -> go.Figure:
+    """Grouped bars: one group per label, one bar per model."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series):
+        fig.add_trace(go.Bar(x=list(labels), y=list(values), name=name, marker_color=MODEL_COLOURS[i % 2],
+                             text=[text_format.format(v) for v in values], textposition="outside"))
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _base_layout(fig, title, 400)

@@ -1,0 +1,417 @@
+"""The autoencoder family: for the trained type, the one thing that makes it different, plus comparisons
+against a second model (trained in the background, cached by its experiment key)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from aecore import architecture, family, figures, jobs
+from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
+from aecore.figures import family as family_figures
+from aecore.metrics import psnr, psnr_from_mse
+from ui import state, training
+
+POLL_SECONDS = 0.5
+SWEEP_IMAGES = 300
+ANALYSIS_IMAGES = 500
+NOISE_X_TITLES = {"gaussian": "noise level σ (Gaussian, pixel range 0–1)",
+                  "salt_pepper": "fraction of pixels set to black or white",
+                  "masking": "fraction of pixels dropped (set to black)"}
+
+st.title("The autoencoder family")
+st.markdown(
+    "Every member of the family is the same idea (encoder → code → decoder, trained to rebuild its input) with "
+    "**one ingredient changed**. Pick a type in the sidebar, press **Train**, and this page shows what that "
+    "ingredient does, next to a model trained without it.\n\n"
+    "| type | what changes | what this page shows |\n|---|---|---|\n"
+    "| Denoising | trained with `fit(x_noisy, x)` | clean / noisy / denoised, PSNR across noise levels |\n"
+    "| Sparse | L1 penalty on the code | how many code units are active, what each unit draws |\n"
+    "| Convolutional | convolutions instead of dense layers | the learned filters, quality against a dense model |\n"
+    "| Contractive | penalty on the encoder's Jacobian | how far codes move when the input is disturbed |\n"
+    "| Variational | the code is a distribution | new digits sampled from the prior, the code map, morphing |\n"
+    "| Over-complete | code ≥ input, no penalty | it copies random noise too: it learned the identity |"
+)
+
+result = training.require_result()
+dataset = state.dataset_or_error(result.experiment.data)
+if dataset is None:
+    st.stop()
+experiment: Experiment = result.experiment
+model_cfg, train_cfg = experiment.model, experiment.train
+kind = model_cfg.kind
+owner = state.session_id() if experiment.data.upload_id else None
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+def memo(name: str, key: tuple, compute):
+    """Per-session memo of an analysis of a trained model (keyed by the model's experiment key)."""
+    store = st.session_state.setdefault("family_memo", {})
+    full = (name,) + key
+    if full not in store:
+        if len(store) > 64:
+            store.clear()
+        store[full] = compute()
+    return store[full]
+
+
+def companion_result(companion: family.Companion, what: str):
+    """The comparison model's result; otherwise a button to train it, or its live progress (polled)."""
+    queue = jobs.default_queue()
+    key = companion.experiment.key()
+    job = queue.find(key, owner)
+    if job is not None and job.status == jobs.DONE and job.result is not None:
+        return job.result
+    if job is not None and job.active:
+        @st.fragment(run_every=POLL_SECONDS)
+        def progress():
+            current = queue.find(key, owner)
+            if current is None or not current.active:
+                st.rerun()  # finished: redraw the page with the comparison
+            report = current.latest
+            if current.status == jobs.QUEUED:
+                text = f"Comparison model waiting in the queue ({queue.position(current)} job(s) ahead)…"
+            elif report is None:
+                text = "Comparison model: starting…"
+            else:
+                text = (f"Comparison model ({companion.label}): epoch {report.epoch} of {report.epochs}, "
+                        f"about {report.seconds_left():.0f} s left")
+            fraction = 0.0 if report is None else min(report.epoch / max(report.epochs, 1), 1.0)
+            st.progress(fraction, text=text)
+
+        progress()
+        return None
+    if job is not None and job.status == jobs.FAILED:
+        st.error(f"The comparison model failed: {job.error}")
+    try:
+        companion.experiment.validate_for(dataset)
+    except ValueError as exc:
+        st.info(f"No comparison possible with these settings: {exc}")
+        return None
+    estimate = family.estimate_train_seconds(companion.experiment.model, dataset.sample_shape, dataset.n_train,
+                                             companion.experiment.train.epochs)
+    st.info(f"To {what}, train a second model: **{companion.label}**. {companion.why} "
+            f"It trains in the background (about {estimate:.0f} s at most) and is kept for everyone who asks "
+            "for the same settings.")
+    if st.button(f"Train the comparison model ({companion.label})", key=f"family_train_{kind}"):
+        queue.submit(key, training._train_fn(companion.experiment, dataset), label=f"comparison {kind}",
+                     owner=owner, estimate_seconds=estimate, session=state.session_id())
+        st.rerun()
+    return None
+
+
+def images(x: np.ndarray) -> np.ndarray:
+    return figures.as_images(np.clip(x, 0, 1), dataset.sample_shape)
+
+
+def test_subset(n: int) -> np.ndarray:
+    return dataset.x_test[:n]
+
+
+# --- sections -----------------------------------------------------------------------------------------------
+
+def denoising_section() -> None:
+    st.header("Denoising: clean in, noisy in, clean out")
+    level, noise_kind = train_cfg.noise_level, train_cfg.noise_kind
+    noise_name = NOISE_LABELS[noise_kind].split(" (")[0].lower()
+    st.markdown(f"This model was trained with `fit(x_noisy, x)`: {noise_name} noise at level **{level:g}** was "
+                "added afresh to every training batch, and the target was always the clean image.")
+    clean = dataset.x_test
+    noisy = result.test_input
+    input_psnr, output_psnr = psnr(clean, noisy), result.test_psnr
+    cols = st.columns(3)
+    cols[0].metric("Noisy input PSNR", f"{input_psnr:.1f} dB", help="The corrupted test images against the clean ones.")
+    cols[1].metric("Denoised output PSNR", f"{output_psnr:.1f} dB", help="The model's output against the clean images.")
+    cols[2].metric("Gain", f"{output_psnr - input_psnr:+.1f} dB", help="Higher is better. 3 dB = half the squared error.")
+    count = 8
+    per_in = [psnr(clean[i:i + 1], noisy[i:i + 1]) for i in range(count)]
+    per_out = [psnr(clean[i:i + 1], result.test_reconstruction[i:i + 1]) for i in range(count)]
+    st.plotly_chart(figures.image_grid(
+        [images(clean[:count]), images(noisy[:count]), images(result.test_reconstruction[:count])],
+        ["clean (the target)", "noisy (what the model sees)", "denoised (the model's output)"],
+        [None, [f"{v:.1f} dB" for v in per_in], [f"{v:.1f} dB" for v in per_out]], image_px=74),
+        key="family_denoise_grid")
+    st.caption("The numbers under each image are its PSNR against the clean image: higher is closer.")
+    noise_sweep_view(companion_label="same model trained on clean images")
+
+
+def noise_sweep_view(companion_label: str | None = None) -> None:
+    st.subheader("Noise sweep: where does it break?")
+    default_kind = train_cfg.noise_kind if train_cfg.noise_level > 0 else "gaussian"
+    noise_kind = st.radio("Noise used in the sweep", list(NOISE_LABELS), horizontal=True,
+                          index=list(NOISE_LABELS).index(default_kind), format_func=NOISE_LABELS.get,
+                          key="family_sweep_kind")
+    x = test_subset(SWEEP_IMAGES)
+    sweep = memo("sweep", (experiment.key(), noise_kind),
+                 lambda: family.noise_sweep(result.reconstruct, x, noise_kind))
+    outputs = [(f"{KIND_LABELS[kind].lower()} model's output", sweep.psnr_output)]
+    comp = family.companion(experiment, dataset.input_dim)
+    if comp is not None and companion_label is not None and comp.label == companion_label:
+        other = companion_result(comp, "see what training with noise adds")
+        if other is not None:
+            other_sweep = memo("sweep", (comp.experiment.key(), noise_kind),
+                               lambda: family.noise_sweep(other.reconstruct, x, noise_kind))
+            outputs.append((f"output of the {comp.label}", other_sweep.psnr_output))
+    trained_level = train_cfg.noise_level if noise_kind == train_cfg.noise_kind else None
+    st.plotly_chart(family_figures.noise_sweep(sweep.levels, sweep.psnr_input, outputs, NOISE_X_TITLES[noise_kind],
+                                               trained_level=trained_level,
+                                               title=f"PSNR of input and output, {SWEEP_IMAGES} test images"),
+                    key="family_sweep_chart")
+    above = [lvl for lvl, a, b in zip(sweep.levels, sweep.psnr_input, sweep.psnr_output) if lvl > 0 and b > a]
+    st.caption("The grey line is the noisy input; at level 0 the input is the clean image itself (infinite PSNR, "
+               "not drawn). Where the output line is above the grey one, the model removes noise. "
+               + (f"Here it helps up to level {max(above):g}." if above else "Here it never helps."))
+
+
+def sparse_section() -> None:
+    st.header("Sparse: most code units stay silent")
+    st.markdown(f"An L1 penalty (weight **{model_cfg.sparsity_weight:g}**) on the code adds the sum of |code values| "
+                "to the loss, so the model learns to describe each image with few active units.")
+    x = test_subset(ANALYSIS_IMAGES * 2)
+    codes = memo("codes", (experiment.key(),), lambda: result.encode(x))
+    stats = family.sparsity_stats(codes)
+    comp = family.companion(experiment, dataset.input_dim)
+    other = companion_result(comp, "compare against the same model without the penalty")
+    rows = [("sparse", stats, result)]
+    if other is not None:
+        other_codes = memo("codes", (comp.experiment.key(),), lambda: other.encode(x))
+        rows.append(("no penalty", family.sparsity_stats(other_codes), other))
+    cols = st.columns(4)
+    for label, s, r in rows:
+        cols[0].metric(f"Mean |activation| ({label})", f"{s.mean_activation:.3f}")
+        cols[1].metric(f"Active units ({label})", f"{100 * s.fraction_active:.0f}%",
+                       help="Share of (image, unit) pairs above 1% of the largest activation.")
+        cols[2].metric(f"Final training loss ({label})", f"{r.history['loss'][r.best_epoch - 1]:.4f}",
+                       help="Keras's loss at the kept epoch, including the sparsity penalty.")
+        cols[3].metric(f"Test MSE ({label})", f"{r.test_mse:.4f}")
+    if other is not None:
+        loss_gap = result.history["loss"][result.best_epoch - 1] - other.history["loss"][other.best_epoch - 1]
+        st.markdown(f"The sparse model's final loss is **{loss_gap:+.4f}** against the model without the penalty "
+                    "(the source article saw about +0.01): the penalty costs some reconstruction quality "
+                    f"(test MSE {result.test_mse:.4f} against {other.test_mse:.4f}).")
+        series = [("sparse", codes), ("no penalty", other_codes)]
+    else:
+        series = [("sparse", codes)]
+    st.plotly_chart(family_figures.activation_histograms(
+        series, title=f"Code activations of {len(x)} test images"), key="family_sparse_histogram")
+    st.caption(f"On average {stats.active_per_image:.1f} of {model_cfg.code_size} units are active per image"
+               + (f"; {stats.dead_units} unit(s) are never active." if stats.dead_units else "."))
+    st.subheader("What each code unit stands for")
+    one_hot = family.unit_codes(codes)
+    drawn = memo("units", (experiment.key(),), lambda: result.decode(one_hot))
+    n_cols = min(8, model_cfg.code_size)
+    st.plotly_chart(family_figures.image_mosaic(images(drawn), n_cols, [f"unit {i + 1}" for i in range(len(drawn))],
+                                                title="Decoded one-hot codes: one unit on, all others 0"),
+                    key="family_sparse_units")
+    st.caption("Each image decodes a code with a single unit switched on (at its typical strong value, the 99th "
+               "percentile of its activations) and every other unit at 0.")
+
+
+def conv_section() -> None:
+    st.header("Convolutional: filters that slide over the image")
+    layers = architecture.conv_layers(model_cfg, dataset.sample_shape)
+    st.plotly_chart(figures.architecture(layers, title="Numbers passed from layer to layer"),
+                    key="family_conv_architecture")
+    st.caption(f"{sum(layer.params for layer in layers):,} weights. Each block halves the image and doubles the "
+               "feature maps; the decoder's transposed convolutions double the size back.")
+    kernels = result.encoder.get_layer("conv_1").get_weights()[0]
+    st.plotly_chart(family_figures.filters(kernels, title=f"The {kernels.shape[-1]} learned first-layer filters "
+                                                          f"({kernels.shape[0]}×{kernels.shape[1]} pixels)"),
+                    key="family_conv_filters")
+    st.caption("Each filter is a small pattern the first layer looks for everywhere in the image: red weights "
+               "respond to bright pixels, blue to dark ones. Many look like edge and stroke detectors.")
+    estimate = family.estimate_train_seconds(model_cfg, dataset.sample_shape, dataset.n_train, train_cfg.epochs)
+    st.markdown(f"Training took **{result.seconds:.1f} s** for {result.epochs_run} epochs "
+                f"({result.samples_per_second:,.0f} images/s); the estimate shown before training was at most "
+                f"{estimate:.0f} s.")
+    if train_cfg.noise_level > 0:
+        denoising_section()
+        return
+    comp = family.companion(experiment, dataset.input_dim)
+    other = companion_result(comp, "compare against a dense model with the same code size")
+    if other is not None:
+        st.plotly_chart(family_figures.bars(
+            ["test MSE"], [("convolutional", [result.test_mse]), (comp.label, [other.test_mse])],
+            "mean squared error per pixel (lower is better)", title="Same code size, different layers"),
+            key="family_conv_bars")
+        st.markdown(f"Convolutional: **{result.test_psnr:.1f} dB** in {result.seconds:.0f} s; {comp.label}: "
+                    f"**{other.test_psnr:.1f} dB** in {other.seconds:.0f} s.")
+
+
+def contractive_section() -> None:
+    st.header("Contractive: codes that barely move")
+    st.markdown(f"The loss adds **{model_cfg.contractive_weight:g} × ‖∂code/∂input‖²**, the squared size of the "
+                "encoder's Jacobian, so small changes of the input change the code little. Below, every test image "
+                f"gets the same small random perturbation (Gaussian, σ = {family.SENSITIVITY_STD}) and we measure "
+                "how far its code moves.")
+    x = test_subset(ANALYSIS_IMAGES)
+    curve = memo("sensitivity", (experiment.key(),), lambda: family.sensitivity_curve(result.encode, x))
+    comp = family.companion(experiment, dataset.input_dim)
+    other = companion_result(comp, "compare against the same model without the penalty")
+    series_abs = [("contractive", [s.mean_change for s in curve])]
+    series_rel = [("contractive", [s.relative_change for s in curve])]
+    fixed = curve[family.SENSITIVITY_STDS.index(family.SENSITIVITY_STD)]
+    cols = st.columns(4)
+    cols[0].metric("Code change (contractive)", f"{fixed.mean_change:.3f}",
+                   help="Mean distance between the codes of x and x + δ.")
+    cols[1].metric("Relative change (contractive)", f"{100 * fixed.relative_change:.1f}%",
+                   help="Code change divided by the typical distance between codes of different images.")
+    if other is not None:
+        other_curve = memo("sensitivity", (comp.experiment.key(),), lambda: family.sensitivity_curve(other.encode, x))
+        other_fixed = other_curve[family.SENSITIVITY_STDS.index(family.SENSITIVITY_STD)]
+        cols[2].metric("Code change (no penalty)", f"{other_fixed.mean_change:.3f}",
+                       delta=f"{fixed.mean_change / max(other_fixed.mean_change, 1e-12):.2f}× for contractive",
+                       delta_color="off")
+        cols[3].metric("Relative change (no penalty)", f"{100 * other_fixed.relative_change:.1f}%")
+        series_abs.append(("no penalty", [s.mean_change for s in other_curve]))
+        series_rel.append(("no penalty", [s.relative_change for s in other_curve]))
+        st.markdown(f"Test MSE: contractive **{result.test_mse:.4f}**, without the penalty **{other.test_mse:.4f}**.")
+    left, right = st.columns(2)
+    left.plotly_chart(family_figures.sensitivity(family.SENSITIVITY_STDS, series_abs, "mean code change ‖Δcode‖",
+                                                 title="How far codes move", marked_std=family.SENSITIVITY_STD),
+                      key="family_contractive_abs")
+    right.plotly_chart(family_figures.sensitivity(
+        family.SENSITIVITY_STDS, [(n, [100 * v for v in vals]) for n, vals in series_rel],
+        "code change as % of the spread of codes", title="Relative to the spread of codes",
+        marked_std=family.SENSITIVITY_STD), key="family_contractive_rel")
+    st.caption("Left: the raw distance. Right: divided by the typical distance between codes of different images, "
+               "so a model cannot look contractive just by shrinking all its codes.")
+    if "contractive_penalty" in result.history:
+        st.markdown(f"Jacobian penalty at the kept epoch: {result.history['contractive_penalty'][result.best_epoch - 1]:.3f} "
+                    f"(at epoch 1: {result.history['contractive_penalty'][0]:.3f}).")
+
+
+def variational_section() -> None:
+    st.header("Variational: a code you can sample")
+    st.markdown("The encoder outputs a **mean** and a **log-variance** for each code number; training decodes a "
+                "random sample mean + σ·ε (the reparameterisation trick). The loss is the **reconstruction** error "
+                f"plus β = {model_cfg.kl_weight:g} × the **KL divergence** that pulls the codes toward a standard "
+                "normal distribution, so every region of code space decodes to something digit-like.")
+    vae_loss_view()
+    code_size = model_cfg.code_size
+    st.subheader("New images from random codes")
+    seed = st.session_state.get("family_vae_seed", 0)
+    if st.button("Draw new random codes", key="family_vae_resample"):
+        st.session_state["family_vae_seed"] = seed = seed + 1
+    samples = memo("prior", (experiment.key(), seed),
+                   lambda: family.sample_prior(result.decode, code_size, n=24, seed=seed))
+    st.plotly_chart(family_figures.image_mosaic(images(samples), 12,
+                                                title=f"24 codes drawn from N(0, I), decoded (draw {seed + 1})"),
+                    key="family_vae_samples")
+    st.caption("None of these is a training image: each is the decoder's picture of a random code.")
+    st.subheader("The map of the code space")
+    if code_size == 2:
+        grid, values = memo("manifold", (experiment.key(),), lambda: family.manifold_grid(result.decode, 15))
+        caption = "The 2-D code space decoded on a 15 × 15 grid (positions are the prior's 5%–95% quantiles)."
+    else:
+        grid, values = memo("manifold", (experiment.key(),),
+                            lambda: family.manifold_grid(result.decode, 15, code_size=code_size))
+        caption = (f"The code has {code_size} numbers: this grid varies numbers 1 and 2 and keeps the other "
+                   f"{code_size - 2} at 0 (the prior's mean). Set the code size to 2 to see the whole space.")
+    flat = images(grid.reshape((-1,) + grid.shape[2:]))
+    st.plotly_chart(family_figures.manifold(flat.reshape(grid.shape[:2] + flat.shape[1:]), values,
+                                            title="Decoded 15 × 15 grid of codes"), key="family_vae_manifold")
+    st.caption(caption)
+    st.subheader("Morphing between two test images")
+    names = dataset.class_names
+    cols = st.columns(2)
+    a = cols[0].selectbox("From", range(len(names)), index=min(1, len(names) - 1), format_func=lambda c: names[c],
+                          key="family_vae_from")
+    b = cols[1].selectbox("To", range(len(names)), index=min(7, len(names) - 1), format_func=lambda c: names[c],
+                          key="family_vae_to")
+    ia = int(np.flatnonzero(dataset.y_test == a)[0])
+    ib = int(np.flatnonzero(dataset.y_test == b)[0] if a != b else np.flatnonzero(dataset.y_test == b)[1])
+    frames, fractions = memo("interp", (experiment.key(), ia, ib),
+                             lambda: family.interpolate(result.encode, result.decode, dataset.x_test[ia],
+                                                        dataset.x_test[ib], steps=9))
+    st.plotly_chart(figures.image_grid(
+        [images(np.stack([dataset.x_test[ia]] + [np.full(dataset.sample_shape, np.nan)] * 7 + [dataset.x_test[ib]])),
+         images(frames)],
+        ["the two test images", "decoded codes along the straight line between their codes"],
+        [None, [f"{f:.0%}" for f in fractions]], image_px=74), key="family_vae_interpolation")
+
+
+def vae_loss_view() -> None:
+    """Reconstruction and KL curves; live while this session's VAE is training."""
+    job = training.current_job()
+    live = job is not None and job.active and job.label == "variational"
+
+    @st.fragment(run_every=POLL_SECONDS if live else None)
+    def curves():
+        current = training.current_job()
+        running = current is not None and current.active and current.label == "variational"
+        if running:
+            reports = list(current.reports)
+            history = {k: [r.logs.get(k) for r in reports] for k in
+                       ("reconstruction_loss", "kl_loss", "val_reconstruction_loss", "val_kl_loss")}
+            title = f"Training now: epoch {reports[-1].epoch if reports else 0}"
+        else:
+            history, title = result.history, "Loss split into its two parts"
+            if live:
+                st.rerun()
+        st.plotly_chart(family_figures.vae_losses(history, title=title), key="family_vae_losses")
+        if not running and "kl_loss" in result.history:
+            kl = result.history["val_kl_loss"][result.best_epoch - 1]
+            st.caption(f"At the kept epoch: reconstruction {result.history['val_reconstruction_loss'][result.best_epoch - 1]:.4f} "
+                       f"per pixel, KL {kl:.2f} nats per image (validation). The reconstruction term wants precise, "
+                       "spread-out codes; the KL term pulls them together toward N(0, I).")
+
+    curves()
+
+
+def overcomplete_section() -> None:
+    st.header("Over-complete: the identity trap")
+    st.markdown(f"The code has **{model_cfg.code_size}** numbers for an input of **{dataset.input_dim}**, no hidden "
+                "layer is narrower than that and nothing penalises the code. The easiest solution is to copy the "
+                "input through. The test: images of **pure random noise**, nothing like a digit. A model that learned "
+                "what digits look like cannot rebuild them; a model that learned to copy can.")
+    noise = family.noise_images(dataset.sample_shape, 200, seed=0)
+    x = test_subset(ANALYSIS_IMAGES)
+    mine = memo("identity", (experiment.key(),), lambda: family.identity_test(result.reconstruct, noise, x))
+    comp = family.companion(experiment, dataset.input_dim)
+    other = companion_result(comp, "see what a bottleneck changes")
+    cols = st.columns(4)
+    cols[0].metric("MSE on noise (over-complete)", f"{mine.noise_mse:.4f}", help=f"PSNR {mine.noise_psnr:.1f} dB")
+    cols[1].metric("MSE on digits (over-complete)", f"{mine.data_mse:.4f}")
+    rows = [images(noise[:8]), images(result.reconstruct(noise[:8]))]
+    titles = ["random-noise images (never seen anything like them)", "over-complete model's output"]
+    if other is not None:
+        theirs = memo("identity", (comp.experiment.key(),), lambda: family.identity_test(other.reconstruct, noise, x))
+        cols[2].metric(f"MSE on noise ({comp.label})", f"{theirs.noise_mse:.4f}", help=f"PSNR {theirs.noise_psnr:.1f} dB")
+        cols[3].metric(f"MSE on digits ({comp.label})", f"{theirs.data_mse:.4f}")
+        rows.append(images(other.reconstruct(noise[:8])))
+        titles.append(f"{comp.label}'s output")
+        st.plotly_chart(family_figures.bars(
+            ["random-noise images", "test digits"],
+            [("over-complete", [mine.noise_mse, mine.data_mse]), (comp.label, [theirs.noise_mse, theirs.data_mse])],
+            "reconstruction MSE per pixel (lower = closer copy)", title="Who can rebuild what"),
+            key="family_overcomplete_bars")
+        verdict = ("copies noise far better than the under-complete model: it learned (close to) the identity, "
+                   "not what digits look like." if mine.noise_mse < theirs.noise_mse else
+                   "does not copy noise better than the under-complete model here; train it longer, or with a "
+                   "larger code, to see the trap.")
+        st.markdown(f"Noise error over digit error: **{mine.ratio:.1f}×** for the over-complete model, "
+                    f"**{theirs.ratio:.1f}×** for the under-complete one. The over-complete model {verdict}")
+    st.plotly_chart(figures.image_grid(rows, titles, image_px=70), key="family_overcomplete_grid")
+
+
+def plain_section() -> None:
+    if train_cfg.noise_level > 0:
+        denoising_section()
+        return
+    st.header("The plain under-complete autoencoder")
+    st.markdown("This is the family's reference member: a dense encoder squeezes each image into "
+                f"**{model_cfg.code_size}** numbers and a dense decoder rebuilds it. Every other type changes one "
+                "ingredient: pick one in the sidebar's **Autoencoder type** and press **Train**. Meanwhile, here is "
+                "what this model, trained only on clean images, does with noisy ones.")
+    noise_sweep_view()
+
+
+SECTIONS = {"dense": plain_section, "denoising": denoising_section, "sparse": sparse_section,
+            "conv": conv_section, "contractive": contractive_section, "variational": variational_section,
+            "overcomplete": overcomplete_section}
+
+st.caption(f"Showing the trained model: **{KIND_LABELS[kind]}**, code size {model_cfg.code_size}, "
+           f"test MSE {result.test_mse:.4f} ({psnr_from_mse(result.test_mse):.1f} dB).")
+SECTIONS[kind]()

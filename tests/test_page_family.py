@@ -1,0 +1,98 @@
+"""The Autoencoder family page, through the real entry point: one section per type, and comparisons."""
+
+import json
+
+import pytest
+
+from aecore import family, jobs
+from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar, texts, train
+
+PAGE = "pages/family.py"
+
+KINDS = {
+    "dense": ({}, "plain under-complete", 1),
+    "denoising": ({"sidebar_noise_level": 0.5}, "Noise sweep", 2),
+    "conv": ({"sidebar_conv_filters": 4, "sidebar_conv_depth": 1}, "learned first-layer filters", 2),
+    "contractive": ({}, "Code change (contractive)", 2),
+    "variational": ({"sidebar_code_size": 2}, "New images from random codes", 4),
+}
+
+
+def page_text(at) -> str:
+    return texts(at) + "\n".join(h.value for h in at.header)
+
+
+def chart_traces(chart) -> list:
+    return json.loads(chart.proto.spec)["data"]
+
+
+def trained_family_page(kind: str, extra: dict):
+    at = open_app()
+    train(at, {**TINY_SETTINGS, "sidebar_kind": kind, **extra})
+    assert at.session_state["ae_job"].status == "done", at.session_state["ae_job"].error
+    return go_to(at, PAGE)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_type_shows_its_own_section(kind):
+    extra, marker, min_charts = KINDS[kind]
+    at = trained_family_page(kind, extra)
+    assert not at.error, [e.value for e in at.error]
+    assert marker in page_text(at) or any(marker in str(c.proto.spec) for c in plotly_charts(at))
+    assert len(plotly_charts(at)) >= min_charts
+    if kind == "variational":
+        names = [t.get("name", "") for c in plotly_charts(at) for t in chart_traces(c)]
+        assert any("KL" in n for n in names) and any("reconstruction" in n for n in names)
+        titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in plotly_charts(at)]
+        assert any("15 × 15" in t for t in titles), titles
+
+
+def _train_comparison(at, kind: str):
+    """Press the page's comparison button, wait for the background job, redraw."""
+    at.button(key=f"family_train_{kind}").click().run()
+    assert not at.exception, at.exception
+    result = at.session_state["ae_job"].result
+    dataset_dim = result.test_input[0].size
+    comp = family.companion(result.experiment, dataset_dim)
+    job = jobs.default_queue().find(comp.experiment.key())
+    assert job is not None and job.wait(120), "the comparison model did not finish"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_sparse_section_compares_with_the_unpenalised_model():
+    at = trained_family_page("sparse", {"sidebar_sparsity_weight": 1e-2, "sidebar_epochs": 5})
+    assert "Mean |activation| (sparse)" in texts(at)
+    _train_comparison(at, "sparse")
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["Mean |activation| (sparse)"]) < float(metrics["Mean |activation| (no penalty)"])
+    histogram = [c for c in plotly_charts(at) if any(t.get("type") == "histogram" for t in chart_traces(c))][0]
+    assert len(chart_traces(histogram)) == 2
+    assert "final loss" in texts(at)
+
+
+def test_overcomplete_section_runs_the_identity_test_against_a_bottleneck():
+    at = trained_family_page("overcomplete", {"sidebar_code_size": 128, "sidebar_n_hidden_layers": 0,
+                                              "sidebar_epochs": 5})
+    assert "MSE on noise (over-complete)" in texts(at)
+    _train_comparison(at, "overcomplete")
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("MSE on noise (under-complete") for label in labels)
+    assert "Noise error over digit error" in texts(at)
+
+
+def test_sidebar_enters_overcomplete_with_a_large_code_and_restores_it():
+    at = open_app()
+    set_sidebar(at, sidebar_dataset="digits-8x8", sidebar_code_size=8)
+    set_sidebar(at, sidebar_kind="overcomplete")
+    assert at.session_state["sidebar_code_size"] >= 64
+    assert any("copying its input" in w.value for w in at.sidebar.warning)
+    set_sidebar(at, sidebar_kind="dense")
+    assert at.session_state["sidebar_code_size"] == 8
+
+
+def test_conv_shows_a_time_estimate_before_training():
+    at = open_app()
+    set_sidebar(at, sidebar_kind="conv")
+    assert any("Estimated training time" in c.value for c in at.sidebar.caption)
