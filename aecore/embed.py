@@ -1,0 +1,381 @@
+"""t-SNE of the codes, embedding-quality figures and walks through the latent space.
+
+t-SNE is openTSNE's Barnes-Hut implementation: below ~10k points it beats FFT
+interpolation on two cores, and its callbacks hand out intermediate frames (so the
+clusters can be watched forming) and let a cancel flag stop the optimiser.
+
+Quality figures, both on a 2-D embedding:
+
+- ``trustworthiness`` (k = 10): 1 when every point's 10 nearest neighbours on the
+  map are also among its 10 nearest in the original space; it drops as the map
+  invents neighbours.
+- ``knn_accuracy``: 5-fold cross-validated accuracy of a 10-nearest-neighbour
+  classifier trained on the 2-D positions (how well the map separates the classes).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+# openTSNE's OpenMP threads spin while they wait for each other. On a shared 2-core machine (training jobs,
+# other sessions) that spinning starves the optimiser: t-SNE of 360 points took 9.7 s with n_jobs=2 versus
+# 1.25 s with n_jobs=1 under load, and 0.7 s with n_jobs=2 once idle threads sleep instead. libgomp reads
+# this when openTSNE's extension loads, so set it before the first openTSNE import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+DEFAULT_PERPLEXITY = 30.0
+DEFAULT_ITERATIONS = 500  # 166 exaggerated + 334 normal (openTSNE's own default is 250 + 500)
+DEFAULT_POINTS = 2000
+QUALITY_K = 10
+FRAME_EVERY = 25  # iterations between intermediate frames
+
+
+@dataclass
+class EmbedFrame:
+    """One intermediate (or the final) state of the optimiser."""
+
+    iteration: int  # completed iterations, counted over both phases
+    iterations: int  # planned
+    embedding: np.ndarray  # (n, 2) float32
+    elapsed: float  # seconds since the job started
+    kl_divergence: float | None = None
+    phase: str = "start"  # "start" (initial layout), "exaggeration", "refinement", "done"
+
+    @property
+    def fraction(self) -> float:
+        return min(self.iteration / max(self.iterations, 1), 1.0)
+
+
+@dataclass
+class LatentMap:
+    """A 2-D map of some points, with its quality figures (what a background job returns)."""
+
+    method: str  # "t-SNE of the codes", "codes (2-D)", "t-SNE of the pixels", "PCA-2 of the pixels"
+    embedding: np.ndarray  # (n, 2)
+    labels: np.ndarray  # (n,)
+    seconds: float  # time spent embedding (not counting the quality figures)
+    complete: bool = True  # False when stopped early
+    trust: float | None = None  # trustworthiness (k = 10) towards what was embedded
+    trust_pixels: float | None = None  # trustworthiness (k = 10) towards the pixels
+    knn: float | None = None  # 5-fold kNN accuracy on the 2-D map
+    codes: np.ndarray | None = None  # (n, code_size) when the map is of codes
+    reconstructions: np.ndarray | None = None  # (n, ...) uint8 grey levels 0-255 of the reconstructions
+    extra: dict = field(default_factory=dict)
+
+
+# --- t-SNE -----------------------------------------------------------------------------------------------
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def tsne(x: np.ndarray, perplexity: float = DEFAULT_PERPLEXITY, iterations: int = DEFAULT_ITERATIONS,
+         seed: int = 0, progress: Callable[[EmbedFrame], None] | None = None,
+         cancel: threading.Event | None = None, frame_every: int = FRAME_EVERY,
+         n_jobs: int | None = None, initialization: np.ndarray | None = None,
+         start: float | None = None) -> tuple[np.ndarray, bool]:
+    """Barnes-Hut t-SNE of ``x`` (n, d) into 2-D with openTSNE.
+
+    ``iterations`` counts both phases: the first third (at most 250) with early
+    exaggeration, the rest without. ``progress`` receives an ``EmbedFrame`` for the
+    initial layout, then every ``frame_every`` iterations; ``cancel`` stops the
+    optimiser at the next frame. ``initialization`` (n, 2) replaces the PCA start
+    (used to keep successive maps aligned).
+
+    Returns ``(embedding (n, 2) float32, complete)``; ``complete`` is False when cancelled.
+    """
+    from openTSNE import TSNE, initialization as init_schemes
+    from openTSNE.tsne import OptimizationInterrupt
+
+    x = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(len(x), -1))
+    n = len(x)
+    if n < 4:
+        raise ValueError("t-SNE needs at least 4 points.")
+    # openTSNE refuses a perplexity above (n - 1) / 3; lower it rather than fail on small sets.
+    perplexity = float(min(perplexity, max((n - 1) / 3 - 1e-6, 1.0)))
+    iterations = max(int(iterations), 2)
+    exaggeration_iters = min(250, iterations // 3)
+    start = time.perf_counter() if start is None else start
+    n_jobs = n_jobs or default_jobs()
+
+    if initialization is None:
+        init = init_schemes.pca(x, 2, random_state=seed)
+    else:
+        init = init_schemes.rescale(np.asarray(initialization, dtype=np.float64))
+    if progress is not None:
+        progress(EmbedFrame(0, iterations, init.astype(np.float32), time.perf_counter() - start))
+    if cancel is not None and cancel.is_set():
+        return init.astype(np.float32), False
+
+    done = {"offset": 0, "phase": "exaggeration"}
+
+    def callback(iteration: int, error: float, embedding: np.ndarray) -> bool:
+        if progress is not None:
+            progress(EmbedFrame(done["offset"] + iteration, iterations, np.array(embedding, dtype=np.float32),
+                                time.perf_counter() - start, float(error), done["phase"]))
+        return bool(cancel is not None and cancel.is_set())
+
+    model = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="bh", n_jobs=n_jobs,
+                 random_state=seed, callbacks=callback if (progress or cancel) else None,
+                 callbacks_every_iters=max(int(frame_every), 1), verbose=False)
+    embedding = model.prepare_initial(x, initialization=init)
+    complete = True
+    try:
+        if exaggeration_iters:
+            embedding.optimize(exaggeration_iters, exaggeration=12, momentum=0.5, inplace=True,
+                               propagate_exception=True)
+        done.update(offset=exaggeration_iters, phase="refinement")
+        embedding.optimize(iterations - exaggeration_iters, momentum=0.8, inplace=True,
+                           propagate_exception=True)
+    except OptimizationInterrupt as stop:
+        embedding, complete = stop.final_embedding, False
+    result = np.asarray(embedding, dtype=np.float32)
+    if progress is not None:
+        progress(EmbedFrame(iterations if complete else done["offset"], iterations, result,
+                            time.perf_counter() - start, None, "done"))
+    return result, complete
+
+
+def pca_2d(x: np.ndarray) -> np.ndarray:
+    """The first two principal components of ``x`` (n, d), as (n, 2) float32."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    centred = x - x.mean(axis=0)
+    # SVD of the centred data: exact, and fast enough for a few thousand points.
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return (centred @ vt[:2].T).astype(np.float32)
+
+
+def reduce_for_tsne(x: np.ndarray, dims: int = 50) -> np.ndarray:
+    """PCA to ``dims`` dimensions before t-SNE of raw pixels (standard practice; it speeds the
+    neighbour search and removes pixel noise). Inputs with few dimensions pass through."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    if x.shape[1] <= dims or len(x) <= dims:
+        return x
+    centred = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ vt[:dims].T
+
+
+# --- quality ---------------------------------------------------------------------------------------------
+
+def _squared_distances(block: np.ndarray, x: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
+    d = (block * block).sum(axis=1)[:, None] - 2.0 * block @ x.T + x_sq[None, :]
+    return np.maximum(d, 0.0)
+
+
+def trustworthiness(x: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K, block: int = 256) -> float:
+    """Trustworthiness of ``embedding`` towards ``x`` (Venna & Kaski), as in scikit-learn.
+
+    ``1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in N_k(i) on the map} max(0, r(i, j) - k)``
+    where ``r(i, j)`` is the rank of ``j`` among ``i``'s neighbours in ``x``. Computed in
+    blocks of rows, so 5,000 points need a few MB instead of scikit-learn's full n×n
+    argsort.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    embedding = np.asarray(embedding, dtype=np.float64)
+    n = len(x)
+    if not 0 < k < n / 2:
+        raise ValueError(f"k must be between 1 and {n / 2 - 1:.0f} for {n} points.")
+    neighbours = NearestNeighbors(n_neighbors=k + 1).fit(embedding).kneighbors(return_distance=False)[:, :k]
+    x_sq = (x * x).sum(axis=1)
+    penalty = 0.0
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        d = _squared_distances(x[lo:hi], x, x_sq)
+        d[np.arange(hi - lo), np.arange(lo, hi)] = -1.0  # self is nearest of all, never counted as a rival
+        d_neigh = np.take_along_axis(d, neighbours[lo:hi], axis=1)  # (b, k)
+        # rank (1 = nearest, self excluded) = how many other points are strictly closer, plus one
+        ranks = (d[:, None, :] < d_neigh[:, :, None]).sum(axis=2)  # counts self (-1 < d) => already +1
+        penalty += np.maximum(ranks - k, 0).sum()
+    return float(1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)))
+
+
+def knn_accuracy(embedding: np.ndarray, labels: np.ndarray, k: int = QUALITY_K, folds: int = 5,
+                 seed: int = 0) -> float:
+    """Mean accuracy over ``folds`` stratified folds of a ``k``-nearest-neighbour classifier on
+    the map (uniform vote; ties go to the smaller label, as in scikit-learn)."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.neighbors import NearestNeighbors
+
+    embedding = np.asarray(embedding, dtype=np.float64).reshape(len(embedding), -1)
+    labels = np.asarray(labels)
+    classes, y = np.unique(labels, return_inverse=True)
+    smallest_class = np.bincount(y).min()
+    folds = int(min(folds, smallest_class)) if smallest_class >= 2 else 2
+    scores = []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(embedding, y):
+        kk = min(k, len(train))
+        neigh = NearestNeighbors(n_neighbors=kk).fit(embedding[train]).kneighbors(
+            embedding[test], return_distance=False)
+        votes = np.zeros((len(test), len(classes)), dtype=np.int64)
+        np.add.at(votes, (np.repeat(np.arange(len(test)), kk), y[train][neigh].ravel()), 1)
+        scores.append(float((votes.argmax(axis=1) == y[test]).mean()))
+    return float(np.mean(scores))
+
+
+# --- codes and walks -------------------------------------------------------------------------------------
+
+def as_code_matrix(codes) -> np.ndarray:
+    """Encoder output as (n, code_size): flattened; for encoders with several outputs (a VAE's
+    mean, log-variance, sample) the first one, the mean."""
+    if isinstance(codes, (list, tuple)):
+        codes = codes[0]
+    codes = np.asarray(codes)
+    return codes.reshape(len(codes), -1).astype(np.float32)
+
+
+def point_pool(dataset, n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first ``n_points`` images for a map: the test set first (held-out), then validation, then
+    training images. Returns (x, labels, split names, index within that split)."""
+    parts = [("test", dataset.x_test, dataset.y_test), ("validation", dataset.x_val, dataset.y_val),
+             ("training", dataset.x_train, dataset.y_train)]
+    xs, ys, splits, idx = [], [], [], []
+    left = int(n_points)
+    for name, x, y in parts:
+        take = min(left, len(x))
+        if take <= 0:
+            break
+        xs.append(x[:take])
+        ys.append(np.asarray(y[:take]))
+        splits.append(np.full(take, name))
+        idx.append(np.arange(take))
+        left -= take
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(splits), np.concatenate(idx)
+
+
+def pool_size(dataset) -> int:
+    return len(dataset.x_test) + len(dataset.x_val) + len(dataset.x_train)
+
+
+def interpolate_codes(code_a: np.ndarray, code_b: np.ndarray, steps: int = 10) -> np.ndarray:
+    """``steps`` codes evenly spaced on the straight line from ``code_a`` to ``code_b`` (both included)."""
+    code_a = np.asarray(code_a, dtype=np.float32).ravel()
+    code_b = np.asarray(code_b, dtype=np.float32).ravel()
+    if code_a.shape != code_b.shape:
+        raise ValueError("Both codes must have the same size.")
+    t = np.linspace(0.0, 1.0, max(int(steps), 2), dtype=np.float32)[:, None]
+    return (1.0 - t) * code_a[None, :] + t * code_b[None, :]
+
+
+def walk(encode: Callable[[np.ndarray], object], decode: Callable[[np.ndarray], np.ndarray],
+         x_a: np.ndarray, x_b: np.ndarray, steps: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Decoded images along the straight line between the codes of samples ``x_a`` and ``x_b``.
+
+    Returns (codes (steps, code_size), decoded (steps, ...)); the first and last decoded
+    images are the reconstructions of ``x_a`` and ``x_b``.
+    """
+    codes = as_code_matrix(encode(np.stack([x_a, x_b])))
+    line = interpolate_codes(codes[0], codes[1], steps)
+    return line, np.asarray(decode(line))
+
+
+def class_prototypes(codes: np.ndarray, labels: np.ndarray) -> dict[int, int]:
+    """For each class, the index of its most typical point: the one whose code is nearest the class's
+    mean code."""
+    out = {}
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        centre = codes[members].mean(axis=0)
+        out[int(label)] = int(members[np.argmin(((codes[members] - centre) ** 2).sum(axis=1))])
+    return out
+
+
+# --- background jobs -------------------------------------------------------------------------------------
+
+def code_map_job(result, x: np.ndarray, labels: np.ndarray, perplexity: float, iterations: int, seed: int,
+                 n_jobs: int | None = None):
+    """A job function ``fn(report, cancel) -> LatentMap``: encode ``x`` with the trained model, map the
+    codes to 2-D (t-SNE, or the codes themselves when there are two), then the quality figures and the
+    reconstructions for the click view. Intermediate ``EmbedFrame``s go to ``report``."""
+
+    def run(report, cancel) -> LatentMap:
+        start = time.perf_counter()
+        codes = as_code_matrix(result.encode(x))
+        if not np.isfinite(codes).all():
+            raise ValueError("The model's codes contain NaN or infinite values: train it again with a lower "
+                             "learning rate.")
+        if codes.shape[1] == 2:
+            embedding, complete, method = codes.copy(), True, "codes (2-D)"
+            report(EmbedFrame(1, 1, embedding, time.perf_counter() - start, None, "done"))
+        elif codes.shape[1] == 1:
+            embedding = np.column_stack([codes[:, 0], np.zeros(len(codes), np.float32)])
+            complete, method = True, "codes (1-D)"
+            report(EmbedFrame(1, 1, embedding, time.perf_counter() - start, None, "done"))
+        else:
+            embedding, complete = tsne(codes, perplexity, iterations, seed, progress=report, cancel=cancel,
+                                       n_jobs=n_jobs, start=start)
+            method = "t-SNE of the codes"
+        seconds = time.perf_counter() - start
+        # kept as 8-bit grey levels: 4x smaller in memory, and plenty for showing one image
+        reconstructions = (np.clip(np.asarray(result.reconstruct(x)), 0, 1) * 255).round().astype(np.uint8)
+        out = LatentMap(method, embedding, labels, seconds, complete, codes=codes,
+                        reconstructions=reconstructions)
+        if complete and len(x) > 2 * QUALITY_K + 2:
+            out.trust = trustworthiness(codes, embedding)
+            out.trust_pixels = trustworthiness(x, embedding)
+            out.knn = knn_accuracy(embedding, labels, seed=seed)
+        return out
+
+    return run
+
+
+def pixel_maps_job(x: np.ndarray, labels: np.ndarray, perplexity: float, iterations: int, seed: int,
+                   n_jobs: int | None = None):
+    """A job function ``fn(report, cancel) -> dict``: t-SNE of the raw pixels (after PCA to 50
+    dimensions) and PCA-2 of the pixels, each a ``LatentMap`` with its quality figures."""
+
+    def run(report, cancel) -> dict[str, LatentMap]:
+        start = time.perf_counter()
+        pca = pca_2d(x)
+        pca_map = LatentMap("PCA-2 of the pixels", pca, labels, time.perf_counter() - start)
+        start = time.perf_counter()
+        embedding, complete = tsne(reduce_for_tsne(x), perplexity, iterations, seed, progress=report,
+                                   cancel=cancel, n_jobs=n_jobs, start=start)
+        tsne_map = LatentMap("t-SNE of the pixels", embedding, labels, time.perf_counter() - start, complete)
+        if len(x) > 2 * QUALITY_K + 2:
+            for m in (pca_map, tsne_map):
+                if m.complete:
+                    m.trust = m.trust_pixels = trustworthiness(x, m.embedding)
+                    m.knn = knn_accuracy(m.embedding, labels, seed=seed)
+        return {"pixels": tsne_map, "pca": pca_map}
+
+    return run
+
+
+def snapshot_maps_job(snapshots: Sequence[tuple[int, np.ndarray]], labels: np.ndarray, perplexity: float,
+                      iterations: int, seed: int, n_jobs: int | None = None):
+    """A job function ``fn(report, cancel) -> list[(epoch, embedding, knn)]`` mapping the codes recorded
+    at several epochs. Each map starts from the previous one, so clusters keep their place from one
+    epoch to the next; each finished map is reported as ``(epoch, embedding, knn)``."""
+
+    def run(report, cancel):
+        out = []
+        previous = None
+        for epoch, codes in snapshots:
+            if cancel.is_set():
+                break
+            codes = as_code_matrix(codes)
+            y = np.asarray(labels[: len(codes)])
+            if codes.shape[1] <= 2:
+                embedding = codes if codes.shape[1] == 2 else np.column_stack([codes[:, 0], np.zeros(len(codes))])
+                embedding = embedding.astype(np.float32)
+            else:
+                embedding, complete = tsne(codes, perplexity, iterations, seed, cancel=cancel, n_jobs=n_jobs,
+                                           initialization=previous)
+                if not complete:
+                    break
+                previous = embedding
+            item = (int(epoch), embedding, knn_accuracy(embedding, y, seed=seed))
+            out.append(item)
+            report(item)
+        return out
+
+    return run

@@ -1,0 +1,363 @@
+"""Latent space: t-SNE of the codes, drawn live while it optimises, with the digit under the cursor."""
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+from aecore import embed, jobs
+from aecore.config import stable_hash
+from aecore.figures import latent as latent_figures
+from ui import state, training
+
+POLL_SECONDS = 0.4
+JOBS_KEY = "latent_jobs"  # page-local: map key -> this session's Job (keeps a stopped map from restarting)
+KEEP_JOBS = 9
+
+# Plotly cannot put an image in a hover label (plotly.py#4905, plotly.js#1323): this component listens to
+# the chart's own plotly_hover events and shows the digit under the cursor from one sprite sheet.
+HOVER_JS = r"""
+export default function (component) {
+  const { data } = component;
+  if (!data || !data.chart_key) { return; }
+  const tip = document.createElement("div");
+  tip.setAttribute("data-testid", "latentHoverImage");
+  const size = data.size;
+  Object.assign(tip.style, {
+    position: "fixed", display: "none", zIndex: 100000, pointerEvents: "none",
+    width: size + "px", height: size + "px", border: "3px solid #333", borderRadius: "6px",
+    backgroundColor: "black", backgroundImage: "url(" + data.sprite + ")", backgroundRepeat: "no-repeat",
+    backgroundSize: (data.columns * size) + "px " + (data.rows * size) + "px",
+    imageRendering: "pixelated", boxShadow: "0 4px 14px rgba(0,0,0,0.35)",
+  });
+  document.body.appendChild(tip);
+  const attached = new WeakSet();
+  const show = (ev) => {
+    const pt = ev && ev.points && ev.points[0];
+    if (!pt || !pt.customdata) { return; }
+    const i = Number(pt.customdata[0]);
+    if (!(i >= 0 && i < data.count)) { return; }
+    const col = i % data.columns, row = Math.floor(i / data.columns);
+    tip.style.backgroundPosition = (-col * size) + "px " + (-row * size) + "px";
+    tip.dataset.index = String(i);
+    const e = ev.event || {};
+    const x = (e.clientX || 0), y = (e.clientY || 0);
+    tip.style.left = Math.max(4, x - size - 24) + "px";
+    tip.style.top = Math.max(4, y - size - 24) + "px";
+    tip.style.display = "block";
+  };
+  const hide = () => { tip.style.display = "none"; };
+  const attach = () => {
+    const gd = document.querySelector(".st-key-" + data.chart_key + " .js-plotly-plot");
+    if (gd && gd.on && !attached.has(gd)) {
+      gd.on("plotly_hover", show);
+      gd.on("plotly_unhover", hide);
+      attached.add(gd);
+    }
+  };
+  attach();
+  const timer = setInterval(attach, 500);
+  return () => { clearInterval(timer); tip.remove(); };
+}
+"""
+_hover_images = st.components.v2.component("latent_hover_images", js=HOVER_JS)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sprite(data_key: str, points: int, _images: np.ndarray, sample_shape: tuple) -> tuple[str, int]:
+    """The points' images as one base64 PNG sprite sheet (cached by data set and number of points)."""
+    png, columns, _, _ = latent_figures.sprite_png(_images, sample_shape=sample_shape)
+    return "data:image/png;base64," + base64.b64encode(png).decode(), columns
+
+
+def hover_images(chart_key: str, data_key: str, images: np.ndarray, sample_shape, size: int = 112) -> None:
+    uri, columns = sprite(data_key, len(images), images, tuple(sample_shape))
+    data = {"chart_key": chart_key, "sprite": uri, "columns": columns, "rows": int(np.ceil(len(images) / columns)),
+            "count": len(images), "size": size}
+    _hover_images(data=data, key=f"{chart_key}_hover")
+
+
+def session_job(key: str, fn, label: str, owner: str | None, estimate: float) -> jobs.Job:
+    """This session's job for ``key``: the one it already has (even stopped), else a queued or shared one."""
+    mine = st.session_state.setdefault(JOBS_KEY, {})
+    job = mine.get(key)
+    if job is None:
+        for other_key, other in list(mine.items()):
+            if other.active and other.label == label:  # settings moved on: free the worker for the new map
+                jobs.default_queue().cancel(other, session=state.session_id())
+                mine.pop(other_key)
+        job = jobs.default_queue().submit(key, fn, label=label, owner=owner, estimate_seconds=estimate,
+                                          session=state.session_id())
+        mine[key] = job
+        while len(mine) > KEEP_JOBS:  # the oldest maps go (the queue may still hold them for everyone)
+            mine.pop(next(iter(mine)))
+    else:
+        mine[key] = mine.pop(key)  # most recently used last
+    return job
+
+
+def restart_button(job: jobs.Job, key: str, label: str) -> None:
+    if st.button(label, key=f"latent_restart_{key}"):
+        st.session_state[JOBS_KEY].pop(key, None)
+        st.rerun()
+
+
+def job_status(job: jobs.Job, what: str) -> None:
+    if job.status == jobs.QUEUED:
+        queue = jobs.default_queue()
+        st.progress(0.0, text=f"{what}: waiting in the queue ({queue.position(job)} job(s) ahead, about "
+                              f"{queue.wait_estimate(job):.0f} s).")
+        return
+    frame = job.latest
+    if isinstance(frame, embed.EmbedFrame):
+        kl = f" · KL divergence {frame.kl_divergence:.2f}" if frame.kl_divergence is not None else ""
+        st.progress(frame.fraction, text=f"{what}: iteration {frame.iteration} of {frame.iterations}{kl} · "
+                                         f"{frame.elapsed:.1f} s")
+    else:
+        st.progress(0.0, text=f"{what}: starting…")
+
+
+st.title("Latent space (t-SNE)")
+st.markdown("The encoder squeezes every image into a short **code**. t-SNE then draws those codes in 2-D so that "
+            "codes that are close stay close: if the autoencoder learnt something about digits, images of the "
+            "same digit gather in clusters, without the model ever seeing a label.")
+result = training.require_result()
+dataset = state.dataset_or_error(result.experiment.data)
+if dataset is None:
+    st.stop()
+if not dataset.is_image:
+    st.info("This data set is made of 3-D points, not images: see the PCA versus autoencoder page for its plot.")
+    st.stop()
+
+available = embed.pool_size(dataset)
+max_points = min(5000, available)
+code_size = result.experiment.model.code_size
+controls = st.columns(4)
+points = controls[0].slider("Points", min(100, max_points), max_points, min(embed.DEFAULT_POINTS, max_points),
+                            step=100 if max_points >= 1000 else 10, key="latent_points",
+                            help="Test images first, then validation and training images.")
+perplexity = controls[1].slider("Perplexity", 5, 100, int(embed.DEFAULT_PERPLEXITY), step=5,
+                                key="latent_perplexity",
+                                help="Roughly how many neighbours each point tries to keep close. Small: many "
+                                     "tight clumps; large: the global layout counts more.")
+iterations = controls[2].slider("Iterations", 100, 1500, embed.DEFAULT_ITERATIONS, step=50, key="latent_iterations",
+                                help="The first third (at most 250) pulls clusters together (early "
+                                     "exaggeration), the rest refines.")
+seed = int(controls[3].number_input("Seed", 0, 9999, 0, step=1, key="latent_seed"))
+
+x, labels, splits, split_index = embed.point_pool(dataset, points)
+owner = state.session_id() if result.experiment.data.upload_id else None
+model_id = (result.experiment.key(), result.epochs_run, result.best_epoch, result.stopped)
+code_key = stable_hash("latent-codes", model_id, points, perplexity, iterations, seed)
+pixel_key = stable_hash("latent-pixels", result.experiment.data.key(), points, perplexity, iterations, seed)
+estimate = 2 + points / 1000 * iterations / 250
+code_job = session_job(code_key, embed.code_map_job(result, x, labels, perplexity, iterations, seed),
+                       "t-SNE of the codes", owner, estimate)
+pixel_job = session_job(pixel_key, embed.pixel_maps_job(x, labels, perplexity, iterations, seed),
+                        "t-SNE of the pixels", owner, estimate)
+class_names = [str(c) for c in dataset.class_names]
+picked = st.session_state.setdefault("latent_picked", {})  # "A"/"B" -> (code_key, point index)
+picked = {k: v[1] for k, v in picked.items() if v[0] == code_key}
+
+# --- the map ---------------------------------------------------------------------------------------------
+
+st.subheader("t-SNE of the codes" if code_size > 2 else f"The {code_size}-number codes themselves")
+if code_size <= 2:
+    st.caption(f"The code has {code_size} number(s), so it is drawn directly: no t-SNE needed.")
+
+
+@st.fragment(run_every=POLL_SECONDS if code_job.active else None)
+def main_map(started_active: bool = code_job.active):
+    job = code_job
+    if job.active:
+        job_status(job, "t-SNE of the codes")
+        frame = job.latest
+        if isinstance(frame, embed.EmbedFrame):
+            st.plotly_chart(latent_figures.latent_map(frame.embedding, labels, class_names, splits=splits,
+                                                      split_index=split_index,
+                                                      title=f"Clusters forming: iteration {frame.iteration}"),
+                            key="latent_live_map")
+        if st.button("Stop t-SNE", key="latent_stop"):
+            jobs.default_queue().cancel(job, session=None)
+        return
+    if started_active:
+        st.rerun()  # finished: redraw the page with the clickable map and its scores
+    if job.status == jobs.FAILED:
+        st.error(f"The map could not be drawn: {job.error}")
+        restart_button(job, code_key, "Try again")
+        return
+    latent: embed.LatentMap | None = job.result
+    if latent is None:
+        st.info("The map was stopped before it started.")
+        restart_button(job, code_key, "Start again")
+        return
+    if not latent.complete:
+        st.warning("t-SNE was stopped early: this is the map as it was then, without scores.")
+        restart_button(job, code_key, "Run it to the end")
+    left, right = st.columns([3, 1])
+    with left:
+        highlight = [picked[k] for k in ("A", "B") if k in picked]
+        event = st.plotly_chart(
+            latent_figures.latent_map(latent.embedding, labels, class_names, splits=splits, split_index=split_index,
+                                      highlight=highlight, axis_name="t-SNE" if code_size > 2 else "code",
+                                      title=f"{latent.method}: {points:,} images, coloured by their label"),
+            key="latent_map", on_select="rerun", selection_mode="points")
+        hover_images("latent_map", result.experiment.data.key(), x, dataset.sample_shape)
+        st.caption("Hover over a point to see its image; click one to compare it with its reconstruction. "
+                   "Click a class in the legend to hide it; drag to pan, scroll to zoom.")
+    with right:
+        chosen = None
+        for point in (event.selection.points if event and event.selection else []):
+            custom = point.get("customdata")
+            if custom is not None:
+                chosen = int(custom[0])
+        if chosen is None:
+            st.info("Click a point on the map to see the image and what the autoencoder rebuilt from its code.")
+        else:
+            st.plotly_chart(latent_figures.original_and_reconstruction(
+                x[chosen], latent.reconstructions[chosen] / 255.0,
+                f"label {class_names[labels[chosen]]} · {splits[chosen]} image {split_index[chosen]}",
+                dataset.sample_shape), key="latent_clicked")
+            a, b = st.columns(2)
+            if a.button("Walk from here", key="latent_pick_a"):
+                st.session_state["latent_picked"]["A"] = (code_key, chosen)
+                st.session_state["latent_walk_mode"] = "two points picked on the map"
+                st.rerun(scope="app")
+            if b.button("Walk to here", key="latent_pick_b"):
+                st.session_state["latent_picked"]["B"] = (code_key, chosen)
+                st.session_state["latent_walk_mode"] = "two points picked on the map"
+                st.rerun(scope="app")
+        if latent.complete and latent.knn is not None:
+            st.metric("kNN accuracy on the map", f"{latent.knn:.1%}",
+                      help="5-fold accuracy of a 10-nearest-neighbour classifier that only sees the 2-D positions.")
+            st.metric("Trustworthiness (k = 10)", f"{latent.trust:.3f}",
+                      help="1.000: every point's 10 nearest neighbours on the map are also among its 10 nearest "
+                           "codes. Lower: the map invents neighbours.")
+        st.caption(f"Computed in {latent.seconds:.1f} s.")
+
+
+main_map()
+
+# --- side by side ----------------------------------------------------------------------------------------
+
+st.subheader("Side by side: pixels, codes and PCA on the same images")
+st.markdown("Is the autoencoder's code a better starting point than the raw pixels? The three maps below use the "
+            "same images. Each has two scores: **trustworthiness** (k = 10) measured against the *pixels*, so "
+            "the three are comparable, and the **kNN accuracy** of a 10-nearest-neighbour classifier on the map.")
+
+
+@st.fragment(run_every=POLL_SECONDS if (pixel_job.active or code_job.active) else None)
+def comparison(started_active: bool = pixel_job.active or code_job.active):
+    if started_active and not (pixel_job.active or code_job.active):
+        st.rerun()
+    codes_map = code_job.result if code_job.status == jobs.DONE else None
+    pixel_maps = pixel_job.result if pixel_job.status == jobs.DONE else None
+    columns = st.columns(3)
+    entries = [(columns[0], pixel_maps["pixels"] if pixel_maps else None, pixel_job, "t-SNE of the pixels"),
+               (columns[1], codes_map, code_job, "t-SNE of the codes" if code_size > 2 else "the codes"),
+               (columns[2], pixel_maps["pca"] if pixel_maps else None, pixel_job, "PCA-2 of the pixels")]
+    for number, (column, latent, job, what) in enumerate(entries):
+        with column:
+            if latent is None:
+                if job.status == jobs.FAILED:
+                    st.error(f"{what}: {job.error}")
+                elif job.active:
+                    job_status(job, what)
+                else:
+                    st.info(f"{what}: stopped before the end.")
+                continue
+            axis = "PCA" if latent.method.startswith("PCA") else "t-SNE" if "t-SNE" in latent.method else "code"
+            st.plotly_chart(latent_figures.latent_map(
+                latent.embedding, labels, class_names, splits=splits, split_index=split_index,
+                title=latent_figures.quality_title(latent.method, latent.trust_pixels, latent.knn),
+                axis_name=axis, height=380, show_legend=False, marker_size=3), key=f"latent_compare_{number}")
+            st.caption(f"{latent.seconds:.1f} s" + (f" · trustworthiness towards the codes {latent.trust:.3f}"
+                                                    if latent.codes is not None and latent.trust is not None
+                                                    else ""))
+
+
+comparison()
+
+# --- walk the latent space -------------------------------------------------------------------------------
+
+st.subheader("Walk the latent space")
+st.markdown("Take the codes of two images and decode the points on the straight line between them. A smooth "
+            "morph means the space between the clusters still decodes to digit-like images; blurry or strange "
+            "images in the middle show where the autoencoder has never been.")
+latent_done = code_job.result if code_job.status == jobs.DONE else None
+if latent_done is None:
+    st.info("The walk appears when the map above is ready.")
+else:
+    modes = ["two digit classes", "two points picked on the map"]
+    walk_cols = st.columns([2, 1, 1, 2])
+    mode = walk_cols[0].radio("Walk between", modes, key="latent_walk_mode", horizontal=False)
+    steps = walk_cols[3].slider("Images on the line", 5, 15, 10, key="latent_walk_steps")
+    if mode == modes[0]:
+        names = list(range(len(class_names)))
+        start_class = walk_cols[1].selectbox("From", names, index=min(4, len(names) - 1), key="latent_walk_from",
+                                             format_func=lambda c: class_names[c])
+        end_class = walk_cols[2].selectbox("To", names, index=min(9, len(names) - 1), key="latent_walk_to",
+                                           format_func=lambda c: class_names[c])
+        prototypes = embed.class_prototypes(latent_done.codes, labels)
+        ends = [prototypes.get(start_class), prototypes.get(end_class)]
+        names_ab = [f"typical {class_names[start_class]}", f"typical {class_names[end_class]}"]
+        st.caption("A typical image of a class: the one whose code is nearest the mean code of its class.")
+    else:
+        ends = [picked.get("A"), picked.get("B")]
+        names_ab = ["A", "B"]
+        walk_cols[1].markdown(f"**A**: {'point ' + str(ends[0]) if ends[0] is not None else 'not picked'}")
+        walk_cols[2].markdown(f"**B**: {'point ' + str(ends[1]) if ends[1] is not None else 'not picked'}")
+    if any(e is None for e in ends):
+        st.info("Click a point on the map and press **Walk from here**, then another and press **Walk to here**.")
+    else:
+        line = embed.interpolate_codes(latent_done.codes[ends[0]], latent_done.codes[ends[1]], steps)
+        decoded = result.decode(line)
+        names_ab = [f"{n} ({class_names[labels[e]]})" if mode != modes[0] else n for n, e in zip(names_ab, ends)]
+        st.plotly_chart(latent_figures.walk_strip(decoded, names_ab[0], names_ab[1], dataset.sample_shape),
+                        key="latent_walk")
+        distance = float(np.linalg.norm(latent_done.codes[ends[0]] - latent_done.codes[ends[1]]))
+        st.caption(f"{steps} codes evenly spaced over a distance of {distance:.2f} in the {code_size}-number code "
+                   "space; the two ends are the reconstructions of the chosen images.")
+
+# --- codes over training ---------------------------------------------------------------------------------
+
+st.subheader("Codes over training")
+snapshots = list(result.code_snapshots or [])
+if not snapshots:
+    st.info("This model kept no codes during training. Train it again to record them.")
+else:
+    snap_labels = dataset.y_test[: len(snapshots[0][1])]
+    snap_key = stable_hash("latent-snapshots", model_id, perplexity, seed)
+    snap_job = session_job(snap_key, embed.snapshot_maps_job(snapshots, snap_labels, perplexity, min(iterations, 500), seed),
+                           "t-SNE over epochs", owner, 1.5 * len(snapshots))
+    st.markdown(f"During training the codes of the first {len(snap_labels)} test images were kept after epochs "
+                f"{', '.join(str(e) for e, _ in snapshots)}. Step through them: each map starts from the "
+                "previous one, so clusters keep their place while they form.")
+
+    @st.fragment(run_every=POLL_SECONDS if snap_job.active else None)
+    def over_training(started_active: bool = snap_job.active):
+        if started_active and not snap_job.active:
+            st.rerun()
+        done = list(snap_job.result if snap_job.status in (jobs.DONE, jobs.CANCELLED) and snap_job.result
+                    else snap_job.reports)
+        if snap_job.active:
+            total = len(snapshots)
+            st.progress(len(done) / total, text=f"Mapping the codes of each epoch: {len(done)} of {total} done.")
+        if snap_job.status == jobs.FAILED:
+            st.error(f"The maps over training could not be drawn: {snap_job.error}")
+            return
+        if not done:
+            return
+        epochs = [e for e, _, _ in done]
+        epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="latent_epoch") if len(epochs) > 1 \
+            else epochs[0]
+        epoch = epoch if epoch in epochs else epochs[-1]
+        chosen = done[epochs.index(epoch)]
+        left, right = st.columns([3, 2])
+        left.plotly_chart(latent_figures.latent_map(
+            chosen[1], snap_labels, class_names, axis_name="t-SNE" if code_size > 2 else "code", height=480,
+            title=f"Codes after epoch {epoch} · kNN accuracy {chosen[2]:.1%}"), key="latent_epoch_map")
+        right.plotly_chart(latent_figures.knn_over_epochs(epochs, [k for _, _, k in done], current=epoch),
+                           key="latent_epoch_knn")
+
+    over_training()

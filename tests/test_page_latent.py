@@ -1,0 +1,35 @@
+"""AppTest: the latent-space page after a tiny training, through the real app.py and its sidebar."""
+
+import time
+
+from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+
+
+def _wait_for_jobs(at, timeout: float = 60) -> None:
+    """Wait for this session's t-SNE jobs, then rerun so the page draws their results."""
+    deadline = time.time() + timeout
+    for job in list(at.session_state["latent_jobs"].values()):
+        assert job.wait(max(deadline - time.time(), 1)), f"{job.label} did not finish"
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_latent_page_renders_maps_scores_and_walk():
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 150
+    go_to(at, "pages/latent_space.py")
+    _wait_for_jobs(at)
+    _wait_for_jobs(at)  # the over-training job is submitted once the page reruns
+    text = texts(at)
+    assert "t-SNE of the codes" in text
+    assert "kNN accuracy on the map" in text
+    charts = plotly_charts(at)
+    # main map, three side-by-side maps, the walk strip, the epoch map and its kNN curve
+    assert len(charts) >= 7, len(charts)
+    assert not at.error, [e.value for e in at.error]
+    jobs = at.session_state["latent_jobs"]
+    maps = [j.result for j in jobs.values() if j.result is not None and hasattr(j.result, "embedding")]
+    assert maps and maps[0].embedding.shape == (300, 2)
+    assert 0.0 <= maps[0].knn <= 1.0 and 0.5 < maps[0].trust <= 1.0
