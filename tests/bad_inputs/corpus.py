@@ -423,6 +423,15 @@ def zip_large_photos() -> bytes:
     return _zip(members)
 
 
+def zip_non_square() -> bytes:
+    """40 digits stretched to 12 wide × 8 high: a valid upload that a convolutional model must refuse."""
+    from PIL import Image
+
+    x, y = _digits(40)
+    return _zip({f"wide/{label}/{i}.png": _png(np.asarray(Image.fromarray(img).resize((12, 8))))
+                 for i, (img, label) in enumerate(zip(x, y))})
+
+
 BAD = [
     Case("empty csv", "empty.csv", lambda: b"", "is empty"),
     Case("empty npz", "empty.npz", lambda: b"", "is empty"),
@@ -493,6 +502,7 @@ GOOD = [
     Case("zip of different sizes", "sizes.zip", zip_different_sizes, "were resized to 8×8", ok=True),
     Case("zip of colour jpegs with macOS junk", "colour.zip", zip_colour_jpegs_macos, "converted to grey", ok=True),
     Case("zip of large images", "photos.zip", zip_large_photos, "shrunk to 64×48", ok=True),
+    Case("zip of non-square images", "wide.zip", zip_non_square, "", ok=True),
 ]
 ALL = BAD + BAD_BY_NAME + GOOD
 
