@@ -215,6 +215,7 @@ def restore_from_url() -> None:
         st.session_state[key] = value
     st.session_state[state.PRESET] = link.preset
     st.session_state[state.PRESENTER] = link.presenter
+    st.session_state[state.AUTOLOAD] = True
     if link.problems:
         st.warning("Some settings in this link could not be used and were reset to their defaults: "
                    + ", ".join(f"`{p}`" for p in link.problems) + ".", icon="⚠️")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore import presets
-from ui import links, state
+from ui import links, state, training
 
 CUSTOM_LABEL = "Custom (your own settings)"
 
@@ -30,6 +30,28 @@ def apply_preset(key: str) -> None:
 
 def _on_select() -> None:
     apply_preset(st.session_state.get(state.PRESET, links.NO_PRESET))
+    st.session_state[state.AUTOLOAD] = True
+
+
+def _load_if_cached() -> None:
+    """After a shared link or a preset: when the disk cache holds exactly this model, show it at once.
+
+    Nothing is trained here: a model that is not cached waits for **Train** as usual.
+    """
+    if not st.session_state.pop(state.AUTOLOAD, False):
+        return
+    job = training.current_job()
+    experiment = state.current_experiment()
+    if experiment.data.upload_id or (job is not None and (job.active or job.key == experiment.key())):
+        return
+    try:
+        from aecore.cache import default_cache
+
+        cached = default_cache().contains(experiment)
+    except Exception:  # an unreadable cache folder: behave as if empty
+        return
+    if cached:
+        training.start_training(experiment)
 
 
 def active_preset() -> presets.Preset | None:
@@ -72,6 +94,7 @@ def draw_selector() -> None:
     sb.toggle("Presenter mode", key=state.PRESENTER,
               help="For a projector: larger text, the sidebar folded away, shorter explanations. "
                    "It is part of the link, so a shared link can open in presenter mode.")
+    _load_if_cached()
 
 
 def presenter_banner() -> None:

@@ -21,6 +21,7 @@ SESSION_ID = "ae_session_id"  # overrides the runtime's session id (AppTest give
 PRESET = "sidebar_preset"  # the lesson preset selectbox: a key of aecore.presets, or "custom"
 PRESENTER = "sidebar_presenter"  # presenter-mode toggle (also ?present=1 in the URL)
 URL_RESTORED = "links_url_restored"  # the link this session was opened with has been read
+AUTOLOAD = "links_autoload"  # a link was opened or a preset chosen: show its model if the disk cache has it
 
 # Sidebar widget key -> (config section, field); defaults come from the dataclasses.
 SIDEBAR_FIELDS = {

@@ -10,19 +10,21 @@ CSS = """
 </style>
 """
 
-# Presenter mode (a projector): larger text everywhere in the main area, and captions (the long
-# explanations) hidden; the sidebar starts folded away.
+# Presenter mode (a projector): larger text in the main area, captions (the long explanations) hidden, the
+# sidebar folded away so figures get the whole width. Font sizes rather than CSS zoom: a zoomed plotly
+# chart measures its width before the zoom and overflows the page.
 PRESENTER_CSS = """
 <style>
-[data-testid="stMain"] { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem 4rem 2.5rem; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; line-height: 1.5; }
-[data-testid="stMain"] h1 { font-size: 3.2rem; }
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.2rem; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.35rem; line-height: 1.5; }
+[data-testid="stMain"] h1 { font-size: 3.4rem; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.3rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.8rem; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { display: none; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
 </style>
 """
 
