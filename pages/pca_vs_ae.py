@@ -81,6 +81,14 @@ def watch(job_list: list, key: str) -> None:
     view()
 
 
+def submit_model(model_experiment, label: str) -> jobs.Job:
+    """Queue one autoencoder (loaded from the disk cache when it was trained before)."""
+    quick = compare.load_job(model_experiment) if owner is None and compare.on_disk(model_experiment) else None
+    return queue.submit(model_experiment.key(), compare.train_job(model_experiment, dataset), label=label,
+                        owner=owner, session=state.session_id(), quick=quick,
+                        estimate_seconds=training.estimate_seconds(model_experiment, dataset))
+
+
 def failed_message(job: jobs.Job | None) -> None:
     if job is not None and job.status == jobs.FAILED:
         st.error(f"{job.label}: {job.error} Change the settings in the sidebar and train again.")
@@ -170,9 +178,7 @@ if missing and not sweep_jobs:
                  type="primary", help="Runs in the background; about 10 s per model on mnist-5k. Cached: "
                                       "the next visit is instant."):
         for sweep_experiment in missing:
-            sweep_jobs.append(queue.submit(sweep_experiment.key(), compare.train_job(sweep_experiment, dataset),
-                                           label=f"sweep model, code size {sweep_experiment.model.code_size}",
-                                           owner=owner, session=state.session_id()))
+            sweep_jobs.append(submit_model(sweep_experiment, f"sweep model, code size {sweep_experiment.model.code_size}"))
 watch(sweep_jobs, "sweep")
 points.sort(key=lambda p: p.code_size)
 st.plotly_chart(pca_figures.error_vs_code_size(
@@ -209,8 +215,7 @@ if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_line
                                 value=compare.LINEAR_CODE_SIZE if compare.LINEAR_CODE_SIZE in linear_sizes
                                 else linear_sizes[-1], key="pca_linear_code_size")
     linear = compare.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
-    job = queue.submit(linear.key(), compare.train_job(linear, dataset), label=f"linear autoencoder, code {linear_k}",
-                       owner=owner, session=state.session_id())
+    job = submit_model(linear, f"linear autoencoder, code {linear_k}")
     watch([job], "linear")
     failed_message(job)
     if job.status == jobs.DONE:
@@ -238,22 +243,27 @@ manifold_k = c2.radio("Code size (PCA components = autoencoder code)", (1, 2), i
                       horizontal=True, key="pca_manifold_code_size")
 manifold_key = compare.manifold_key(manifold, manifold_k)
 job = queue.find(manifold_key)
-if job is None or job.status not in (jobs.QUEUED, jobs.RUNNING, jobs.DONE):
-    failed_message(job)
-    if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start", type="primary"):
-        job = queue.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
-                           label=f"{manifold} autoencoder", session=state.session_id())
-if job is not None:
-    watch([job], "manifold")
-    if job.status == jobs.DONE:
-        demo = job.result
-        st.plotly_chart(pca_figures.manifold_3d(demo.points, demo.position, demo.pca_reconstruction,
-                                                demo.ae_reconstruction, demo.code_size, demo.pca_mse, demo.ae_mse),
-                        key="pca_manifold_chart")
-        better = "autoencoder" if demo.ae_mse < demo.pca_mse else "PCA"
-        st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
-                   f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
-                   f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
+demo = job.result if job is not None and job.status == jobs.DONE else None
+if demo is None and (job is None or not job.active):
+    demo = compare.manifold_cached(manifold, manifold_k)
+if demo is None:
+    if job is None or not job.active:
+        failed_message(job)
+        if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start",
+                     type="primary", help="About 300 short epochs in the background; the result is kept for "
+                                          "everyone."):
+            job = queue.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
+                               label=f"{manifold} autoencoder", session=state.session_id(), estimate_seconds=30)
+    if job is not None:
+        watch([job], "manifold")
+if demo is not None:
+    st.plotly_chart(pca_figures.manifold_3d(demo.points, demo.position, demo.pca_reconstruction,
+                                            demo.ae_reconstruction, demo.code_size, demo.pca_mse, demo.ae_mse),
+                    key="pca_manifold_chart")
+    better = "autoencoder" if demo.ae_mse < demo.pca_mse else "PCA"
+    st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
+               f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
+               f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
 
 # --- 5. what each learns ------------------------------------------------------------------------------------
 st.header("5 · What each one learns")
@@ -316,8 +326,7 @@ with c2:
             failed_message(job2)
             st.info("No autoencoder with a 2-number code yet. Train the sweep above, or only this model:")
             if st.button("Train the code-size-2 model", key="pca_two_start"):
-                job2 = queue.submit(two.key(), compare.train_job(two, dataset), label="sweep model, code size 2",
-                                    owner=owner, session=state.session_id())
+                job2 = submit_model(two, "sweep model, code size 2")
                 watch([job2], "two")
 
 # --- 7. layer by layer ----------------------------------------------------------------------------------------
@@ -362,29 +371,33 @@ else:
     finetune_epochs = 40
     t_key = compare.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
     job = queue.find(t_key, owner)
-    if job is None or job.status not in (jobs.QUEUED, jobs.RUNNING, jobs.DONE):
-        failed_message(job)
-        if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
-                     help="Pre-training plus two small trainings, in the background."):
-            job = queue.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
-                                                           reuse_decoder),
-                               label="transfer experiment", owner=owner, session=state.session_id())
-    if job is not None:
-        watch([job], "transfer")
-        if job.status == jobs.DONE:
-            tr = job.result
-            st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
-                                                        title="Training on a few images of digits 5–9"),
-                            key="pca_transfer_chart")
-            cols = st.columns(4)
-            cols[0].metric("From scratch: test MSE", f"{tr.scratch_test_mse:.4f}")
-            cols[1].metric("Pre-trained encoder: test MSE", f"{tr.transfer_test_mse:.4f}",
-                           delta=f"{(tr.transfer_test_mse / tr.scratch_test_mse - 1) * 100:+.0f} % vs scratch",
-                           delta_color="inverse")
-            cols[2].metric("Pre-trained model alone", f"{tr.pretrain_test_mse:.4f}",
-                           help="The model trained on 0–4 only, never shown a 5–9: how far it generalises.")
-            cols[3].metric(f"PCA-{tr.pca_code_size} fitted on the same {tr.n_target_images}", f"{tr.pca_small_test_mse:.4f}")
-            st.caption(f"Test MSE on the {tr.n_test} test images of digits 5–9. Loss: the sidebar's "
-                       f"({experiment.model.loss.upper()}). PCA has no layers to transfer: the closest it gets is "
-                       f"re-using components fitted on 0–4 (test MSE {tr.pca_pretrained_test_mse:.4f}) or fitting "
-                       f"on the few images ({tr.pca_small_test_mse:.4f}). {tr.seconds:.0f} s in all.")
+    tr = job.result if job is not None and job.status == jobs.DONE else None
+    if tr is None and (job is None or not job.active):
+        tr = compare.transfer_cached(experiment, n_images, finetune_epochs, reuse_decoder)
+    if tr is None:
+        if job is None or not job.active:
+            failed_message(job)
+            if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
+                         help="Pre-training plus two small trainings, in the background."):
+                job = queue.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
+                                                               reuse_decoder),
+                                   label="transfer experiment", owner=owner, session=state.session_id(),
+                                   estimate_seconds=training.estimate_seconds(experiment, dataset) + 10)
+        if job is not None:
+            watch([job], "transfer")
+    if tr is not None:
+        st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
+                                                    title="Training on a few images of digits 5–9"),
+                        key="pca_transfer_chart")
+        cols = st.columns(4)
+        cols[0].metric("From scratch: test MSE", f"{tr.scratch_test_mse:.4f}")
+        cols[1].metric("Pre-trained encoder: test MSE", f"{tr.transfer_test_mse:.4f}",
+                       delta=f"{(tr.transfer_test_mse / tr.scratch_test_mse - 1) * 100:+.0f} % vs scratch",
+                       delta_color="inverse")
+        cols[2].metric("Pre-trained model alone", f"{tr.pretrain_test_mse:.4f}",
+                       help="The model trained on 0–4 only, never shown a 5–9: how far it generalises.")
+        cols[3].metric(f"PCA-{tr.pca_code_size} fitted on the same {tr.n_target_images}", f"{tr.pca_small_test_mse:.4f}")
+        st.caption(f"Test MSE on the {tr.n_test} test images of digits 5–9. Loss: the sidebar's "
+                   f"({experiment.model.loss.upper()}). PCA has no layers to transfer: the closest it gets is "
+                   f"re-using components fitted on 0–4 (test MSE {tr.pca_pretrained_test_mse:.4f}) or fitting "
+                   f"on the few images ({tr.pca_small_test_mse:.4f}). {tr.seconds:.0f} s in all.")

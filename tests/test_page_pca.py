@@ -1,0 +1,71 @@
+"""The PCA-versus-autoencoder page through the real entry point, after a tiny training."""
+
+from aecore import compare, jobs
+from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+
+PAGE = "pages/pca_vs_ae.py"
+
+
+def _wait_for_jobs(timeout: float = 180) -> None:
+    for job in jobs.default_queue().active_jobs():
+        assert job.wait(timeout), f"{job.label} did not finish in time"
+
+
+def test_page_without_a_model_explains_what_to_do():
+    at = open_app()
+    go_to(at, PAGE)
+    assert "press **Train**" in texts(at)
+    assert not plotly_charts(at)
+
+
+def test_every_section_renders_then_the_background_experiments_fill_in(monkeypatch):
+    fast_manifold = compare.manifold_experiment
+    monkeypatch.setattr(compare, "manifold_experiment",
+                        lambda name, code_size, seed=0, epochs=2: fast_manifold(name, code_size, seed, epochs=2))
+    at = open_app()
+    train(at)  # digits-8x8, code size 8, 3 epochs
+    go_to(at, PAGE)
+    text = texts(at)
+    for section in ("1 · Same code size: k = 8", "2 · Error against code size", "3 · A linear autoencoder is PCA",
+                    "4 · Non-linear manifolds in 3-D", "5 · What each one learns", "6 · Codes in two dimensions",
+                    "7 · A representation at every layer", "8 · Re-using pre-trained layers"):
+        assert section in [h.value for h in at.header], section
+    assert "digits-8x8, not full MNIST" in text  # the page says which data its figures come from
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["PCA-8 test MSE"]) > 0 and float(metrics["Autoencoder-8 test MSE"]) > 0
+    assert metrics["Winner (lower test MSE)"] in ("PCA", "autoencoder")
+    charts_before = len(plotly_charts(at))
+    # grid, sweep chart (PCA only so far), components, AE weights, explained variance, PCA codes, two layer strips
+    assert charts_before >= 8
+
+    # The sweep (5 code sizes below 64 pixels), the 2-D model among them, in the background.
+    at.button(key="pca_sweep_start").click().run()
+    assert not at.exception
+    _wait_for_jobs()
+    at.run()
+    assert "| code size k | PCA test MSE |" in texts(at)
+    sweep_chart = [c for c in plotly_charts(at)][1]
+    assert '"autoencoder, test"' in sweep_chart.proto.spec
+    assert "Autoencoder-2 codes" in "".join(c.proto.spec for c in plotly_charts(at))
+
+    # Linear autoencoder, manifold demo and transfer experiment.
+    at.toggle(key="pca_linear").set_value(True).run()
+    at.button(key="pca_manifold_start").click().run()
+    at.button(key="pca_transfer_start").click().run()
+    assert not at.exception
+    _wait_for_jobs()
+    at.run()
+    assert not at.exception
+    labels = {m.label for m in at.metric}
+    assert {"Ratio AE / PCA", "Largest principal angle", "From scratch: test MSE",
+            "Pre-trained encoder: test MSE"} <= labels
+    specs = "".join(c.proto.spec for c in plotly_charts(at))
+    assert "scatter3d" in specs and "principal angle" in specs and "from the pre-trained encoder" in specs
+
+    # A second visit is instant: everything comes from the caches, nothing is queued again.
+    at2 = open_app()
+    train(at2)
+    go_to(at2, PAGE)
+    assert "pca_sweep_start" not in {b.key for b in at2.button}
+    assert not jobs.default_queue().active_jobs()
+    assert "| code size k | PCA test MSE |" in texts(at2)
