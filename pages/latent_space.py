@@ -129,12 +129,16 @@ if not dataset.is_image:
     st.info("This data set is made of 3-D points, not images: see the PCA versus autoencoder page for its plot.")
     st.stop()
 
-available = embed.pool_size(dataset)
-max_points = min(5000, available)
+available = min(5000, embed.pool_size(dataset))
+if available < 60:
+    st.error(f"This data set has only {available} images: a map needs at least 60. Choose a larger data set.")
+    st.stop()
+step = 100 if available >= 1000 else 10
+max_points = available // step * step
 code_size = result.experiment.model.code_size
 controls = st.columns(4)
-points = controls[0].slider("Points", min(100, max_points), max_points, min(embed.DEFAULT_POINTS, max_points),
-                            step=100 if max_points >= 1000 else 10, key="latent_points",
+points = controls[0].slider("Points", min(100, max_points - step), max_points, min(embed.DEFAULT_POINTS, max_points),
+                            step=step, key="latent_points",
                             help="Test images first, then validation and training images.")
 perplexity = controls[1].slider("Perplexity", 5, 100, int(embed.DEFAULT_PERPLEXITY), step=5,
                                 key="latent_perplexity",

@@ -1,0 +1,78 @@
+"""Real browser: the latent-space page draws its map, shows the digit under the cursor and the clicked point."""
+
+import os
+import re
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, goto_page, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
+    with streamlit_server() as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+        wait_idle(page)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
+        page.get_by_role("option", name="Digits 8×8 (offline)").click()
+        wait_idle(page)
+        sidebar.get_by_role("button", name="Train").click()
+        page.get_by_text("Test MSE").first.wait_for(timeout=120_000)
+        wait_idle(page)
+
+        goto_page(page, url, "Latent space (t-SNE)")
+        # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
+        thumb = page.locator(".st-key-latent_points input[type='range']")
+        thumb.focus()
+        page.keyboard.press("Home")
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        wait_idle(page)
+
+        chart = page.locator(".st-key-latent_map .js-plotly-plot")
+        chart.wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
+        assert page.locator("[data-testid='stException']").count() == 0
+        points = chart.locator(".scatterlayer .trace .points path")
+        assert points.count() >= 500  # default 600 points after Home + 5 steps of 100
+
+        tip = page.locator("[data-testid='latentHoverImage']")
+        shown = False
+        for i in range(0, 60, 7):  # hover a few points until one is not hidden under another
+            box = points.nth(i).bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(400)
+            if tip.is_visible():
+                shown = True
+                break
+        assert shown, "no hover image appeared"
+        assert tip.evaluate("el => getComputedStyle(el).backgroundImage").startswith('url("data:image/png;base64,')
+        assert re.fullmatch(r"\d+", tip.get_attribute("data-index") or "")
+        assert page.locator(".hoverlayer .hovertext").count() >= 1  # plotly's own label next to the image
+        page.screenshot(path=str(ARTIFACTS / "latent-hover.png"))
+        tip_box = tip.bounding_box()
+        assert tip_box["width"] >= 100 and tip_box["height"] >= 100
+
+        # click the hovered point: original and reconstruction appear with the walk buttons
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_role("button", name="Walk from here").wait_for(timeout=30_000)
+        wait_idle(page)
+        page.wait_for_timeout(1000)
+        assert page.locator(".st-key-latent_clicked .js-plotly-plot").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "latent-clicked.png"), full_page=True)
