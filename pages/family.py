@@ -33,6 +33,31 @@ st.markdown(
     "| Over-complete | code ≥ input, no penalty | it copies random noise too: it learned the identity |"
 )
 
+def vae_live_view(job) -> None:
+    """While this session's VAE trains: both parts of its loss, redrawn after every epoch."""
+    st.header("Variational: training now")
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def curves():
+        current = training.current_job()
+        if current is None or not current.active:
+            st.rerun()  # done: draw the whole page with the trained model
+        reports = list(current.reports)
+        history = {k: [r.logs.get(k) for r in reports] for k in
+                   ("reconstruction_loss", "kl_loss", "val_reconstruction_loss", "val_kl_loss")}
+        title = f"Live: epoch {reports[-1].epoch} of {reports[-1].epochs}" if reports else "Live: first epoch…"
+        st.plotly_chart(family_figures.vae_losses(history, title=title), key="family_vae_live")
+        st.caption("Blue (left axis): how badly images are rebuilt, per pixel. Red (right axis): the KL divergence, "
+                   "how far the codes' distributions are from N(0, I), in nats per image. Training trades one "
+                   "against the other.")
+
+    curves()
+
+
+_job = training.current_job()
+if _job is not None and _job.active and _job.label == "variational":
+    vae_live_view(_job)
+    st.stop()
 result = training.require_result()
 dataset = state.dataset_or_error(result.experiment.data)
 if dataset is None:
@@ -333,31 +358,14 @@ def variational_section() -> None:
 
 
 def vae_loss_view() -> None:
-    """Reconstruction and KL curves; live while this session's VAE is training."""
-    job = training.current_job()
-    live = job is not None and job.active and job.label == "variational"
-
-    @st.fragment(run_every=POLL_SECONDS if live else None)
-    def curves():
-        current = training.current_job()
-        running = current is not None and current.active and current.label == "variational"
-        if running:
-            reports = list(current.reports)
-            history = {k: [r.logs.get(k) for r in reports] for k in
-                       ("reconstruction_loss", "kl_loss", "val_reconstruction_loss", "val_kl_loss")}
-            title = f"Training now: epoch {reports[-1].epoch if reports else 0}"
-        else:
-            history, title = result.history, "Loss split into its two parts"
-            if live:
-                st.rerun()
-        st.plotly_chart(family_figures.vae_losses(history, title=title), key="family_vae_losses")
-        if not running and "kl_loss" in result.history:
-            kl = result.history["val_kl_loss"][result.best_epoch - 1]
-            st.caption(f"At the kept epoch: reconstruction {result.history['val_reconstruction_loss'][result.best_epoch - 1]:.4f} "
-                       f"per pixel, KL {kl:.2f} nats per image (validation). The reconstruction term wants precise, "
-                       "spread-out codes; the KL term pulls them together toward N(0, I).")
-
-    curves()
+    """Reconstruction and KL curves of the trained VAE."""
+    st.plotly_chart(family_figures.vae_losses(result.history, title="Loss split into its two parts"),
+                    key="family_vae_losses")
+    if "kl_loss" in result.history:
+        e = result.best_epoch - 1
+        st.caption(f"At the kept epoch (validation): reconstruction {result.history['val_reconstruction_loss'][e]:.4f} "
+                   f"per pixel, KL {result.history['val_kl_loss'][e]:.2f} nats per image. The reconstruction term "
+                   "wants precise, spread-out codes; the KL term pulls them together toward N(0, I).")
 
 
 def overcomplete_section() -> None:

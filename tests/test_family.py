@@ -77,8 +77,13 @@ def test_each_type_learns_and_gives_a_full_result(digits, kind, extra):
 
 # --- what makes each type different -------------------------------------------------------------------------
 
-def test_sparsity_penalty_lowers_mean_activation(digits):
-    plain = train_autoencoder(tiny("dense", epochs=8), digits)
+@pytest.fixture(scope="module")
+def plain(digits):
+    """The reference: the same tiny dense model with no penalty, trained like the others."""
+    return train_autoencoder(tiny("dense", epochs=8), digits)
+
+
+def test_sparsity_penalty_lowers_mean_activation(digits, plain):
     sparse = train_autoencoder(tiny("sparse", epochs=8, sparsity_weight=1e-2), digits)
     x = digits.x_test
     plain_stats, sparse_stats = family.sparsity_stats(plain.encode(x)), family.sparsity_stats(sparse.encode(x))
@@ -86,8 +91,7 @@ def test_sparsity_penalty_lowers_mean_activation(digits):
     assert sparse_stats.fraction_active < plain_stats.fraction_active
 
 
-def test_contractive_codes_move_less_than_the_plain_models(digits):
-    plain = train_autoencoder(tiny("dense", epochs=8), digits)
+def test_contractive_codes_move_less_than_the_plain_models(digits, plain):
     contractive = train_autoencoder(tiny("contractive", epochs=8, contractive_weight=0.1), digits)
     x = digits.x_test
     assert (family.code_sensitivity(contractive.encode, x).mean_change
@@ -108,16 +112,16 @@ def test_vae_samples_images_and_kl_is_positive(digits):
 
 
 def test_denoiser_output_is_cleaner_than_its_input(digits):
-    result = train_autoencoder(tiny("denoising", epochs=10, noise=0.5), digits)
+    result = train_autoencoder(tiny("denoising", epochs=8, noise=0.5), digits)
     assert result.test_psnr > psnr(digits.x_test, result.test_input) + 2
     sweep = family.noise_sweep(result.reconstruct, digits.x_test[:100], "gaussian", levels=(0.0, 0.5, 1.0))
     assert sweep.psnr_input[0] == float("inf") and sweep.psnr_input[1] > sweep.psnr_input[2]
     assert sweep.psnr_output[1] > sweep.psnr_input[1]
 
 
-def test_overcomplete_copies_noise_better_than_undercomplete(digits):
-    over = train_autoencoder(tiny("overcomplete", epochs=10, code_size=128, n_hidden_layers=0), digits)
-    under = train_autoencoder(tiny("dense", epochs=10), digits)
+def test_overcomplete_copies_noise_better_than_undercomplete(digits, plain):
+    over = train_autoencoder(tiny("overcomplete", epochs=8, code_size=128, n_hidden_layers=0), digits)
+    under = plain
     noise = family.noise_images((8, 8), 100)
     over_test, under_test = (family.identity_test(r.reconstruct, noise, digits.x_test) for r in (over, under))
     assert over_test.noise_mse < 0.5 * under_test.noise_mse

@@ -84,12 +84,12 @@ def test_overcomplete_section_runs_the_identity_test_against_a_bottleneck():
 
 def test_sidebar_enters_overcomplete_with_a_large_code_and_restores_it():
     at = open_app()
-    set_sidebar(at, sidebar_dataset="digits-8x8", sidebar_code_size=8)
+    set_sidebar(at, sidebar_dataset="digits-8x8", sidebar_code_size=8, sidebar_n_hidden_layers=2)
     set_sidebar(at, sidebar_kind="overcomplete")
-    assert at.session_state["sidebar_code_size"] >= 64
+    assert at.session_state["sidebar_code_size"] >= 64 and at.session_state["sidebar_n_hidden_layers"] == 0
     assert any("copying its input" in w.value for w in at.sidebar.warning)
     set_sidebar(at, sidebar_kind="dense")
-    assert at.session_state["sidebar_code_size"] == 8
+    assert at.session_state["sidebar_code_size"] == 8 and at.session_state["sidebar_n_hidden_layers"] == 2
 
 
 def test_conv_shows_a_time_estimate_before_training():

@@ -133,7 +133,9 @@ def _type_controls(kind: str) -> None:
 
 
 def _overcomplete_code_size(kind: str) -> None:
-    """Entering the over-complete type raises the code size above the input size; leaving it restores it."""
+    """Entering the over-complete type raises the code size above the input size and starts without hidden
+    layers (input → code → output: every hidden layer would be as wide as the code, minutes of training on
+    a CPU); leaving it restores both."""
     previous = st.session_state.get("sidebar_previous_kind")
     if kind == previous or "sidebar_code_size" not in st.session_state:
         return
@@ -141,10 +143,14 @@ def _overcomplete_code_size(kind: str) -> None:
     if kind == "overcomplete":
         input_dim = _input_dim()
         if input_dim and code_size < input_dim:
-            st.session_state["sidebar_code_size_before_overcomplete"] = code_size
+            st.session_state["sidebar_before_overcomplete"] = (
+                code_size, st.session_state.get("sidebar_n_hidden_layers"))
             code_size = min(1024, 2 * input_dim) if input_dim < 512 else 1024
-    elif previous == "overcomplete" and "sidebar_code_size_before_overcomplete" in st.session_state:
-        code_size = st.session_state.pop("sidebar_code_size_before_overcomplete")
+            st.session_state["sidebar_n_hidden_layers"] = 0
+    elif previous == "overcomplete" and "sidebar_before_overcomplete" in st.session_state:
+        code_size, layers = st.session_state.pop("sidebar_before_overcomplete")
+        if layers is not None:
+            st.session_state["sidebar_n_hidden_layers"] = layers
     # Set here, before the slider is drawn with its new range, so the slider keeps the value.
     st.session_state["sidebar_code_size"] = code_size
 

@@ -13,6 +13,13 @@ from aecore.figures import _base_layout, mosaic
 MODEL_COLOURS = ("#e45756", "#4c78a8")  # the trained model, the model it is compared with
 
 
+def _finish(fig: go.Figure, title: str | None, height: int) -> go.Figure:
+    """Shared layout, with the legend under the plot (above it, it collides with the title)."""
+    fig = _base_layout(fig, title, height)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"), margin=dict(b=100))
+    return fig
+
+
 def noise_sweep(levels: Sequence[float], psnr_input: Sequence[float],
                 outputs: Sequence[tuple[str, Sequence[float]]], noise_label: str = "noise level",
                 trained_level: float | None = None, title: str | None = None) -> go.Figure:
@@ -29,8 +36,7 @@ def noise_sweep(levels: Sequence[float], psnr_input: Sequence[float],
                       annotation_text=f"trained at {trained_level:g}", annotation_position="top right")
     fig.update_xaxes(title=noise_label, range=[-0.02, max(levels) + 0.02])
     fig.update_yaxes(title="PSNR against the clean image (dB, higher is better)")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 420)
+    return _finish(fig, title, 460)
 
 
 def activation_histograms(series: Sequence[tuple[str, np.ndarray]], title: str | None = None,
@@ -42,10 +48,10 @@ def activation_histograms(series: Sequence[tuple[str, np.ndarray]], title: str |
         fig.add_trace(go.Histogram(x=np.abs(np.asarray(values)).ravel(), name=name, opacity=0.6,
                                    xbins=dict(start=0, end=top, size=top / bins),
                                    marker_color=MODEL_COLOURS[i % 2]))
-    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_layout(barmode="overlay")
     fig.update_xaxes(title="|code value| (activation of one code unit for one image)")
     fig.update_yaxes(title="count (image × unit pairs, log scale)", type="log")
-    return _base_layout(fig, title, 400)
+    return _finish(fig, title, 440)
 
 
 def image_mosaic(images: np.ndarray, n_cols: int, captions: Sequence[str] | None = None,
@@ -104,8 +110,7 @@ def sensitivity(stds: Sequence[float], series: Sequence[tuple[str, Sequence[floa
                       annotation_text=f"σ = {marked_std:g}", annotation_position="top left")
     fig.update_xaxes(title="σ of the Gaussian perturbation added to every pixel (pixel range 0–1)", type="log")
     fig.update_yaxes(title=y_title, rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 400)
+    return _finish(fig, title, 440)
 
 
 def vae_losses(history: dict[str, Sequence[float]], title: str | None = None) -> go.Figure:
@@ -123,8 +128,7 @@ def vae_losses(history: dict[str, Sequence[float]], title: str | None = None) ->
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title="reconstruction loss (per pixel)", secondary_y=False, color="#4c78a8")
     fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color="#e45756", rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 400)
+    return _finish(fig, title, 440)
 
 
 def manifold(images: np.ndarray, values: np.ndarray, title: str | None = None) -> go.Figure:
@@ -150,5 +154,5 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y
         fig.add_trace(go.Bar(x=list(labels), y=list(values), name=name, marker_color=MODEL_COLOURS[i % 2],
                              text=[text_format.format(v) for v in values], textposition="outside"))
     fig.update_yaxes(title=y_title, rangemode="tozero")
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 400)
+    fig.update_layout(barmode="group")
+    return _finish(fig, title, 440)
