@@ -1,0 +1,278 @@
+"""A classroom on one server: N students press Train at once.
+
+Sessions are AppTest instances of the real app (app.py with its sidebar), one thread each, in one
+process, sharing the process-wide job queue and the disk cache as browser sessions of one
+`streamlit run` would. Each student opens the app, keeps (or picks) the settings, presses Train, then
+waits for its job the way the page's progress fragment does (a cheap status check), and reruns the
+page when the job ends; "shows a trained model" = that rerun displays the test-MSE metric.
+
+Scenarios (an empty disk cache in a temporary folder unless said otherwise):
+  default-N   N students, all on the default settings: expect one training, everybody within 2 s of it
+  presets-N   N students spread over 5 lesson presets: 5 jobs through one worker; fair when each
+              preset's sessions see their model within the preset's queue wait + its own training
+  warm-N      the default-N classroom again after a restart (new queue, same disk cache): disk loads
+  closed-tab  a real `streamlit run` + chromium: one tab trains a long model and closes; the
+              server's CPU time shows when the job was cancelled (Streamlit 1.67 session detection)
+
+    .venv/bin/python benchmarks/classroom.py [--sizes 10 30] [--skip-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["AELAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="aelab-classroom-")  # start cold, never the user's
+
+import logging  # noqa: E402
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+# AppTest sessions in threads: Streamlit warns that the student threads have no script context.
+logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+import apphelpers  # noqa: E402,F401  (makes AppTest run app.py with st.navigation, as the server does)
+from aecore import jobs, presets  # noqa: E402
+from ui import state  # noqa: E402
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class PeakMemory:
+    """Samples this process's resident memory every 50 ms."""
+
+    def __init__(self):
+        self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, rss_mb())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def sidebar_values(experiment) -> dict:
+    values = {}
+    for key, (section, attr) in state.SIDEBAR_FIELDS.items():
+        values[key] = getattr(getattr(experiment, section), attr)
+    return values
+
+
+def shows_model(at: AppTest) -> bool:
+    return any(m.label == "Test MSE" for m in at.get("metric")) or any(
+        "Test MSE" in str(s.value) for s in at.get("success"))
+
+
+def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) -> None:
+    try:
+        at = AppTest.from_file(apphelpers.APP, default_timeout=300)
+        at.session_state[state.SESSION_ID] = name
+        at.run()
+        if settings:
+            for key, value in settings.items():
+                at.session_state[key] = value
+            at.run()
+        go.wait()  # everyone presses Train together
+        out["clicked"] = time.perf_counter()
+        at.button(key="sidebar_train").click().run()
+        job = at.session_state[state.JOB]
+        out["job"] = job
+        out["position"] = jobs.default_queue().position(job)
+        out["estimate"] = jobs.default_queue().wait_estimate(job)
+        while not job.done_event.wait(0.5):  # the progress fragment's poll
+            pass
+        at.run()  # the fragment's st.rerun() when the job ends
+        for _ in range(20):
+            if shows_model(at):
+                break
+            at.run()
+        out["shown"] = time.perf_counter() if shows_model(at) and not at.exception else None
+        out["at"] = at
+    except Exception as exc:  # reported in the table
+        out["error"] = f"{type(exc).__name__}: {exc}"
+
+
+def classroom(n: int, settings_for, label: str) -> dict:
+    queue = jobs.JobQueue()  # a fresh process-wide queue: the server's memory starts empty
+    jobs._default_queue = queue
+    go = threading.Barrier(n)
+    outs = [{} for _ in range(n)]
+    before = rss_mb()
+    with PeakMemory() as memory:
+        threads = [threading.Thread(target=student, args=(f"{label}-{i}", settings_for(i), go, outs[i]))
+                   for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    after = rss_mb()
+    errors = [o["error"] for o in outs if "error" in o]
+    if errors:
+        print(f"  {len(errors)} session(s) failed, first: {errors[0]}")
+    good = [o for o in outs if o.get("shown")]
+    start = min(o["clicked"] for o in good)
+    distinct = {id(o["job"]): o["job"] for o in good}
+    runs = [j for j in distinct.values() if j.source == "run"]
+    last_training_end = max((j.finished for j in distinct.values()), default=None)
+    # job.finished is wall-clock (time.time); convert the sessions' perf_counter times to the same clock
+    offset = time.time() - time.perf_counter()
+    shown_after_job = [o["shown"] + offset - o["job"].finished for o in good]
+    row = {
+        "scenario": label, "sessions": n, "shown": len(good), "trainings": len(runs),
+        "cache loads": sum(1 for j in distinct.values() if j.from_cache),
+        "all shown (s)": max(o["shown"] for o in good) - start,
+        "training (s)": sum(j.finished - j.started for j in runs),
+        "shown after its job, max (s)": max(shown_after_job),
+        "shown after its job, median (s)": statistics.median(shown_after_job),
+        "peak RSS (MB)": memory.peak, "RSS before (MB)": before, "RSS after (MB)": after,
+        "per session (MB)": (after - before) / n,
+        "outs": outs, "jobs": distinct, "last_end": last_training_end,
+    }
+    return row
+
+
+def fairness_table(row: dict) -> list[str]:
+    """Per preset job: position and estimate at submit, real wait, own training, when its sessions saw it."""
+    lines = ["| preset job | sessions | position at submit | estimated wait (s) | real wait (s) | training (s) "
+             "| last session shown after submit (s) | within wait + training + 2 s |",
+             "|---|---|---|---|---|---|---|---|"]
+    offset = time.time() - time.perf_counter()
+    by_job: dict[int, list[dict]] = {}
+    for o in row["outs"]:
+        if o.get("shown"):
+            by_job.setdefault(id(o["job"]), []).append(o)
+    for group in sorted(by_job.values(), key=lambda g: g[0]["job"].started):
+        job = group[0]["job"]
+        first_click = min(o["clicked"] for o in group) + offset
+        wait = job.started - job.queued_at
+        train = job.finished - job.started
+        last = max(o["shown"] for o in group) + offset - first_click
+        lines.append(f"| {job.label} ({job.key[:6]}) | {len(group)} | {min(o['position'] for o in group)} | "
+                     f"{min(o['estimate'] for o in group):.0f} | {wait:.1f} | {train:.1f} | {last:.1f} | "
+                     f"{'yes' if last <= wait + train + 2 else 'NO'} |")
+    return lines
+
+
+def closed_tab() -> list[str]:
+    """One tab trains a long model, then closes; the server's CPU use shows when training stopped."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
+
+    def cpu_seconds(pid: int) -> float:
+        total = 0.0
+        for p in [pid] + [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    lines = []
+    with streamlit_server(env={"AELAB_CACHE_DIR": tempfile.mkdtemp(prefix="aelab-tab-")}) as url:
+        import subprocess
+
+        port = url.rsplit(":", 1)[1]
+        pid = int(subprocess.check_output(["bash", "-c", f"ss -ltnp | grep ':{port} ' | grep -o 'pid=[0-9]*'"])
+                  .decode().split("=")[1])
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(url + "/?epochs=200&es=false")  # minutes of work unless it is cancelled
+            wait_idle(page)
+            page.get_by_role("button", name="Train").first.click()
+            page.wait_for_function(
+                "() => document.body.innerText.includes('Epoch ')", timeout=120_000)
+            page.wait_for_timeout(2000)
+            busy = []
+            for _ in range(8):
+                c0 = cpu_seconds(pid)
+                time.sleep(0.25)
+                busy.append((cpu_seconds(pid) - c0) / 0.25)
+            closed = time.perf_counter()
+            page.close()
+            idle_at = None
+            samples = []
+            while time.perf_counter() - closed < 30:
+                c0 = cpu_seconds(pid)
+                time.sleep(0.25)
+                load = (cpu_seconds(pid) - c0) / 0.25
+                samples.append(load)
+                if len(samples) >= 4 and max(samples[-4:]) < 0.15:
+                    idle_at = time.perf_counter() - closed - 1.0  # the first of the four idle samples
+                    break
+            browser.close()
+    lines.append(f"| server CPU while training (cores) | {statistics.median(busy):.2f} |")
+    lines.append("| tab closed → training stopped (s) | "
+                 f"{'not within 30 s' if idle_at is None else f'{idle_at:.1f}'} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--skip-browser", action="store_true")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}, workers: {jobs.default_workers()}, TensorFlow threads per op: "
+          f"{jobs.tensorflow_threads()}, cache: {os.environ['AELAB_CACHE_DIR']}")
+    # A running server has imported TensorFlow (start-up warm-up) and parsed mnist-5k into its cache folder
+    # long before the class arrives.
+    jobs.import_tensorflow()
+    from aecore.data import load_dataset
+
+    for preset in presets.PRESETS[:5]:
+        load_dataset(preset.experiment().data)
+    rows = []
+    chosen = presets.PRESETS[:5]
+    for n in args.sizes:
+        import shutil
+
+        shutil.rmtree(os.path.join(os.environ["AELAB_CACHE_DIR"], "models"), ignore_errors=True)
+        rows.append(classroom(n, lambda i: None, f"default-{n}"))
+        print(f"  done default-{n}", flush=True)
+        rows.append(classroom(n, lambda i: None, f"warm-{n}"))  # restart: disk cache kept
+        print(f"  done warm-{n}", flush=True)
+    n = max(args.sizes)
+    rows.append(classroom(n, lambda i: sidebar_values(chosen[i % 5].experiment()), f"presets-{n}"))
+    print()
+    cols = ["scenario", "sessions", "shown", "trainings", "cache loads", "training (s)", "all shown (s)",
+            "shown after its job, median (s)", "shown after its job, max (s)", "peak RSS (MB)",
+            "per session (MB)"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for row in rows:
+        print("| " + " | ".join(f"{row[c]:.1f}" if isinstance(row[c], float) else str(row[c]) for c in cols) + " |")
+    print()
+    print(f"Fairness, {n} sessions on 5 presets ({', '.join(p.key for p in chosen)}), one worker:")
+    print("\n".join(fairness_table(rows[-1])))
+    if not args.skip_browser:
+        print()
+        print("| closed tab (real server + chromium) | |")
+        print("|---|---|")
+        print("\n".join(closed_tab()))
+
+
+if __name__ == "__main__":
+    main()
