@@ -111,6 +111,21 @@ class AppConfig:
                           TrainConfig(epochs=self.epochs, seed=self.seed))
 
 
+def code_size_choices(input_dim: int, small: bool = False) -> tuple[int, ...]:
+    """Code sizes offered for images of ``input_dim`` pixels (always below it: under-complete)."""
+    sizes = (4, 8, 16, 32, 64) if small else (32, 64, 128, 256)
+    allowed = tuple(c for c in sizes if c < input_dim)
+    return allowed if len(allowed) >= 2 else tuple(c for c in (2, 4, 8, 16, 32, 64) if c < input_dim)[-4:]
+
+
+def default_code_size(input_dim: int, small: bool = False) -> int:
+    """128 numbers for restoration (16 for anomalies) where that still compresses, else the largest allowed."""
+    wanted = 16 if small else 128
+    choices = code_size_choices(input_dim, small)
+    return wanted if wanted in choices else max(c for c in choices if c <= wanted) if min(choices) <= wanted \
+        else min(choices)
+
+
 # --- coloured digits -----------------------------------------------------------------------------
 
 def class_colours(n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:

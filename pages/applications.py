@@ -21,7 +21,6 @@ POLL_SECONDS = 0.5
 SHOWN = 8  # images per row
 DATA_CHOICES = {"mnist-5k": "MNIST 5k (28×28, default)", "digits-8x8": "Digits 8×8 (tiny, fast)",
                 "mnist": "MNIST 70k (if downloaded)", "fashion-mnist": "Fashion-MNIST (if downloaded)"}
-CODE_SIZES = (32, 64, 128, 256)
 
 
 # --- background jobs: submit on Train, poll in a fragment, show the kept result ----------------------
@@ -67,8 +66,9 @@ def job_panel(section: str, key: str, fn, label: str, button: str = "Train", est
     active = job is not None and job.active
     if cols[0].button(button, key=f"applications_{section}_train", type="primary", disabled=active, help=help,
                       use_container_width=True):
-        job = queue.submit(key, fn, label=label, estimate_seconds=estimate, session=state.session_id())
-        active = job.active
+        st.session_state[_job_key(section)] = queue.submit(key, fn, label=label, estimate_seconds=estimate,
+                                                           session=state.session_id())
+        st.rerun()  # redraw the buttons (Train disabled, Stop enabled) and start polling
     if cols[1].button("Stop", key=f"applications_{section}_stop", disabled=not active, use_container_width=True):
         queue.cancel(job, session=state.session_id())
     st.session_state[_job_key(section)] = job
@@ -111,10 +111,13 @@ def app_runner(cfg: A.AppConfig):
 
 def model_controls(section: str, small: bool = False) -> dict:
     """Code size and epochs of one section's model. ``small``: the sidebar's default shape (for anomalies)."""
-    choices = (4, 8, 16, 32, 64) if small else CODE_SIZES
+    choices = A.code_size_choices(dataset.input_dim, small)
+    code_key = f"applications_{section}_code"
+    if st.session_state.get(code_key) not in (None,) + choices:
+        del st.session_state[code_key]  # the images changed size: fall back to this size's default
     with st.expander("Model and training"):
         c1, c2 = st.columns(2)
-        code = c1.select_slider("Code size", choices, value=16 if small else 128, key=f"applications_{section}_code",
+        code = c1.select_slider("Code size", choices, value=A.default_code_size(dataset.input_dim, small), key=code_key,
                                 help="Numbers in the bottleneck. Restoring detail needs a large code; spotting "
                                      "anomalies works best with a small one.")
         epochs = c2.slider("Epochs (at most)", 2, 60, 20, key=f"applications_{section}_epochs",
@@ -156,6 +159,8 @@ except DatasetUnavailable as exc:
     st.error(f"{exc} Pick MNIST 5k above.")
     st.stop()
 
+preview_idx = shown_indices(len(dataset.x_test))
+preview = dataset.x_test[preview_idx]  # the same test images in every section's preview
 tabs = st.tabs(["Denoising", "Watermark removal", "Super-resolution", "Colorization", "Feature extraction",
                 "Anomaly detection"])
 
@@ -171,7 +176,7 @@ with tabs[0]:
                   "Gaussian σ = 0.5, and press **Train**. The model then sees noisy digits and must output "
                   "clean ones.")
     else:
-        sweep_note = result.experiment.train
+        noise_cfg = result.experiment.train
         ds = state.dataset_or_error(result.experiment.data)
         if ds is not None and ds.is_image:
             idx = shown_indices(len(ds.x_test))
@@ -189,7 +194,7 @@ with tabs[0]:
                                 key="applications_denoise_bars")
                 st.metric("PSNR gain", f"{result.test_psnr - psnr_in:+.1f} dB",
                           help="Output PSNR minus noisy-input PSNR, against the clean test images.")
-            st.caption(f"Noise: {sweep_note.noise_kind.replace('_', ' ')} at level {sweep_note.noise_level:g}. "
+            st.caption(f"Noise: {noise_cfg.noise_kind.replace('_', ' ')} at level {noise_cfg.noise_level:g}. "
                        "PSNR under each image is measured against its clean version.")
         elif ds is not None:
             st.info("The session's model was trained on points, not images: train it on an image data set.")
@@ -214,7 +219,6 @@ with tabs[1]:
     settings = model_controls("wm")
     cfg = A.AppConfig(task="watermark", data=data_name, watermark_kind=wm_kind, opacity=opacity, position=position,
                       unseen_position=unseen, **settings)
-    preview = dataset.x_test[shown_indices(len(dataset.x_test))]
     res = job_panel("wm", cfg.key(), app_runner(cfg), "watermark removal")
     if res is None:
         st.plotly_chart(F.picture_rows([corrupt.watermark(preview, wm_kind, opacity, position, seed=cfg.seed + 2)],
@@ -301,7 +305,7 @@ with tabs[3]:
     cfg = A.AppConfig(task="colour", data=data_name, colour_rule=rule, **settings)
     res = job_panel("col", cfg.key(), app_runner(cfg), "colorization")
     if res is None:
-        coloured = A.colourize(preview, dataset.y_test[shown_indices(len(dataset.x_test))], rule, seed=cfg.seed + 2)
+        coloured = A.colourize(preview, dataset.y_test[preview_idx], rule, seed=cfg.seed + 2)
         st.plotly_chart(F.picture_rows([corrupt.to_grey(coloured), coloured],
                                        ["grey input (preview)", "colour target (preview)"]),
                         key="applications_col_preview")

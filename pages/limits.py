@@ -193,8 +193,10 @@ if s1.button("Add a code-size sweep", key="limits_sweep_train", disabled=not can
     def run_sweep(report, cancel, data_name=data_name):
         return A.train_code_size_sweep(data_name, SWEEP_SIZES, report=report, cancel=cancel)
 
-    sweep_job = queue.submit(sweep_key, run_sweep, label="code-size sweep", estimate_seconds=12 * len(SWEEP_SIZES),
-                             session=state.session_id())
+    st.session_state["limits_sweep_job"] = queue.submit(sweep_key, run_sweep, label="code-size sweep",
+                                                        estimate_seconds=12 * len(SWEEP_SIZES),
+                                                        session=state.session_id())
+    st.rerun()  # redraw with the button disabled and the progress polling
 st.session_state["limits_sweep_job"] = sweep_job
 with s2:
     poll_job("sweep", sweep_job)

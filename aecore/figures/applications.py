@@ -34,8 +34,9 @@ def picture_rows(rows: Sequence[np.ndarray], row_titles: Sequence[str],
         h, w = images.shape[1:3]
         grid = np.nan_to_num(mosaic(images, fill=1.0), nan=1.0)
         fig.add_trace(go.Image(z=(grid * 255).astype(np.uint8), hoverinfo="skip"), row=r, col=1)
-        fig.update_xaxes(visible=False, row=r, col=1)
-        fig.update_yaxes(visible=False, row=r, col=1)
+        # the same ranges on every row (room for captions included), so images are equally large
+        fig.update_xaxes(visible=False, range=[-0.5, grid.shape[1] - 0.5], row=r, col=1)
+        fig.update_yaxes(visible=False, range=[h + 0.2 * h, -0.5], row=r, col=1)
         if captions[r - 1] is not None:
             for i, text in enumerate(captions[r - 1]):
                 fig.add_annotation(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",
@@ -49,10 +50,11 @@ def psnr_bars(values: dict[str, float], title: str | None = None, highlight: str
     names = list(values)
     colours = ["#e45756" if n == highlight else "#4c78a8" for n in names]
     fig = go.Figure(go.Bar(x=[values[n] for n in names], y=names, orientation="h", marker_color=colours,
-                           text=[f"{values[n]:.1f} dB" for n in names], textposition="outside",
+                           text=[f"{values[n]:.1f} dB" for n in names], textposition="inside",
+                           insidetextanchor="end", textfont=dict(color="white", size=15),
                            hovertemplate="%{y}: %{x:.2f} dB<extra></extra>"))
     top = max(values.values()) if values else 1
-    fig.update_xaxes(title="PSNR against the clean test images (dB, higher is better)", range=[0, top * 1.18])
+    fig.update_xaxes(title="PSNR (dB, higher is better)", range=[0, top * 1.05])
     fig.update_yaxes(autorange="reversed")
     return _base_layout(fig, title, 90 + 55 * len(names))
 
