@@ -270,16 +270,27 @@ with tabs[2]:
                                        ["what the model will see (preview)"]), key="applications_sr_preview")
     else:
         idx = shown_indices(len(res.targets))
+        small = h // factor
+        kept = corrupt.resize_images(corrupt.resize_images(res.targets[idx], (small, small), "box"), (h, h), "nearest")
+        rows = [kept]
+        titles = [f"what is kept: {small}×{small} pixels (drawn as blocks)"]
+        captions = [None]
+        if resample != "bicubic":
+            rows.append(res.inputs[idx])
+            titles.append(f"model input: scaled back up with {resample}")
+            captions.append(psnr_caption(res.targets[idx], res.inputs[idx]))
+        rows += [res.baseline[idx], res.outputs[idx], res.targets[idx]]
+        titles += ["bicubic up-sampling (Pillow)" + (" = the model's input" if resample == "bicubic" else ""),
+                   "autoencoder output", "original"]
+        captions += [psnr_caption(res.targets[idx], res.baseline[idx]), psnr_caption(res.targets[idx], res.outputs[idx]),
+                     None]
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(F.picture_rows(
-                [res.inputs[idx], res.baseline[idx], res.outputs[idx], res.targets[idx]],
-                [f"input: {h // factor}×{h // factor} scaled up ({resample})", "bicubic up-sampling (Pillow)",
-                 "autoencoder output", "original"],
-                [psnr_caption(res.targets[idx], res.inputs[idx]), psnr_caption(res.targets[idx], res.baseline[idx]),
-                 psnr_caption(res.targets[idx], res.outputs[idx]), None]), key="applications_sr_grid")
+            st.plotly_chart(F.picture_rows(rows, titles, captions), key="applications_sr_grid")
         with right:
-            bars = {f"input ({resample})": res.psnr_input, "bicubic": res.psnr_baseline, "autoencoder": res.psnr_model}
+            bars = {"bicubic": res.psnr_baseline, "autoencoder": res.psnr_model}
+            if resample != "bicubic":
+                bars = {f"input ({resample})": res.psnr_input, **bars}
             st.plotly_chart(F.psnr_bars(bars, title="Test set PSNR", highlight="autoencoder"),
                             key="applications_sr_bars")
             gain = res.psnr_model - res.psnr_baseline
