@@ -196,12 +196,14 @@ if points:
         if pca_value <= p.test_mse:
             pca_wins.append(p.code_size)
     st.markdown("\n".join(table))
+    still = f" (so far: {len(points)} of {len(sweep)} models trained)" if len(points) < len(sweep) else ""
     if pca_wins:
         st.info(f"Where PCA still wins on the test images: k = {', '.join(map(str, pca_wins))}. With large codes, "
                 f"PCA keeps almost everything with a linear step, while a network trained on {dataset.n_train:,} "
-                "images in a short budget does not; more data, more epochs or less over-fitting close the gap.")
+                "images in a short budget does not; more data, more epochs or less over-fitting close the gap." + still)
     else:
-        st.success("The autoencoder beats PCA on the test images at every code size of the sweep.")
+        st.success("The autoencoder beats PCA on the test images at every code size of the sweep" + (still or ".")
+                   + (" Train the rest: large codes are where PCA can catch up." if still else ""))
 
 # --- 3. linear autoencoder = PCA ----------------------------------------------------------------------------
 st.header("3 · A linear autoencoder is PCA")
@@ -221,7 +223,7 @@ if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_line
     if job.status == jobs.DONE:
         comparison = compare.compare_linear(job.result, pca, dataset)
         cols = st.columns(4)
-        cols[0].metric(f"Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
+        cols[0].metric("Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
         cols[1].metric(f"PCA-{linear_k} test MSE", f"{comparison.pca_test_mse:.4f}")
         cols[2].metric("Ratio AE / PCA", f"{comparison.ratio:.3f}",
                        help="1.000 = the same error. Within 2 % (≤ 1.02) counts as reaching PCA.")
@@ -285,8 +287,9 @@ if dataset.is_image and len(dataset.sample_shape) == 2:
                 figures.as_images(weights, dataset.sample_shape), n_cols=4,
                 title="Autoencoder: input weights of 16 first-layer units"), key="pca_ae_weights")
     st.caption("Red: positive weight, blue: negative, each pattern scaled to its own largest value. PCA's components "
-               "are ordered by the variance they explain; the autoencoder's units (the 16 with the largest weights) "
-               "are free to learn any pattern, often strokes and parts of digits.")
+               "are ordered by the variance they explain and are smooth. The autoencoder's units (the 16 with the largest "
+               "weights) are not ordered and need not be smooth: each mixes many parts of the digit, and together with "
+               "the non-linear layers after them they reconstruct better than the same number of components.")
 st.plotly_chart(pca_figures.explained_variance(pca.explained_variance_ratio_, k_pca,
                                                title="How much of the variation PCA keeps with k components"),
                 key="pca_explained_variance")
