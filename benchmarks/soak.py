@@ -6,7 +6,7 @@ odd cycles stop inside the first epoch (no model to keep), even cycles after the
 (a partial model is kept, then dropped). Resident memory (VmRSS) is read after every cycle.
 
     .venv/bin/python benchmarks/soak.py            # 100 cycles
-    .venv/bin/python benchmarks/soak.py --cycles 20
+    .venv/bin/python benchmarks/soak.py --cycles 20 --dataset digits-8x8 --release clear_session
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--dataset", default="mnist-5k")
+    parser.add_argument("--release", choices=("gc", "clear_session"), default="gc",
+                        help="what the idle queue does after a job: gc.collect() (aecore.jobs today), or also "
+                             "keras.backend.clear_session() (frees TensorFlow's per-model kernels and graphs)")
     args = parser.parse_args()
 
     from aecore import jobs
@@ -46,6 +49,13 @@ def main() -> None:
     dataset = load_dataset(DataConfig(name=args.dataset))
     queue = jobs.default_queue()
     jobs.import_tensorflow()
+    if args.release == "clear_session":
+        import keras
+
+        def release() -> None:
+            keras.backend.clear_session(free_memory=True)  # includes gc.collect()
+
+        queue._release = release
     start_rss = rss_mb()
     samples: list[tuple[int, float, str, int]] = []
     t0 = time.perf_counter()
@@ -90,8 +100,9 @@ def main() -> None:
         slope = float("nan")
     kept = sum(1 for *_, e in samples if e > 0)
     print()
-    print(f"Soak: {args.cycles} train-and-cancel cycles on {args.dataset} (default model 784-256-128-16), "
-          f"one process, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
+    print(f"Soak: {args.cycles} train-and-cancel cycles on {args.dataset} (default model, "
+          f"{dataset.input_dim}-256-128-16), one process, {os.cpu_count()} cores, release after each job: "
+          f"{args.release}, {time.strftime('%Y-%m-%d')}")
     print()
     print("| measure | value |")
     print("|---|---|")

@@ -114,16 +114,16 @@ uploaded = st.file_uploader("Upload a data set (.zip, .csv or .npz)", type=list(
                                  "is refused.")
 error = st.session_state.get(ERROR_KEY)
 if error is not None and uploaded is not None and error[0] == uploaded.file_id:
-    st.error(f"{error[1]}\n\nNothing changed: the sidebar still uses **{_selected_label()}**.", icon="🚫")
+    st.error(f"{error[1]}\n\nNothing changed: the sidebar still uses **{_selected_label()}**.", icon=":material/block:")
 
 my_uploads = st.session_state.get(state.UPLOADS, {})
 loaded = st.session_state.get(LOADED_KEY)
 if loaded in my_uploads and uploaded is not None and (error is None or error[0] != uploaded.file_id):
     upload = my_uploads[loaded]
     st.success(f"Loaded **{upload.name}**: {upload.dataset.summary()}. It is now selected in the sidebar: press "
-               "**Train**.", icon="✅")
+               "**Train**.", icon=":material/check_circle:")
     for note in upload.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"Note: {note}")
 
 if my_uploads:
     st.subheader("Your uploads in this session")
