@@ -152,6 +152,11 @@ def classroom(n: int, settings_for, label: str) -> dict:
         "per session (MB)": (after - before) / n,
         "outs": outs, "jobs": distinct, "last_end": last_training_end,
     }
+    for o in outs:  # the sessions close: free them before the next scenario
+        o.pop("at", None)
+    import gc
+
+    gc.collect()
     return row
 
 
@@ -233,8 +238,14 @@ def closed_tab() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--preset-epochs", type=int, default=5,
+                        help="epochs of each preset in the fairness run (fairness does not depend on it)")
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--closed-tab-only", action="store_true")
     args = parser.parse_args()
+    if args.closed_tab_only:
+        print("| closed tab (real server + chromium) | |\n|---|---|\n" + "\n".join(closed_tab()))
+        return
     print(f"cores: {os.cpu_count()}, workers: {jobs.default_workers()}, TensorFlow threads per op: "
           f"{jobs.tensorflow_threads()}, cache: {os.environ['AELAB_CACHE_DIR']}")
     # A running server has imported TensorFlow (start-up warm-up) and parsed mnist-5k into its cache folder
@@ -246,26 +257,37 @@ def main() -> None:
         load_dataset(preset.experiment().data)
     rows = []
     chosen = presets.PRESETS[:5]
-    for n in args.sizes:
-        import shutil
-
-        shutil.rmtree(os.path.join(os.environ["AELAB_CACHE_DIR"], "models"), ignore_errors=True)
-        rows.append(classroom(n, lambda i: None, f"default-{n}"))
-        print(f"  done default-{n}", flush=True)
-        rows.append(classroom(n, lambda i: None, f"warm-{n}"))  # restart: disk cache kept
-        print(f"  done warm-{n}", flush=True)
-    n = max(args.sizes)
-    rows.append(classroom(n, lambda i: sidebar_values(chosen[i % 5].experiment()), f"presets-{n}"))
-    print()
     cols = ["scenario", "sessions", "shown", "trainings", "cache loads", "training (s)", "all shown (s)",
             "shown after its job, median (s)", "shown after its job, max (s)", "peak RSS (MB)",
-            "per session (MB)"]
+            "per session (MB)", "load average"]
+
+    def show(row):
+        row["load average"] = os.getloadavg()[0]
+        print("| " + " | ".join(f"{row[c]:.1f}" if isinstance(row[c], float) else str(row[c]) for c in cols)
+              + " |", flush=True)
+
     print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for row in rows:
-        print("| " + " | ".join(f"{row[c]:.1f}" if isinstance(row[c], float) else str(row[c]) for c in cols) + " |")
+    print("|" + "---|" * len(cols), flush=True)
+    import shutil
+
+    for n in args.sizes:
+        shutil.rmtree(os.path.join(os.environ["AELAB_CACHE_DIR"], "models"), ignore_errors=True)
+        rows.append(classroom(n, lambda i: None, f"default-{n}"))
+        show(rows[-1])
+        rows.append(classroom(n, lambda i: None, f"warm-{n}"))  # restart: disk cache kept
+        show(rows[-1])
+    n = max(args.sizes)
+
+    def preset_settings(i):
+        values = sidebar_values(chosen[i % 5].experiment())
+        values["sidebar_epochs"] = args.preset_epochs
+        return values
+
+    rows.append(classroom(n, preset_settings, f"presets-{n}"))
+    show(rows[-1])
     print()
-    print(f"Fairness, {n} sessions on 5 presets ({', '.join(p.key for p in chosen)}), one worker:")
+    print(f"Fairness, {n} sessions on 5 presets ({', '.join(p.key for p in chosen)}; {args.preset_epochs} epochs "
+          "each), one worker:")
     print("\n".join(fairness_table(rows[-1])))
     if not args.skip_browser:
         print()
