@@ -404,26 +404,22 @@ def _parse_csv(data: bytes):
         raise _fail("The file is not text (it is not UTF-8 encoded).", "csv") from None
     if "\x00" in text:
         raise _fail("The file is not text (it holds NUL bytes).", "csv")
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if not first:
+    lines = [line for line in text.splitlines() if line.strip()]
+    del text
+    if not lines:
         raise _fail("The file holds no rows.", "csv")
-    delimiter = max(",;\t", key=first.count)
-    if first.count(delimiter) == 0:
+    delimiter = max(",;\t", key=lines[0].count)
+    if lines[0].count(delimiter) == 0:
         raise _fail("The first row holds a single value: separate the values of a row with commas.", "csv")
-    rows = [row for row in csv.reader(lines, delimiter=delimiter) if any(cell.strip() for cell in row)]
+    first = next(csv.reader(lines[:1], delimiter=delimiter))
     header = None
-    if not all(_is_number(cell) for cell in rows[0]):
-        header = [cell.strip() for cell in rows[0]]
-        rows = rows[1:]
-    if not rows:
+    if not all(_is_number(cell) for cell in first):
+        header = [cell.strip() for cell in first]
+        lines = lines[1:]
+    if not lines:
         raise _fail("The file holds a header but no data rows.", "csv")
-    width = len(rows[0])
-    for i, row in enumerate(rows):
-        if len(row) != width:
-            line = i + 2 if header else i + 1
-            raise _fail(f"Row {line} has {len(row)} values but the first data row has {width}: every row must "
-                        "have the same number of values (ragged rows).", "csv")
+    offset = 2 if header else 1  # file line number of lines[0] (blank lines aside)
+    width = len(next(csv.reader(lines[:1], delimiter=delimiter)))
     label_col = None
     notes = []
     if header is not None:
@@ -439,47 +435,55 @@ def _parse_csv(data: bytes):
             raise _fail(f"The header has {len(label_cols)} label columns "
                         f"({', '.join(header[i] for i in label_cols)}): keep one.", "csv")
         label_col = label_cols[0] if label_cols else None
-        text_cols = [i for i, name in enumerate(header) if i != label_col and not _column_is_numeric(rows, i)]
-        if text_cols:
-            i = text_cols[0]
-            bad_row = next(r for r, row in enumerate(rows) if not _is_number(row[i]))
-            raise _fail(f"The header is not what this app expects: column '{header[i]}' holds text "
-                        f"(row {bad_row + 2}: '{rows[bad_row][i][:30]}'). Only a column named "
+        first_row = next(csv.reader(lines[:1], delimiter=delimiter))
+        text_col = next((i for i, cell in enumerate(first_row) if i != label_col and cell.strip()
+                         and not _is_number(cell)), None)
+        if text_col is not None:
+            raise _fail(f"The header is not what this app expects: column '{header[text_col]}' holds text "
+                        f"(row 2: '{first_row[text_col].strip()[:30]}'). Only a column named "
                         f"{' / '.join(repr(c) for c in LABEL_COLUMNS[:2])} may hold text.", "csv")
-    n_pixels = width - (label_col is not None)
-    if header is None and _square_side(width) is None and _square_side(width - 1) is not None:
+    elif _square_side(width) is None and _square_side(width - 1) is not None:
         label_col = 0
-        n_pixels = width - 1
         notes.append("No header: the first value of each row was read as its label.")
-    if _square_side(n_pixels) is None:
+    n_pixels = width - (label_col is not None)
+    side = _square_side(n_pixels)
+    if side is None:
         raise _fail(f"Each row holds {n_pixels} pixel values, which is not a square image (e.g. 64 = 8×8, "
                     "784 = 28×28).", "csv")
-    side = _square_side(n_pixels)
-    _check_shape((len(rows), side, side), "csv")
+    _check_shape((len(lines), side, side), "csv")
+    # Row by row into one float array: a list of 8 million cell strings would take ~0.5 GB.
+    X = np.empty((len(lines), n_pixels), dtype=np.float64)
+    labels = []
     pixel_cols = [i for i in range(width) if i != label_col]
-    try:
-        table = np.array(rows, dtype=object)
-        X = table[:, pixel_cols].astype(np.float64)
-    except ValueError:
-        r, c = next((r, c) for r, row in enumerate(rows) for c in pixel_cols if not _is_number(row[c]))
-        line = r + 2 if header else r + 1
-        cell = rows[r][c].strip()
-        what = "is empty" if not cell else f"holds '{cell[:30]}', which is not a number"
-        raise _fail(f"Row {line}, column {c + 1} {what}: every pixel must be a number.", "csv") from None
-    X = X.reshape(len(rows), side, side)
+    for r, row in enumerate(csv.reader(lines, delimiter=delimiter)):
+        if len(row) != width:
+            raise _fail(f"Row {r + offset} has {len(row)} values but the first data row has {width}: every row "
+                        "must have the same number of values (ragged rows).", "csv")
+        if label_col is not None:
+            labels.append(row[label_col].strip())
+            del row[label_col]
+        try:
+            X[r] = row
+        except ValueError:
+            c = next(i for i, cell in enumerate(row) if not _is_number(cell))
+            column, cell = pixel_cols[c], row[c].strip()
+            if header is not None and cell:
+                raise _fail(f"The header is not what this app expects: column '{header[column]}' holds text "
+                            f"(row {r + offset}: '{cell[:30]}'). Only a column named "
+                            f"{' / '.join(repr(c) for c in LABEL_COLUMNS[:2])} may hold text.", "csv") from None
+            what = "is empty" if not cell else f"holds '{cell[:30]}', which is not a number"
+            raise _fail(f"Row {r + offset}, column {column + 1} {what}: every pixel must be a number.",
+                        "csv") from None
+    X = X.reshape(len(lines), side, side)
     if label_col is not None:
-        raw = np.array([row[label_col].strip() for row in rows])
-        if all(_is_number(v) for v in raw):
+        raw = np.array(labels)
+        if all(_is_number(v) for v in labels):
             raw = raw.astype(np.float64)
         y, class_names = _labels_to_classes(raw, "csv")
     else:
         y, class_names = _unlabelled(len(X))
         notes.append("No label column: every image is in one class, 'all'.")
     return X, y, class_names, notes
-
-
-def _column_is_numeric(rows: list[list[str]], col: int) -> bool:
-    return all(_is_number(row[col]) for row in rows)
 
 
 # --- .zip of images ----------------------------------------------------------------------------------------
