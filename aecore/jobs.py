@@ -30,6 +30,7 @@ import gc
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 import traceback
@@ -71,7 +72,8 @@ def import_tensorflow() -> None:
 
     Two threads importing Keras at the same moment fail with "cannot import name ... from partially
     initialized module" (seen when Train was pressed while the app's start-up warm-up was importing it).
-    Every worker calls this before its first job; the warm-up goes through the same lock.
+    A worker calls this before a job whenever an import has begun but not finished; the app's warm-up
+    goes through the same lock.
     """
     if _tf_imported.is_set():
         return
@@ -241,6 +243,18 @@ class JobQueue:
         """The job's estimate, scaled by how long jobs have really taken against their estimates."""
         return (job.estimate_seconds or DEFAULT_ESTIMATE) * self._speed
 
+    def remaining_seconds(self, job: Job) -> float:
+        """A running job's time left: from its own progress reports when they say (training epochs do),
+        else its expected time minus the time it has run (never below a tenth of it: it is not done)."""
+        report = job.latest
+        if report is not None and callable(getattr(report, "seconds_left", None)):
+            try:
+                return max(float(report.seconds_left()), 0.0)
+            except Exception:
+                pass
+        expected = self.expected_seconds(job)
+        return max(expected - (time.time() - (job.started or time.time())), 0.1 * expected)
+
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job``: running ones plus those that will start before it (0 when not queued)."""
         with self._lock:
@@ -255,9 +269,7 @@ class JobQueue:
         with self._lock:
             if job.status != QUEUED:
                 return 0.0
-            now = time.time()
-            free = sorted(max(self.expected_seconds(j) - (now - (j.started or now)), 0.0)
-                          for j in self._jobs.values() if j.status == RUNNING)
+            free = sorted(self.remaining_seconds(j) for j in self._jobs.values() if j.status == RUNNING)
             free = (free + [0.0] * self.workers)[: max(self.workers, len(free))]
             for queued in self._order():
                 slot = min(range(len(free)), key=free.__getitem__)
@@ -363,6 +375,8 @@ class JobQueue:
         self._lock.notify_all()
 
     def _run(self, job: Job, fn) -> tuple[str, Any]:
+        if not _tf_imported.is_set() and ("tensorflow" in sys.modules or "keras" in sys.modules):
+            import_tensorflow()  # an import is under way (the app's warm-up): finish it before the job's own
         try:
             result = fn(job.report, job.cancel_event)
             # A partial result after Stop: shown to its session, never shared as finished.
@@ -377,7 +391,6 @@ class JobQueue:
             return status, None
 
     def _load(self) -> None:
-        import_tensorflow()
         while True:
             with self._lock:
                 while not self._loading:
@@ -398,7 +411,6 @@ class JobQueue:
                     self._lock.notify_all()
 
     def _work(self) -> None:
-        import_tensorflow()
         while True:
             with self._lock:
                 while not self._queue:
