@@ -32,13 +32,13 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
         page.get_by_role("option", name="Digits 8×8 (offline)").click()
         wait_idle(page)
-        sidebar.get_by_role("button", name="Train").click()
-        page.get_by_text("Test MSE").first.wait_for(timeout=120_000)
-        wait_idle(page)
-
         goto_page(page, url, "Latent space (t-SNE)")
-        # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
+        sidebar.get_by_role("button", name="Train").click()
+        # the page fills in (controls first) once the sidebar's job has a model
         thumb = page.locator(".st-key-latent_points input[type='range']")
+        thumb.wait_for(state="attached", timeout=240_000)
+        wait_idle(page)
+        # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
         thumb.focus()
         page.keyboard.press("Home")
         for _ in range(5):
@@ -46,7 +46,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         wait_idle(page)
 
         chart = page.locator(".st-key-latent_map .js-plotly-plot")
-        chart.wait_for(timeout=120_000)
+        chart.wait_for(timeout=240_000)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0
         points = chart.locator(".scatterlayer .trace .points path")
