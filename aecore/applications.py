@@ -128,15 +128,33 @@ def default_code_size(input_dim: int, small: bool = False) -> int:
 
 # --- coloured digits -----------------------------------------------------------------------------
 
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # the weights of corrupt.to_grey
+STROKE_LUMA, BACKGROUND_LUMA = 0.7, 0.12
+
+
+def _with_luma(rgb: np.ndarray, target: float) -> np.ndarray:
+    """``rgb`` (…, 3) shifted to grey level ``target``: scaled down toward black or mixed toward white."""
+    rgb = np.asarray(rgb, dtype=np.float32)
+    luma = (rgb @ LUMA)[..., None]
+    darker = rgb * target / np.maximum(luma, 1e-6)
+    lighter = rgb + (target - luma) / np.maximum(1.0 - luma, 1e-6) * (1.0 - rgb)
+    return np.clip(np.where(luma > target, darker, lighter), 0.0, 1.0)
+
+
+def _hue_pair(hues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    strokes = np.array([colorsys.hsv_to_rgb(h, 0.9, 1.0) for h in hues], np.float32).reshape(-1, 3)
+    backgrounds = np.array([colorsys.hsv_to_rgb((h + 0.5) % 1.0, 0.9, 1.0) for h in hues], np.float32).reshape(-1, 3)
+    return _with_luma(strokes, STROKE_LUMA), _with_luma(backgrounds, BACKGROUND_LUMA)
+
+
 def class_colours(n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Stroke and background colour (each (n_classes, 3) in [0, 1]) of every class.
 
-    Strokes are bright, saturated hues spread round the colour wheel; backgrounds are dark versions
-    of the opposite hue, so every class has a distinct, readable pair.
+    Hues are spread round the colour wheel (backgrounds take the opposite hue), and every stroke has
+    the same grey level (0.7), every background another (0.12): the grey version of a coloured digit is
+    the same whatever its colours, so only the digit's *shape* can tell a model which colours it had.
     """
-    strokes = np.array([colorsys.hsv_to_rgb(c / n_classes, 0.85, 1.0) for c in range(n_classes)])
-    backgrounds = np.array([colorsys.hsv_to_rgb((c / n_classes + 0.5) % 1.0, 0.7, 0.35) for c in range(n_classes)])
-    return strokes.astype(np.float32), backgrounds.astype(np.float32)
+    return _hue_pair(np.arange(n_classes) / n_classes)
 
 
 def colourize(x: np.ndarray, labels: np.ndarray, rule: str = "class", seed: int = 0) -> np.ndarray:
@@ -152,11 +170,7 @@ def colourize(x: np.ndarray, labels: np.ndarray, rule: str = "class", seed: int 
         strokes, backgrounds = class_colours(max(int(labels.max()) + 1 if len(labels) else 10, 10))
         stroke, background = strokes[labels], backgrounds[labels]
     elif rule == "random":
-        rng = np.random.default_rng(seed)
-        hues = rng.random(len(x))
-        stroke = np.array([colorsys.hsv_to_rgb(h, 0.85, 1.0) for h in hues], np.float32).reshape(-1, 3)
-        background = np.array([colorsys.hsv_to_rgb((h + 0.5) % 1.0, 0.7, 0.35) for h in hues],
-                              np.float32).reshape(-1, 3)
+        stroke, background = _hue_pair(np.random.default_rng(seed).random(len(x)))
     else:
         raise ValueError(f"Unknown colour rule '{rule}'. Choose one of: {', '.join(COLOUR_RULES)}.")
     g = x[..., None]

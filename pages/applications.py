@@ -362,17 +362,19 @@ with tabs[4]:
             table = pd.DataFrame(rows).pivot_table(index=["features", "dimensions"], columns="labels",
                                                    values="accuracy", sort=False)
             table.columns = [f"{c:,} labels" for c in table.columns]
+            st.plotly_chart(F.accuracy_figure(rows, title="Test accuracy of logistic regression"),
+                            key="applications_feat_chart")
             left, right = st.columns([3, 2])
             with left:
-                st.plotly_chart(F.accuracy_figure(rows, title="Test accuracy of logistic regression"),
-                                key="applications_feat_chart")
-            with right:
                 st.dataframe(table.style.format("{:.1%}"), key="applications_feat_table")
+            with right:
                 fewest = [r for r in rows if r["labels"] == min(x["labels"] for x in rows)]
                 best = max(fewest, key=lambda r: r["accuracy"])
+                why = ("Codes have far fewer numbers than the " f"{ds.input_dim} pixels, so a classifier fitted on few "
+                       "labels over-fits less." if best["features"] != "raw pixels" else
+                       "Here the raw pixels win: this model's code does not separate the classes better than the pixels do.")
                 st.markdown(f"With only {fewest[0]['labels']} labels the best features are **{best['features']}** "
-                            f"({best['accuracy']:.1%}). Codes have far fewer numbers than the "
-                            f"{ds.input_dim} pixels, so a classifier fitted on few labels over-fits less.")
+                            f"({best['accuracy']:.1%}). {why}")
 
 # --- anomaly detection -----------------------------------------------------------------------------------
 with tabs[5]:

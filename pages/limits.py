@@ -139,22 +139,21 @@ for i, name in enumerate(groups):
 
 reference = float(np.median(errors[next(iter(groups))]))
 p99 = float(np.quantile(errors[next(iter(groups))], 0.99))
+TIMES, ABOVE = "× test median", "above the test 99th percentile"
 table = pd.DataFrame([{"images": name, "count": len(errors[name]), "median MSE": float(np.median(errors[name])),
-                       "× the test images' median": float(np.median(errors[name])) / max(reference, 1e-12),
-                       "share above the test images' 99th percentile": float(np.mean(errors[name] > p99))}
+                       TIMES: float(np.median(errors[name])) / max(reference, 1e-12),
+                       ABOVE: float(np.mean(errors[name] > p99))}
                       for name in groups])
+st.plotly_chart(F.error_boxes(errors, title="Reconstruction error per image"), key="limits_error_boxes")
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(F.error_boxes(errors, title="Reconstruction error per image"), key="limits_error_boxes")
-with right:
-    st.dataframe(table.style.format({"median MSE": "{:.4f}", "× the test images' median": "{:.1f}×",
-                                     "share above the test images' 99th percentile": "{:.0%}"}),
+    st.dataframe(table.style.format({"median MSE": "{:.4f}", TIMES: "{:.1f}×", ABOVE: "{:.0%}"}),
                  hide_index=True, key="limits_error_table")
+with right:
     closest = table.iloc[1:].sort_values("median MSE").iloc[0] if len(table) > 1 else None
     if closest is not None:
-        ratio = float(closest["× the test images' median"])
         st.markdown(f"Even the closest foreign set, **{closest['images']}**, comes back with a median error "
-                    f"{ratio:.1f}× that of the test images: the decoder can only "
+                    f"{float(closest[TIMES]):.1f}× that of the test images: the decoder can only "
                     "draw what it learnt, so a letter comes back as a digit-like blob, and noise or a photo as the "
                     "average stroke.")
 with st.expander("The same errors as histograms"):

@@ -27,6 +27,11 @@ def test_colourize_by_class_is_learnable(digits):
             if bright.any():
                 np.testing.assert_allclose(coloured[i][bright][0], strokes[c], atol=1e-6)
     assert len({tuple(np.round(s, 3)) for s in strokes}) == 10, "every class has its own stroke colour"
+    # equal grey levels: the grey input carries no colour hint, only the digit's shape does
+    expected = A.BACKGROUND_LUMA + (A.STROKE_LUMA - A.BACKGROUND_LUMA) * digits.x_test
+    np.testing.assert_allclose(corrupt.to_grey(coloured), expected, atol=2e-3)
+    np.testing.assert_allclose(corrupt.to_grey(A.colourize(digits.x_test, digits.y_test, "random")), expected,
+                               atol=2e-3)
 
 
 def test_colourize_random_rule_and_dataset(digits):

@@ -15,6 +15,17 @@ METHOD_COLOURS = {"your autoencoder": "#d62728", "autoencoder": "#e45756", "PCA"
 SET_COLOURS = ("#4c78a8", "#e45756", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2")
 
 
+def log_ticks(lo: float, hi: float) -> dict:
+    """Readable tick values for a log axis spanning [lo, hi]: 1-2-5 steps, written out in full."""
+    lo, hi = max(float(lo), 1e-9), max(float(hi), 1e-9)
+    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+              for m in (1, 2, 5)]
+    values = [v for v in values if lo / 1.5 <= v <= hi * 1.5]
+    if len(values) > 9:
+        values = [v for v in values if str(f"{v:g}").lstrip("0.").startswith(("1", "5"))] or values
+    return dict(tickvals=values, ticktext=[f"{v:g}" for v in values])
+
+
 def _rgb(images: np.ndarray) -> np.ndarray:
     """Grey (n, h, w) or colour (n, h, w, 3) images in [0, 1] as colour."""
     images = np.clip(np.asarray(images, dtype=np.float32), 0, 1)
@@ -76,10 +87,12 @@ def error_histograms(groups: dict[str, np.ndarray], threshold: float | None = No
     if threshold is not None:
         fig.add_vline(x=threshold, line=dict(color="black", dash="dash", width=2),
                       annotation_text=f"threshold {threshold:.4f}", annotation_position="top")
-    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    fig.update_xaxes(title=x_title, type="log")
+    fig.update_xaxes(title=x_title, type="log", **log_ticks(10 ** lo, 10 ** hi))
     fig.update_yaxes(title="share of the group's images", tickformat=".0%")
-    return _base_layout(fig, title, 400)
+    _base_layout(fig, title, 460)
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=-0.22, yanchor="top", x=0),
+                      margin=dict(b=40))
+    return fig
 
 
 def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
@@ -114,8 +127,9 @@ def accuracy_figure(rows: Sequence[dict], title: str | None = None) -> go.Figure
                              hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}}<extra></extra>"))
     fig.update_yaxes(title="test accuracy", range=[0, 1.08], tickformat=".0%")
     fig.update_xaxes(title="labelled training images the classifier may use")
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 420)
+    _base_layout(fig, title, 460)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.22, yanchor="top", x=0), margin=dict(b=40))
+    return fig
 
 
 def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | None = None) -> go.Figure:
@@ -148,13 +162,18 @@ def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | N
                 hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>"
                               + ("MSE %{y:.4f}" if metric == "mse" else "PSNR %{y:.1f} dB") + "<extra></extra>"))
     for i, p in enumerate(p for p in points if p.lossless):
-        fig.add_vline(x=p.bytes_per_image, line=dict(color=METHOD_COLOURS.get(p.method, "#333"), dash="dashdot"),
-                      annotation_text=f"{p.method} (lossless) {p.bytes_per_image:.0f} B",
-                      annotation_position=["top left", "bottom left", "top right"][i % 3],
-                      annotation_font=dict(size=13))
-    fig.update_xaxes(title="bytes per image (log scale)", type="log")
+        colour = METHOD_COLOURS.get(p.method, "#333")
+        # on a log axis a line shape takes the data value, but an annotation takes its log10
+        fig.add_vline(x=p.bytes_per_image, line=dict(color=colour, dash="dashdot", width=2))
+        fig.add_annotation(x=float(np.log10(p.bytes_per_image)), y=0.02 + 0.33 * (i % 3), xref="x", yref="paper",
+                           text=f"{p.method}, lossless: {p.bytes_per_image:.0f} B", textangle=-90, showarrow=False,
+                           xanchor="right", yanchor="bottom", font=dict(size=13, color=colour))
+    sizes = [p.bytes_per_image for p in points]
+    fig.update_xaxes(title="bytes per image (log scale)", type="log", **log_ticks(min(sizes), max(sizes)))
     if metric == "mse":
-        fig.update_yaxes(title="test MSE per pixel (log scale, lower is better)", type="log")
+        errors = [p.mse for p in points if not p.lossless and p.mse > 0]
+        fig.update_yaxes(title="test MSE per pixel (log scale, lower is better)", type="log",
+                         **log_ticks(min(errors), max(errors)))
     else:
         fig.update_yaxes(title="test PSNR (dB, higher is better)")
     fig.update_layout(legend=dict(orientation="v", x=1.01, y=1))
@@ -167,7 +186,9 @@ def error_boxes(groups: dict[str, np.ndarray], title: str | None = None) -> go.F
     for i, (name, values) in enumerate(groups.items()):
         fig.add_trace(go.Box(y=np.maximum(np.asarray(values, float), 1e-6), name=name, boxpoints="outliers",
                              marker_color=SET_COLOURS[i % len(SET_COLOURS)], showlegend=False))
-    fig.update_yaxes(title="reconstruction MSE of one image (log scale)", type="log")
+    everything = np.concatenate([np.maximum(np.asarray(v, float), 1e-6) for v in groups.values()])
+    fig.update_yaxes(title="reconstruction MSE of one image (log scale)", type="log",
+                     **log_ticks(everything.min(), everything.max()))
     fig.update_xaxes(title="images fed to the digit model")
     return _base_layout(fig, title, 420)
 
