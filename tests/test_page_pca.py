@@ -22,6 +22,9 @@ def test_every_section_renders_then_the_background_experiments_fill_in(monkeypat
     fast_manifold = compare.manifold_experiment
     monkeypatch.setattr(compare, "manifold_experiment",
                         lambda name, code_size, seed=0, epochs=2: fast_manifold(name, code_size, seed, epochs=2))
+    fast_linear = compare.linear_experiment
+    monkeypatch.setattr(compare, "linear_experiment",
+                        lambda data, code_size=8, seed=0, **kw: fast_linear(data, code_size, seed, epochs=3))
     at = open_app()
     train(at)  # digits-8x8, code size 8, 3 epochs
     go_to(at, PAGE)
