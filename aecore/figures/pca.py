@@ -47,8 +47,10 @@ def error_vs_code_size(pca_k: np.ndarray, pca_test: np.ndarray, pca_train: np.nd
     fig.update_xaxes(title="code size k (numbers per image)", type="log", tickvals=[1, 2, 4, 8, 16, 32, 64, 128])
     fig.update_yaxes(title="reconstruction MSE per pixel" + (" (log scale)" if log_y else ""),
                      type="log" if log_y else "linear")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), hovermode="closest")
-    return _base_layout(fig, title, 430)
+    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0), hovermode="closest")
+    _base_layout(fig, title, 460)
+    fig.update_layout(margin=dict(t=100 if title else 60))  # room for the legend under the title
+    return fig
 
 
 def explained_variance(ratios: np.ndarray, current_k: int | None = None, title: str | None = None) -> go.Figure:
@@ -181,8 +183,10 @@ def transfer_curves(scratch: dict[str, Sequence[float]], transfer: dict[str, Seq
                                                                          width=3 if dash is None else 2)))
     fig.update_xaxes(title=f"epoch (each epoch = the same {n_images} images)")
     fig.update_yaxes(title="loss (log scale)", type="log")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _base_layout(fig, title, 400)
+    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    _base_layout(fig, title, 440)
+    fig.update_layout(margin=dict(t=110 if title else 70))  # two legend rows under the title
+    return fig
 
 
 def angle_bars(angles_degrees: np.ndarray, title: str | None = None) -> go.Figure:
