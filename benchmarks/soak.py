@@ -59,6 +59,27 @@ def main() -> None:
     start_rss = rss_mb()
     samples: list[tuple[int, float, str, int]] = []
     t0 = time.perf_counter()
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill <pid>`: print the table for the cycles done so far
+    try:
+        run_cycles(args, dataset, queue, samples, t0)
+    except KeyboardInterrupt:
+        print(f"interrupted after {len(samples)} cycles", flush=True)
+    if not samples:
+        return
+    args.cycles = samples[-1][0]
+    report(args, dataset, samples, start_rss, t0)
+
+
+def run_cycles(args, dataset, queue, samples, t0) -> None:
+    from aecore import jobs
+    from aecore.config import DataConfig, Experiment, TrainConfig
+    from aecore.train import train_autoencoder
+
     for cycle in range(1, args.cycles + 1):
         experiment = Experiment(DataConfig(name=args.dataset), train=TrainConfig(epochs=25, seed=cycle))
 
@@ -83,6 +104,9 @@ def main() -> None:
         samples.append((cycle, rss_mb(), "", epochs))
         if cycle % 10 == 0:
             print(f"cycle {cycle:4d}  rss {samples[-1][1]:7.1f} MB  {time.perf_counter() - t0:6.1f} s", flush=True)
+
+
+def report(args, dataset, samples, start_rss, t0) -> None:
     seconds = time.perf_counter() - t0
     gc.collect()
     end_rss = rss_mb()
