@@ -266,6 +266,12 @@ if demo is not None:
     st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
                f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
                f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
+    if demo.ae_mse > 0.9 * demo.pca_mse:
+        loop = " A closed loop cannot be laid onto one number without cutting it somewhere, " if \
+            demo.name == "circle" and demo.code_size == 1 else " "
+        st.info(f"Here the autoencoder did not get past PCA.{loop}Gradient descent starts near the linear "
+                "solution (PCA's) and did not find its way off it in this training budget: non-linearity makes "
+                "a better code possible, it does not guarantee that training finds it.")
 
 # --- 5. what each learns ------------------------------------------------------------------------------------
 st.header("5 · What each one learns")
