@@ -241,11 +241,22 @@ with tabs[1]:
                             key="applications_wm_bars")
             st.metric("PSNR gain (trained position)", f"{res.psnr_model - res.psnr_input:+.1f} dB")
         if res.unseen_inputs is not None and wm_kind != "lines":
-            st.markdown(f"**A position it never saw ({unseen}).** The model learnt what digits look like, so it "
-                        "may still strip a mark elsewhere — or keep it, because it only ever removed marks from "
-                        f"the {position} corner. Gain here: **{res.psnr_unseen_model - res.psnr_unseen_input:+.1f} dB**.")
+            gain_unseen = res.psnr_unseen_model - res.psnr_unseen_input
+            if position == "random" or position == unseen:
+                st.markdown(f"**The mark at {unseen}.** Training already put marks "
+                            f"{'anywhere' if position == 'random' else 'there'}, so this position is not new to "
+                            f"the model (pick a fixed training position to test one it never saw). Gain here: "
+                            f"**{gain_unseen:+.1f} dB**.")
+                label = f"mark at {unseen}"
+            else:
+                st.markdown(f"**A position it never saw ({unseen}).** The model learnt what digits look like, so it "
+                            "might strip a mark elsewhere too — or it might not, because it only ever removed marks "
+                            f"from the {position} corner. Gain here: **{gain_unseen:+.1f} dB**"
+                            + (" — worse than doing nothing: it treats the unfamiliar mark as part of the digit."
+                               if gain_unseen < 0 else "."))
+                label = f"mark at {unseen} (never seen)"
             st.plotly_chart(F.picture_rows([res.unseen_inputs[idx], res.unseen_outputs[idx]],
-                                           [f"mark at {unseen} (never seen)", "model output"],
+                                           [label, "model output"],
                                            [psnr_caption(res.targets[idx], res.unseen_inputs[idx]),
                                             psnr_caption(res.targets[idx], res.unseen_outputs[idx])]),
                             key="applications_wm_unseen_grid")
