@@ -96,7 +96,14 @@ def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) 
             for key, value in settings.items():
                 at.session_state[key] = value
             at.run()
-        go.wait()  # everyone presses Train together
+    except Exception as exc:  # this student is out; the others still start together
+        import traceback
+
+        out["error"] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-4)}"
+        go.wait()
+        return
+    go.wait()  # everyone presses Train together
+    try:
         out["clicked"] = time.perf_counter()
         at.button(key="sidebar_train").click().run()
         job = at.session_state[state.JOB]
@@ -113,7 +120,9 @@ def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) 
         out["shown"] = time.perf_counter() if shows_model(at) and not at.exception else None
         out["at"] = at
     except Exception as exc:  # reported in the table
-        out["error"] = f"{type(exc).__name__}: {exc}"
+        import traceback
+
+        out["error"] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-4)}"
 
 
 def classroom(n: int, settings_for, label: str) -> dict:
@@ -196,7 +205,7 @@ def closed_tab() -> list[str]:
         return total
 
     lines = []
-    with streamlit_server(env={"AELAB_CACHE_DIR": tempfile.mkdtemp(prefix="aelab-tab-")}) as url:
+    with streamlit_server(env={"AELAB_CACHE_DIR": tempfile.mkdtemp(prefix="aelab-tab-")}, timeout=180) as url:
         import subprocess
 
         port = url.rsplit(":", 1)[1]
@@ -205,28 +214,29 @@ def closed_tab() -> list[str]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
+            page.set_default_timeout(300_000)
             page.goto(url + "/?epochs=200&es=false")  # minutes of work unless it is cancelled
             wait_idle(page)
             page.get_by_role("button", name="Train").first.click()
             page.wait_for_function(
-                "() => document.body.innerText.includes('Epoch ')", timeout=120_000)
+                "() => document.body.innerText.includes('Epoch ')", timeout=600_000)
             page.wait_for_timeout(2000)
             busy = []
-            for _ in range(8):
+            for _ in range(6):
                 c0 = cpu_seconds(pid)
-                time.sleep(0.25)
-                busy.append((cpu_seconds(pid) - c0) / 0.25)
+                time.sleep(0.5)
+                busy.append((cpu_seconds(pid) - c0) / 0.5)
             closed = time.perf_counter()
             page.close()
-            idle_at = None
-            samples = []
-            while time.perf_counter() - closed < 30:
+            # Stopped: three half-second samples in a row below a quarter of the training's CPU use.
+            threshold = max(0.25 * statistics.median(busy), 0.03)
+            idle_at, samples = None, []
+            while time.perf_counter() - closed < 60:
                 c0 = cpu_seconds(pid)
-                time.sleep(0.25)
-                load = (cpu_seconds(pid) - c0) / 0.25
-                samples.append(load)
-                if len(samples) >= 4 and max(samples[-4:]) < 0.15:
-                    idle_at = time.perf_counter() - closed - 1.0  # the first of the four idle samples
+                time.sleep(0.5)
+                samples.append((cpu_seconds(pid) - c0) / 0.5)
+                if len(samples) >= 3 and max(samples[-3:]) < threshold:
+                    idle_at = time.perf_counter() - closed - 1.5  # the start of the three idle samples
                     break
             browser.close()
     lines.append(f"| server CPU while training (cores) | {statistics.median(busy):.2f} |")
