@@ -142,7 +142,9 @@ def tsne(x: np.ndarray, perplexity: float = DEFAULT_PERPLEXITY, iterations: int 
     model = TSNE(n_components=2, perplexity=perplexity, negative_gradient_method="bh", n_jobs=n_jobs,
                  random_state=seed, callbacks=callback if (progress or cancel) else None,
                  callbacks_every_iters=max(int(frame_every), 1), verbose=False)
-    embedding = model.prepare_initial(x, initialization=init)
+    embedding = model.prepare_initial(x, initialization=init)  # the neighbour search: no callbacks in there
+    if cancel is not None and cancel.is_set():
+        return init.astype(np.float32), False
     complete = True
     try:
         if exaggeration_iters:

@@ -25,6 +25,7 @@ def browser():
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
     with streamlit_server() as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(60_000)
         page.goto(url)
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
         wait_idle(page)
@@ -46,10 +47,11 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         wait_idle(page)
 
         chart = page.locator(".st-key-latent_map .js-plotly-plot")
-        chart.wait_for(timeout=240_000)
+        points = chart.locator(".scatterlayer .trace .points path")
+        points.first.wait_for(timeout=240_000)
+        wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0
-        points = chart.locator(".scatterlayer .trace .points path")
         assert points.count() >= 500  # default 600 points after Home + 5 steps of 100
 
         tip = page.locator("[data-testid='latentHoverImage']")
