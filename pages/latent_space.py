@@ -223,11 +223,11 @@ def main_map(started_active: bool = code_job.active):
                 f"label {class_names[labels[chosen]]} · {splits[chosen]} image {split_index[chosen]}",
                 dataset.sample_shape), key="latent_clicked")
             a, b = st.columns(2)
-            if a.button("Walk from here", key="latent_pick_a"):
+            if a.button("From here", key="latent_pick_a", help="Start the walk below at this point (A)."):
                 st.session_state["latent_picked"]["A"] = (code_key, chosen)
                 st.session_state["latent_walk_mode"] = "two points picked on the map"
                 st.rerun(scope="app")
-            if b.button("Walk to here", key="latent_pick_b"):
+            if b.button("To here", key="latent_pick_b", help="End the walk below at this point (B)."):
                 st.session_state["latent_picked"]["B"] = (code_key, chosen)
                 st.session_state["latent_walk_mode"] = "two points picked on the map"
                 st.rerun(scope="app")
@@ -312,7 +312,7 @@ else:
         walk_cols[1].markdown(f"**A**: {'point ' + str(ends[0]) if ends[0] is not None else 'not picked'}")
         walk_cols[2].markdown(f"**B**: {'point ' + str(ends[1]) if ends[1] is not None else 'not picked'}")
     if any(e is None for e in ends):
-        st.info("Click a point on the map and press **Walk from here**, then another and press **Walk to here**.")
+        st.info("Click a point on the map and press **From here**, then another and press **To here**.")
     else:
         line = embed.interpolate_codes(latent_done.codes[ends[0]], latent_done.codes[ends[1]], steps)
         decoded = result.decode(line)
@@ -353,8 +353,11 @@ else:
         if not done:
             return
         epochs = [e for e, _, _ in done]
-        epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="latent_epoch") if len(epochs) > 1 \
-            else epochs[0]
+        if st.session_state.get("latent_epoch") not in epochs:
+            st.session_state.pop("latent_epoch", None)  # another model's epochs
+        # while maps still arrive, follow the newest; the slider appears once all epochs are mapped
+        epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="latent_epoch") \
+            if len(epochs) > 1 and not snap_job.active else epochs[-1]
         epoch = epoch if epoch in epochs else epochs[-1]
         chosen = done[epochs.index(epoch)]
         left, right = st.columns([3, 2])

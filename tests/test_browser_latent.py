@@ -73,8 +73,18 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
 
         # click the hovered point: original and reconstruction appear with the walk buttons
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.get_by_role("button", name="Walk from here").wait_for(timeout=30_000)
+        page.get_by_role("button", name="From here").wait_for(timeout=30_000)
         wait_idle(page)
         page.wait_for_timeout(1000)
         assert page.locator(".st-key-latent_clicked .js-plotly-plot").count() == 1
-        page.screenshot(path=str(ARTIFACTS / "latent-clicked.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "latent-clicked.png"))
+
+        # pick it as the start of a walk: the strip switches to "two points picked on the map"
+        page.get_by_role("button", name="From here").click()
+        wait_idle(page)
+        walk = page.locator(".st-key-latent_walk_mode")
+        walk.scroll_into_view_if_needed()
+        assert walk.get_by_role("radio", name="two points picked on the map").is_checked()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "latent-walk.png"))
+        assert page.locator("[data-testid='stException']").count() == 0

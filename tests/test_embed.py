@@ -136,7 +136,9 @@ def test_walk_endpoints_are_reconstructions_and_the_job_maps_codes(digits, tiny_
     prototypes = embed.class_prototypes(latent.codes, y)
     assert all(y[i] == label for label, i in prototypes.items())
 
-    maps = embed.snapshot_maps_job(result.code_snapshots, digits.y_test, 15, 100, 0)(lambda item: None,
-                                                                                     threading.Event())
-    assert [m[0] for m in maps] == [e for e, _ in result.code_snapshots]
-    assert all(m[1].shape == (len(result.code_snapshots[0][1]), 2) for m in maps)
+    snapshots = result.code_snapshots[:2]
+    reported = []
+    maps = embed.snapshot_maps_job(snapshots, digits.y_test, 15, 60, 0)(reported.append, threading.Event())
+    assert [m[0] for m in maps] == [e for e, _ in snapshots] == [1, 2]
+    assert all(m[1].shape == (len(snapshots[0][1]), 2) and 0.0 <= m[2] <= 1.0 for m in maps)
+    assert len(reported) == 2  # each epoch's map is reported as soon as it is done
