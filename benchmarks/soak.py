@@ -132,7 +132,7 @@ def report(args, dataset, samples, start_rss, t0) -> None:
     print("|---|---|")
     print(f"| resident memory after loading TensorFlow and the data | {start_rss:,.0f} MB |")
     print(f"| after cycle {warm} (warm) | {rss_warm:,.0f} MB |")
-    for mark in (50, 100, args.cycles):
+    for mark in sorted({50, 100, args.cycles}):
         if mark in by_cycle and mark != warm:
             print(f"| after cycle {mark} | {by_cycle[mark]:,.0f} MB |")
     print(f"| peak over all cycles | {peak:,.0f} MB |")
