@@ -87,15 +87,26 @@ def shows_model(at: AppTest) -> bool:
         "Test MSE" in str(s.value) for s in at.get("success"))
 
 
+# AppTest is not thread-safe: tests/apphelpers.py flips a class-wide PagesManager flag around every run,
+# and two runs interleaving made a run fall back to a lone page file (no sidebar: KeyError 'sidebar_train').
+# One run at a time; Python runs the scripts one at a time under the GIL anyway.
+_run_lock = threading.Lock()
+
+
+def run(at: AppTest, widget=None) -> None:
+    with _run_lock:
+        (widget or at).run()
+
+
 def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) -> None:
     try:
         at = AppTest.from_file(apphelpers.APP, default_timeout=300)
         at.session_state[state.SESSION_ID] = name
-        at.run()
+        run(at)
         if settings:
             for key, value in settings.items():
                 at.session_state[key] = value
-            at.run()
+            run(at)
     except Exception as exc:  # this student is out; the others still start together
         import traceback
 
@@ -105,18 +116,18 @@ def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) 
     go.wait()  # everyone presses Train together
     try:
         out["clicked"] = time.perf_counter()
-        at.button(key="sidebar_train").click().run()
+        run(at, at.button(key="sidebar_train").click())
         job = at.session_state[state.JOB]
         out["job"] = job
         out["position"] = jobs.default_queue().position(job)
         out["estimate"] = jobs.default_queue().wait_estimate(job)
         while not job.done_event.wait(0.5):  # the progress fragment's poll
             pass
-        at.run()  # the fragment's st.rerun() when the job ends
+        run(at)  # the fragment's st.rerun() when the job ends
         for _ in range(20):
             if shows_model(at):
                 break
-            at.run()
+            run(at)
         out["shown"] = time.perf_counter() if shows_model(at) and not at.exception else None
         out["at"] = at
     except Exception as exc:  # reported in the table
@@ -171,9 +182,10 @@ def classroom(n: int, settings_for, label: str) -> dict:
 
 def fairness_table(row: dict) -> list[str]:
     """Per preset job: position and estimate at submit, real wait, own training, when its sessions saw it."""
-    lines = ["| preset job | sessions | position at submit | estimated wait (s) | real wait (s) | training (s) "
-             "| last session shown after submit (s) | within wait + training + 2 s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| preset job | sessions | position at submit | estimated wait (s) | real wait (s) | trainings ahead (s) "
+             "| training (s) | last session shown after submit (s) | within wait + training + 2 s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    ahead = 0.0
     offset = time.time() - time.perf_counter()
     by_job: dict[int, list[dict]] = {}
     for o in row["outs"]:
@@ -186,8 +198,9 @@ def fairness_table(row: dict) -> list[str]:
         train = job.finished - job.started
         last = max(o["shown"] for o in group) + offset - first_click
         lines.append(f"| {job.label} ({job.key[:6]}) | {len(group)} | {min(o['position'] for o in group)} | "
-                     f"{min(o['estimate'] for o in group):.0f} | {wait:.1f} | {train:.1f} | {last:.1f} | "
+                     f"{min(o['estimate'] for o in group):.0f} | {wait:.1f} | {ahead:.1f} | {train:.1f} | {last:.1f} | "
                      f"{'yes' if last <= wait + train + 2 else 'NO'} |")
+        ahead += train
     return lines
 
 

@@ -109,6 +109,8 @@ def main() -> None:
             where = f"{kind} '{label}'"
         times, cpus, started_jobs, errors = [], [], 0, 0
         for i in range(args.repeats + 1):
+            if started_jobs >= 2:
+                break  # each move starts background work (a new embedding): not a plain rerun; keep it short
             value = values[(i + 1) % 2]
             t0, c0 = time.perf_counter(), time.process_time()
             if key == "sidebar_epochs" and choice is None:
