@@ -165,6 +165,19 @@ def noise_images(shape: tuple[int, ...], n: int = 200, seed: int = 0) -> Array:
     return np.random.default_rng(seed).random((n,) + tuple(shape)).astype(np.float32)
 
 
+def data_noise_images(x_train: Array, n: int = 200, seed: int = 0) -> Array:
+    """Random images with the training data's per-pixel mean and pixel-to-pixel covariance (a Gaussian fit,
+    clipped to [0, 1]): blurry random blobs where digits have ink, not digits. They live in the same
+    directions of pixel space the model was trained on, so a model that learned to copy copies them."""
+    x = np.asarray(x_train, dtype=np.float64).reshape(len(x_train), -1)
+    mean = x.mean(axis=0)
+    variances, directions = np.linalg.eigh(np.cov(x, rowvar=False))
+    scales = np.sqrt(np.clip(variances, 0, None))
+    z = np.random.default_rng(seed).standard_normal((n, len(scales)))
+    images = np.clip(mean + (z * scales) @ directions.T, 0.0, 1.0)
+    return images.reshape((n,) + tuple(np.shape(x_train)[1:])).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class IdentityTest:
     noise_mse: float  # reconstruction error on random-noise images

@@ -240,6 +240,13 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     best_epoch = guard.best_epoch if keep_best else guard.epochs_done
 
     test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))
+    # A collapsed model (one image for every input, or NaN) must not be cached and shown as a result.
+    if not np.isfinite(test_rec).all() or float(test_rec.std(axis=0).max()) < 1e-6:
+        raise TrainingDiverged(
+            f"Training collapsed: the model gives the same output for every image. The learning rate "
+            f"({train_cfg.learning_rate:g}) is probably too high, or the model too small to start learning; "
+            "try 0.001 and a few more epochs."
+        )
     train_rec = np.asarray(built.autoencoder.predict(x_train_in, batch_size=512, verbose=0))
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())

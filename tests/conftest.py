@@ -11,6 +11,10 @@ os.environ.setdefault("AELAB_CACHE_DIR", os.path.join(_TMP, "cache"))
 os.environ.setdefault("KERAS_HOME", os.path.join(_TMP, "keras"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# The app imports TensorFlow in a warm-up thread; under pytest's assertion rewriting a first import in a
+# thread can crash ("AST constructor recursion depth mismatch"), so the main thread imports it first.
+import tensorflow  # noqa: E402,F401
+
 
 @pytest.fixture(scope="session")
 def digits():

@@ -25,8 +25,11 @@ def browser():
 
 def _sidebar_values(page) -> dict:
     sidebar = page.get_by_test_id("stSidebar")
-    selects = {box.get_by_test_id("stWidgetLabel").inner_text().strip(): box.inner_text().split("\n")[-1].strip()
-               for box in sidebar.get_by_test_id("stSelectbox").all()}
+    selects = {}
+    for box in sidebar.get_by_test_id("stSelectbox").all():
+        label = box.get_by_test_id("stWidgetLabel").inner_text().strip()
+        lines = [line.strip() for line in box.inner_text().split("\n") if line.strip() and line.strip() != label]
+        selects[label] = lines[0] if lines else box.locator("input").first.input_value()
     sliders = {s.get_by_test_id("stWidgetLabel").inner_text().strip():
                s.get_by_role("slider").get_attribute("aria-valuetext")
                for s in sidebar.get_by_test_id("stSlider").all() if s.get_by_role("slider").count()}
@@ -95,8 +98,11 @@ def test_shared_links_presenter_mode_and_drawing(browser):
         page.screenshot(path=str(ARTIFACTS / "teaching-02-draw.png"))
 
         # Presenter mode from a link, in a new session: sidebar folded, the cached model shown at once.
-        page.goto(url + f"/reconstruction?{TINY}&code=9&present=1")
-        page.get_by_test_id("stMain").get_by_text("Test PSNR").wait_for(timeout=60_000)
+        page.goto(url + f"/reconstruction?{TINY}&act=tanh&code=9&present=1")  # the model trained above
+        try:
+            page.get_by_test_id("stMain").get_by_text("Test PSNR").wait_for(timeout=120_000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "teaching-03-presenter.png"))
         wait_idle(page)
         page.wait_for_timeout(1500)
         assert page.get_by_test_id("stExpandSidebarButton").is_visible()  # the sidebar is folded away
