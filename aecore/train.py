@@ -20,6 +20,7 @@ from aecore.data import Dataset
 
 PREVIEW_COUNT = 8
 SNAPSHOT_COUNT = 500  # test images whose codes are kept at every epoch ("codes over training")
+VALIDATION_CHUNK = 1024  # validation images per test_on_batch call (one chunk on mnist-5k)
 
 
 class TrainingCancelled(RuntimeError):
@@ -119,7 +120,7 @@ def ensure_tensorflow_configured() -> None:
 
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
-                   encoder, start: float, baseline_mse: float):
+                   encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray]):
     import keras
 
     class Guard(keras.callbacks.Callback):
@@ -138,6 +139,18 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             self.snapshots: list[tuple[int, np.ndarray]] = []
             self.mse_history: list[float] = []
 
+        def validate(self) -> dict[str, float]:
+            # test_on_batch on a few large chunks, instead of fit(validation_data=...): Keras's evaluate
+            # builds an iterator and a second traced function per batch shape every epoch (~25% of fit's time).
+            x_val, y_val = validation
+            if not len(x_val):
+                return {}
+            self.model.reset_metrics()  # the epoch's training figures are already in the logs
+            chunk = VALIDATION_CHUNK
+            for i in range(0, len(x_val), chunk):
+                values = self.model.test_on_batch(x_val[i:i + chunk], y_val[i:i + chunk], return_dict=True)
+            return {f"val_{k}": float(v) for k, v in values.items()}
+
         def on_train_batch_begin(self, batch, logs=None):
             # Checked at batch *begin*: a callback with on_train_batch_end makes Keras convert the loss to
             # a Python float after every batch (a device sync), which cost ~20% throughput.
@@ -146,9 +159,11 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            logs = {k: float(v) for k, v in (logs or {}).items()}
             if self.diverged_at or self.stopped == "cancelled":
                 return  # this epoch was cut short: do not keep it
+            if logs is not None:  # the same dict reaches Keras's History after us
+                logs.update(self.validate())
+            logs = {k: float(v) for k, v in (logs or {}).items()}
             weights_finite = all(np.isfinite(w).all() for w in self.model.get_weights())
             if not weights_finite or not all(math.isfinite(v) for v in logs.values()):
                 self.diverged_at = f"epoch {epoch + 1}"
@@ -178,6 +193,18 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 progress(EpochReport(epoch + 1, epochs, logs, time.perf_counter() - start, preview))
 
     return Guard()
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
+    """Shuffled batches, reshuffled every epoch, as a tf.data pipeline (faster than Keras's array adapter).
+
+    The last partial batch is dropped (a different few images each epoch): one batch shape means one
+    traced training step instead of two, which on mnist-5k saves more time than the 16 images cost.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size, drop_remainder=len(x) >= batch_size).prefetch(2)
 
 
 def train_autoencoder(experiment: Experiment, dataset: Dataset,
@@ -220,10 +247,10 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                            train_cfg.patience if train_cfg.early_stopping else None,
                            x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
-                               dataset.x_train.mean(axis=0), dataset.x_train.shape)))
-    built.autoencoder.fit(x_train_in, dataset.x_train, validation_data=(x_val_in, dataset.x_val),
-                          epochs=train_cfg.epochs, batch_size=train_cfg.batch_size, shuffle=True,
-                          callbacks=[guard], verbose=0)
+                               dataset.x_train.mean(axis=0), dataset.x_train.shape)),
+                           validation=(x_val_in, dataset.x_val))
+    built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed),
+                          epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}
     history = {k: v[: guard.epochs_done] for k, v in history.items()}
