@@ -54,4 +54,5 @@ def test_train_in_the_browser_and_visit_every_page(browser):
             name = title.lower().replace(" ", "-").replace("?", "").replace("(", "").replace(")", "")
             page.screenshot(path=str(ARTIFACTS / f"{number:02d}-{name}.png"), full_page=True)
         goto_page(page, url, "Reconstructions")
+        page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)  # plotly draws after the run ends
         assert page.locator(".js-plotly-plot").count() >= 2

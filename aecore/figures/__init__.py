@@ -63,6 +63,7 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
     fig = make_subplots(rows=n_rows, cols=1, vertical_spacing=0.25 / max(n_rows, 1) + 0.02,
                         subplot_titles=list(row_titles))
     n_cols = len(rows[0])
+    caption_room = 1.0 if any(c is not None for c in captions) else 0.0
     for r, (row, is_error) in enumerate(zip(rows, error_rows), 1):
         images = np.asarray(row, dtype=np.float32)
         h, w = images.shape[1:3]
@@ -72,9 +73,10 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
         fig.add_trace(go.Heatmap(z=grid, showscale=False, hovertemplate=(
             "|error| %{z:.2f}<extra></extra>" if is_error else "pixel %{z:.2f}<extra></extra>"), **colour),
             row=r, col=1)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False,
-                         scaleanchor=f"x{r if r > 1 else ''}",
-                         row=r, col=1)
+        # One y extent for every row (caption room included): plotly counts annotations in an autorange,
+        # so rows with captions would otherwise get smaller tiles than rows without on a wide screen.
+        fig.update_yaxes(range=[h - 0.5 + caption_room, -0.5], showticklabels=False, showgrid=False,
+                         zeroline=False, scaleanchor=f"x{r if r > 1 else ''}", row=r, col=1)
         fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=r, col=1)
         if captions[r - 1] is not None:
             for i, text in enumerate(captions[r - 1]):
