@@ -25,7 +25,6 @@ PAGES = [
 st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:", layout="wide")
 runtime_fixes.keep_keras_state_between_reruns()
 state.init_session()
-state.warm_up_tensorflow()
 links.restore_from_url()  # a shared link sets the sidebar once per session, before its widgets exist
 if links.presenter_mode():
     st.set_page_config(initial_sidebar_state="collapsed")
@@ -38,4 +37,8 @@ navigation = st.navigation(pages)
 sidebar.draw_sidebar()
 links.mirror_to_url()
 presets.presenter_banner()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    # After the page has been sent: importing TensorFlow holds the GIL for seconds and would delay it.
+    state.warm_up_tensorflow()
