@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from aecore import family  # noqa: E402
+from aecore import family, presets  # noqa: E402
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
 from aecore.metrics import psnr  # noqa: E402
@@ -40,6 +40,7 @@ EXPERIMENTS = {
     "sparse": Experiment(model=ModelConfig(kind="sparse", sparsity_weight=1e-4)),
     "conv": Experiment(model=ModelConfig(kind="conv")),
     "conv denoising": Experiment(model=ModelConfig(kind="conv"), train=TrainConfig(noise_level=SIGMA)),
+    "conv denoising code 32 (preset 9)": presets.get("convdenoise").experiment(),
     "contractive": Experiment(model=ModelConfig(kind="contractive", contractive_weight=1e-2)),
     "variational": Experiment(model=ModelConfig(kind="variational")),
     "overcomplete": Experiment(model=ModelConfig(kind="overcomplete", code_size=1024, n_hidden_layers=0)),
@@ -74,7 +75,7 @@ def main() -> None:
             other = run(comp.experiment)
         companions[name] = other
         figure = ""
-        if name in ("denoising", "conv denoising"):
+        if name.startswith(("denoising", "conv denoising")):
             target = 17.0 if name.startswith("conv") else 15.5
             figure = (f"noisy input {psnr(x_test, result.test_input):.2f} dB → output {result.test_psnr:.2f} dB "
                       f"(target ≥ {target} dB; same model trained on clean images: "

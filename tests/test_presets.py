@@ -9,8 +9,8 @@ from tests.apphelpers import open_app
 
 
 def test_eight_valid_presets_with_two_line_explanations():
-    assert len(presets.PRESETS) == 8
-    assert len(presets.BY_KEY) == 8  # unique keys
+    assert len(presets.PRESETS) == 9
+    assert len(presets.BY_KEY) == 9  # unique keys
     kinds = {p.experiment().model.kind for p in presets.PRESETS}
     assert {"dense", "denoising", "sparse", "overcomplete", "variational", "conv"} <= kinds
     for preset in presets.PRESETS:
@@ -40,7 +40,7 @@ def test_the_presets_say_what_the_issue_asks():
     assert presets.get("conv").experiment().model.kind == "conv"
     assert presets.matching(presets.get("conv").experiment()) is presets.get("conv")
     assert presets.matching(Experiment()) is None
-    assert len({p.experiment().key() for p in presets.PRESETS}) == 8
+    assert len({p.experiment().key() for p in presets.PRESETS}) == 9
 
 
 @pytest.fixture(scope="module")
