@@ -14,7 +14,9 @@ from aecore import corrupt, jobs, metrics
 from aecore.config import DataConfig, stable_hash
 from aecore.data import DatasetUnavailable, load_dataset
 from aecore.figures import applications as F
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.5

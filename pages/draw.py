@@ -7,7 +7,9 @@ from streamlit_drawable_canvas import st_canvas
 from aecore import drawing, figures
 from aecore.figures import drawing as drawing_figures
 from aecore.metrics import psnr_from_mse
-from ui import links, state, training
+from ui import links, runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 CANVAS_PX = 280  # 10 canvas pixels per MNIST pixel
 

@@ -6,7 +6,9 @@ import streamlit as st
 from aecore import drawing, export, figures
 from aecore.config import LOSS_LABELS
 from aecore.figures import drawing as drawing_figures
-from ui import links, state, training
+from ui import links, runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 st.title("Export and share")
 

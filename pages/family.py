@@ -10,7 +10,9 @@ from aecore import architecture, family, figures, jobs
 from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
 from aecore.figures import family as family_figures
 from aecore.metrics import psnr, psnr_from_mse
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 POLL_SECONDS = 0.5
 SWEEP_IMAGES = 300

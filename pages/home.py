@@ -4,7 +4,9 @@ import streamlit as st
 
 from aecore import architecture, figures
 from aecore.data import DATASETS
-from ui import state
+from ui import runtime_fixes, state
+
+runtime_fixes.run_pages_through_app()
 
 st.title("Autoencoder Lab")
 st.markdown(

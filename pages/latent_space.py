@@ -8,7 +8,9 @@ import streamlit as st
 from aecore import embed, jobs
 from aecore.config import stable_hash
 from aecore.figures import latent as latent_figures
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 POLL_SECONDS = 0.4
 JOBS_KEY = "latent_jobs"  # page-local: map key -> this session's Job (keeps a stopped map from restarting)

@@ -11,7 +11,9 @@ from aecore import applications as A
 from aecore import corrupt, jobs, metrics
 from aecore.config import stable_hash
 from aecore.figures import applications as F
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.5

@@ -6,7 +6,9 @@ import streamlit as st
 from aecore import compare, figures, jobs, metrics
 from aecore.data import DATASETS
 from aecore.figures import pca as pca_figures
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 POLL_SECONDS = 1.0
 

@@ -5,7 +5,9 @@ import streamlit as st
 
 from aecore import figures
 from aecore.metrics import psnr_from_mse
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 st.title("Reconstructions")
 result = training.require_result()

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import state, training
+from ui import runtime_fixes, state, training
+
+runtime_fixes.run_pages_through_app()
 
 st.title("Training")
 st.markdown("Press **Train** in the sidebar. The loss curves and the reconstructions below update after every "

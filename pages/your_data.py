@@ -8,7 +8,9 @@ import streamlit as st
 from aecore import figures, uploads
 from aecore.config import DataConfig
 from aecore.data import DATASETS
-from ui import state
+from ui import runtime_fixes, state
+
+runtime_fixes.run_pages_through_app()
 
 log = logging.getLogger("aelab.uploads")
 FILE_KEY = "your_data_file"

@@ -40,8 +40,11 @@ def _sidebar_values(page) -> dict:
 def test_shared_links_presenter_mode_and_drawing(browser):
     with streamlit_server() as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)  # a fresh server: the first visit to the root sets up st.navigation
+        # A fresh server whose first request is a page URL (a shared link, tabs reconnecting after a
+        # restart): the page still runs through app.py, with the sidebar and the app's navigation.
+        page.goto(url + "/training")
         page.get_by_role("button", name="Train").wait_for(timeout=120_000)
+        assert page.get_by_test_id("stSidebarNav").get_by_text("What is an autoencoder?").count() == 1
         wait_idle(page)
 
         # A preset link: the selector and every control it names show its values.

@@ -18,3 +18,19 @@ def keep_keras_state_between_reruns() -> None:
 
 def _noop() -> None:
     return None
+
+
+def run_pages_through_app() -> None:
+    """Make a page that Streamlit ran on its own rerun through app.py (call first in every page).
+
+    With a ``pages/`` folder next to app.py, Streamlit runs in its old folder mode until some run calls
+    ``st.navigation``. So when a fresh server's first request is a page URL (a shared link, or every open
+    tab reconnecting after a restart), that page runs alone: no sidebar, raw file names as navigation.
+    Switching the mode off and rerunning sends the same URL through app.py's navigation.
+    """
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
