@@ -30,7 +30,6 @@ import gc
 import itertools
 import logging
 import os
-import sys
 import threading
 import time
 import traceback
@@ -375,8 +374,10 @@ class JobQueue:
         self._lock.notify_all()
 
     def _run(self, job: Job, fn) -> tuple[str, Any]:
-        if not _tf_imported.is_set() and ("tensorflow" in sys.modules or "keras" in sys.modules):
-            import_tensorflow()  # an import is under way (the app's warm-up): finish it before the job's own
+        # Every job thread imports TensorFlow through the one lock before its work: a job that imported it
+        # on its own while the app's warm-up thread was starting the same import deadlocked the two
+        # (_DeadlockError / "partially initialized module", 2 of 4 fresh starts with an immediate Train).
+        import_tensorflow()
         try:
             result = fn(job.report, job.cancel_event)
             # A partial result after Stop: shown to its session, never shared as finished.
