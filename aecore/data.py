@@ -23,7 +23,8 @@ class DatasetUnavailable(RuntimeError):
 
 def cache_dir() -> Path:
     """Where the app keeps downloaded data, trained models and derived results."""
-    path = Path(os.environ.get("AELAB_CACHE_DIR", Path.home() / ".cache" / "autoencoder-lab"))
+    # An empty $AELAB_CACHE_DIR means "not set" (Path("") would be the working directory).
+    path = Path(os.environ.get("AELAB_CACHE_DIR") or Path.home() / ".cache" / "autoencoder-lab")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
