@@ -79,6 +79,12 @@ def hover_images(chart_key: str, data_key: str, images: np.ndarray, sample_shape
     _hover_images(data=data, key=f"{chart_key}_hover")
 
 
+def memo(key: tuple, compute):
+    """This session's memo of a figure drawn from a finished job's map (keyed by the job itself: a map that
+    is computed again is a new job) or from the model."""
+    return state.memo("latent_space", key, compute, max_entries=24)
+
+
 def session_job(key: str, fn, label: str, owner: str | None, estimate: float) -> jobs.Job:
     """This session's job for ``key``: the one it already has (even stopped), else a queued or shared one."""
     mine = st.session_state.setdefault(JOBS_KEY, {})
@@ -203,10 +209,10 @@ def main_map(started_active: bool = code_job.active):
     left, right = st.columns([3, 1])
     with left:
         highlight = [picked[k] for k in ("A", "B") if k in picked]
-        event = st.plotly_chart(
-            latent_figures.latent_map(latent.embedding, labels, class_names, splits=splits, split_index=split_index,
-                                      highlight=highlight, axis_name="t-SNE" if code_size > 2 else "code",
-                                      title=f"{latent.method}: {points:,} images, coloured by their label"),
+        event = st.plotly_chart(memo(("map", job, job.status, tuple(highlight)), lambda: latent_figures.latent_map(
+            latent.embedding, labels, class_names, splits=splits, split_index=split_index, highlight=highlight,
+            axis_name="t-SNE" if code_size > 2 else "code",
+            title=f"{latent.method}: {points:,} images, coloured by their label")),
             key="latent_map", on_select="rerun", selection_mode="points")
         hover_images("latent_map", result.experiment.data.key(), x, dataset.sample_shape)
         st.caption("Hover over a point to see its image; click one to compare it with its reconstruction. "
@@ -273,10 +279,10 @@ def comparison(started_active: bool = pixel_job.active or code_job.active):
                     st.info(f"{what}: stopped before the end.")
                 continue
             axis = "PCA" if latent.method.startswith("PCA") else "t-SNE" if "t-SNE" in latent.method else "code"
-            st.plotly_chart(latent_figures.latent_map(
+            st.plotly_chart(memo(("compare", number, job, job.status), lambda: latent_figures.latent_map(
                 latent.embedding, labels, class_names, splits=splits, split_index=split_index,
                 title=latent_figures.quality_title(latent.method, latent.trust_pixels, latent.knn),
-                axis_name=axis, height=380, show_legend=False, marker_size=3), key=f"latent_compare_{number}")
+                axis_name=axis, height=380, show_legend=False, marker_size=3)), key=f"latent_compare_{number}")
             st.caption(f"{latent.seconds:.1f} s" + (f" · trustworthiness towards the codes {latent.trust:.3f}"
                                                     if latent.codes is not None and latent.trust is not None
                                                     else ""))
@@ -316,11 +322,14 @@ else:
     if any(e is None for e in ends):
         st.info("Click a point on the map and press **From here**, then another and press **To here**.")
     else:
-        line = embed.interpolate_codes(latent_done.codes[ends[0]], latent_done.codes[ends[1]], steps)
-        decoded = result.decode(line)
         names_ab = [f"{n} ({class_names[labels[e]]})" if mode != modes[0] else n for n, e in zip(names_ab, ends)]
-        st.plotly_chart(latent_figures.walk_strip(decoded, names_ab[0], names_ab[1], dataset.sample_shape),
-                        key="latent_walk")
+
+        def walk_figure():
+            line = embed.interpolate_codes(latent_done.codes[ends[0]], latent_done.codes[ends[1]], steps)
+            return latent_figures.walk_strip(result.decode(line), names_ab[0], names_ab[1], dataset.sample_shape)
+
+        st.plotly_chart(memo(("walk", code_job, state.model_id(result), tuple(ends), steps, tuple(names_ab)),
+                             walk_figure), key="latent_walk")
         distance = float(np.linalg.norm(latent_done.codes[ends[0]] - latent_done.codes[ends[1]]))
         st.caption(f"{steps} codes evenly spaced over a distance of {distance:.2f} in the {code_size}-number code "
                    "space; the two ends are the reconstructions of the chosen images.")
@@ -363,10 +372,11 @@ else:
         epoch = epoch if epoch in epochs else epochs[-1]
         chosen = done[epochs.index(epoch)]
         left, right = st.columns([3, 2])
-        left.plotly_chart(latent_figures.latent_map(
+        done_key = (snap_job, snap_job.status, len(done), epoch)
+        left.plotly_chart(memo(("epoch_map",) + done_key, lambda: latent_figures.latent_map(
             chosen[1], snap_labels, class_names, axis_name="t-SNE" if code_size > 2 else "code", height=480,
-            title=f"Codes after epoch {epoch} · kNN accuracy {chosen[2]:.1%}"), key="latent_epoch_map")
-        right.plotly_chart(latent_figures.knn_over_epochs(epochs, [k for _, _, k in done], current=epoch),
-                           key="latent_epoch_knn")
+            title=f"Codes after epoch {epoch} · kNN accuracy {chosen[2]:.1%}")), key="latent_epoch_map")
+        right.plotly_chart(memo(("epoch_knn",) + done_key, lambda: latent_figures.knn_over_epochs(
+            epochs, [k for _, _, k in done], current=epoch)), key="latent_epoch_knn")
 
     over_training()

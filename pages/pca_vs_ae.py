@@ -96,7 +96,19 @@ def failed_message(job: jobs.Job | None) -> None:
         st.error(f"{job.label}: {job.error} Change the settings in the sidebar and train again.")
 
 
+def memo(key: tuple, compute):
+    """This session's memo of what the page derives from the PCA fit or the model (never training)."""
+    return state.memo("pca_vs_ae", key, compute, max_entries=48)
+
+
+def pca_curve(max_components: int | None = None) -> compare.PCACurve:
+    k_max = min(max_components or pca.n_components_, pca.n_components_)
+    return memo(("curve", data_key, k_max), lambda: compare.pca_curve(pca, dataset, k_max))
+
+
 pca = fitted_pca()
+data_key = experiment.data.key()  # names the PCA fit (see fitted_pca)
+model_key = state.model_id(result)
 k = experiment.model.code_size
 k_pca = min(k, pca.n_components_)
 spec = DATASETS.get(experiment.data.name)
@@ -104,7 +116,7 @@ data_label = spec.label if spec is not None else f"{experiment.data.name} (your 
 st.caption(f"Data for every figure on this page: **{data_label}**, {dataset.summary()}. "
            "PCA is fitted on the training images; all MSE and PSNR figures are on the test images.")
 if experiment.data.name == "mnist":
-    curve = compare.pca_curve(pca, dataset)
+    curve = pca_curve()
     rows = compare.published_check(curve)
     if rows:
         st.markdown("PCA on the full MNIST set against published figures (test MSE):\n\n"
@@ -121,8 +133,7 @@ else:
 st.header(f"1 · Same code size: k = {k}")
 if k_pca < k:
     st.info(f"PCA can keep at most {pca.n_components_} components of this data, so it is shown with {k_pca}.")
-pca_test_rec = pca.reconstruct(dataset.x_test, k_pca)
-pca_per_image = metrics.per_sample_mse(dataset.x_test, pca_test_rec)
+pca_per_image = memo(("test_errors", data_key, k_pca), lambda: compare.pca_test_errors(pca, dataset, k_pca))
 pca_test_mse, ae_test_mse = float(pca_per_image.mean()), float(result.test_mse)
 cols = st.columns(5)
 cols[0].metric(f"PCA-{k_pca} test MSE", f"{pca_test_mse:.4f}")
@@ -148,7 +159,7 @@ if dataset.is_image:
         chosen = np.argsort(gain)[::-1][:count] if order.startswith("where the auto") else np.argsort(gain)[:count]
     shape = dataset.sample_shape
     st.plotly_chart(pca_figures.side_by_side(
-        figures.as_images(dataset.x_test[chosen], shape), figures.as_images(pca_test_rec[chosen], shape),
+        figures.as_images(dataset.x_test[chosen], shape), figures.as_images(pca.reconstruct(dataset.x_test[chosen], k_pca), shape),
         figures.as_images(result.test_reconstruction[chosen], shape), k,
         pca_per_image[chosen], result.per_image_test_mse[chosen],
         labels=[f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen]), key="pca_side_by_side")
@@ -158,7 +169,7 @@ st.header("2 · Error against code size")
 st.markdown("PCA is cheap, so it is drawn for every k. For the autoencoder one model is trained per code size, "
             "with every other sidebar setting kept as it is. **Solid**: test images; **dotted**: training images. "
             "A dotted line far below its solid one means the model memorised its training images (over-fitting).")
-curve = compare.pca_curve(pca, dataset, min(compare.PCA_MAX_COMPONENTS, pca.n_components_))
+curve = pca_curve(min(compare.PCA_MAX_COMPONENTS, pca.n_components_))
 sweep = compare.sweep_experiments(experiment, dataset.input_dim)
 points, sweep_jobs, missing = [], [], []
 for sweep_experiment in sweep:
@@ -183,10 +194,12 @@ if missing and not sweep_jobs:
             sweep_jobs.append(submit_model(sweep_experiment, f"sweep model, code size {sweep_experiment.model.code_size}"))
 watch(sweep_jobs, "sweep")
 points.sort(key=lambda p: p.code_size)
-st.plotly_chart(pca_figures.error_vs_code_size(
+st.plotly_chart(memo(("sweep_chart", data_key, len(curve.code_sizes), k,
+                      tuple((p.code_size, p.test_mse, p.train_mse) for p in points)),
+                     lambda: pca_figures.error_vs_code_size(
     curve.code_sizes, curve.test_mse, curve.train_mse, [p.code_size for p in points],
     [p.test_mse for p in points], [p.train_mse for p in points], current_k=k,
-    title="Reconstruction error against code size (lower is better)"), key="pca_sweep_chart")
+    title="Reconstruction error against code size (lower is better)")), key="pca_sweep_chart")
 if points:
     table = ["| code size k | PCA test MSE | autoencoder test MSE | autoencoder train MSE | AE / PCA | epochs | seconds |",
              "|---|---|---|---|---|---|---|"]
@@ -281,9 +294,9 @@ if dataset.is_image and len(dataset.sample_shape) == 2:
     c1, c2 = st.columns(2)
     n_show = min(16, pca.n_components_)
     with c1:
-        st.plotly_chart(pca_figures.weight_images(
+        st.plotly_chart(memo(("components", data_key), lambda: pca_figures.weight_images(
             figures.as_images(pca.components_[:n_show], dataset.sample_shape), n_cols=4,
-            titles=[f"PC {i + 1}" for i in range(n_show)], title="PCA's first components (eigen-images)"),
+            titles=[f"PC {i + 1}" for i in range(n_show)], title="PCA's first components (eigen-images)")),
             key="pca_components")
     with c2:
         try:
@@ -291,15 +304,15 @@ if dataset.is_image and len(dataset.sample_shape) == 2:
         except ValueError as exc:
             st.info(str(exc))
         else:
-            st.plotly_chart(pca_figures.weight_images(
+            st.plotly_chart(memo(("ae_weights", model_key), lambda: pca_figures.weight_images(
                 figures.as_images(weights, dataset.sample_shape), n_cols=4,
-                title="Autoencoder: input weights of 16 first-layer units"), key="pca_ae_weights")
+                title="Autoencoder: input weights of 16 first-layer units")), key="pca_ae_weights")
     st.caption("Red: positive weight, blue: negative, each pattern scaled to its own largest value. PCA's components "
                "are ordered by the variance they explain and are smooth. The autoencoder's units (the 16 with the largest "
                "weights) are not ordered and need not be smooth: each mixes many parts of the digit, and together with "
                "the non-linear layers after them they reconstruct better than the same number of components.")
-st.plotly_chart(pca_figures.explained_variance(pca.explained_variance_ratio_, k_pca,
-                                               title="How much of the variation PCA keeps with k components"),
+st.plotly_chart(memo(("explained_variance", data_key, k_pca), lambda: pca_figures.explained_variance(
+    pca.explained_variance_ratio_, k_pca, title="How much of the variation PCA keeps with k components")),
                 key="pca_explained_variance")
 
 # --- 6. codes in two dimensions -------------------------------------------------------------------------------
@@ -315,21 +328,22 @@ if ae2 is None and two is not None:
     if job2 is not None and job2.status == jobs.DONE:
         ae2 = job2.result
 c1, c2 = st.columns(2)
-pca_codes_train, pca_codes_test = pca.transform(dataset.x_train, 2), pca.transform(dataset.x_test, 2)
+
+
+def codes_chart(encode, x_title: str, y_title: str, title: str):
+    codes, accuracy = compare.codes_2d(encode, dataset)
+    return pca_figures.code_scatter(codes, dataset.y_test, dataset.class_names, x_title, y_title,
+                                    title=f"{title} · kNN accuracy {accuracy:.0%}")
+
+
 with c1:
-    accuracy = compare.knn_accuracy(pca_codes_train, dataset.y_train, pca_codes_test, dataset.y_test)
-    st.plotly_chart(pca_figures.code_scatter(pca_codes_test, dataset.y_test, dataset.class_names,
-                                             "principal component 1", "principal component 2",
-                                             title=f"PCA-2 codes of the test images · kNN accuracy {accuracy:.0%}"),
-                    key="pca_codes_pca")
+    st.plotly_chart(memo(("codes_pca", data_key), lambda: codes_chart(
+        lambda x: pca.transform(x, 2), "principal component 1", "principal component 2",
+        "PCA-2 codes of the test images")), key="pca_codes_pca")
 with c2:
     if ae2 is not None:
-        ae_codes_train, ae_codes_test = ae2.encode(dataset.x_train), ae2.encode(dataset.x_test)
-        accuracy = compare.knn_accuracy(ae_codes_train, dataset.y_train, ae_codes_test, dataset.y_test)
-        st.plotly_chart(pca_figures.code_scatter(ae_codes_test, dataset.y_test, dataset.class_names,
-                                                 "code number 1", "code number 2",
-                                                 title=f"Autoencoder-2 codes · kNN accuracy {accuracy:.0%}"),
-                        key="pca_codes_ae")
+        st.plotly_chart(memo(("codes_ae", state.model_id(ae2)), lambda: codes_chart(
+            ae2.encode, "code number 1", "code number 2", "Autoencoder-2 codes")), key="pca_codes_ae")
     elif two is not None:
         if job2 is not None and job2.active:
             watch([job2], "two")
@@ -349,22 +363,22 @@ index = st.slider("Test image", 0, len(dataset.x_test) - 1, 0, key="pca_layer_im
 sample = dataset.x_test[index]
 shape2d = dataset.sample_shape if dataset.is_image and len(dataset.sample_shape) == 2 else None
 try:
-    activations = compare.layer_activations(result, sample)
+    activations = memo(("activations", model_key, index), lambda: compare.layer_activations(result, sample))
 except Exception as exc:  # unusual model types: say so rather than show a traceback
     st.info(f"The layers of this model type cannot be drawn one by one ({type(exc).__name__}).")
 else:
-    panels = [(f"input ({dataset.input_dim})", pca_figures.as_heat_map(sample, shape2d))]
-    for name, values in activations:
-        label = name.replace("encoder · ", "").replace("decoder · ", "")
-        panels.append((f"{label} ({values.size})", pca_figures.as_heat_map(values, shape2d)))
-    st.plotly_chart(pca_figures.layer_strip(panels, title="Autoencoder: every layer's output"), key="pca_layers_ae")
-pca_code = pca.transform(sample[None], k_pca)[0]
-pca_rec = pca.inverse_transform(pca_code[None])[0]
-st.plotly_chart(pca_figures.layer_strip(
-    [(f"input ({dataset.input_dim})", pca_figures.as_heat_map(sample, shape2d)),
-     (f"PCA code ({k_pca})", pca_figures.as_heat_map(pca_code)),
-     (f"reconstruction ({dataset.input_dim})", pca_figures.as_heat_map(np.clip(pca_rec, 0, 1), shape2d))],
-    title="PCA: one linear step each way"), key="pca_layers_pca")
+    st.plotly_chart(memo(("layers_ae", model_key, index), lambda: pca_figures.ae_layer_strip(
+        sample, activations, dataset.input_dim, shape2d, title="Autoencoder: every layer's output")),
+        key="pca_layers_ae")
+
+
+def pca_layers():
+    pca_code = pca.transform(sample[None], k_pca)[0]
+    return pca_figures.pca_layer_strip(sample, pca_code, pca.inverse_transform(pca_code[None])[0], dataset.input_dim,
+                                       shape2d, title="PCA: one linear step each way")
+
+
+st.plotly_chart(memo(("layers_pca", data_key, k_pca, index), pca_layers), key="pca_layers_pca")
 
 # --- 8. pre-trained layers ------------------------------------------------------------------------------------
 st.header("8 · Re-using pre-trained layers")

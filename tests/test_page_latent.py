@@ -33,3 +33,24 @@ def test_latent_page_renders_maps_scores_and_walk():
     maps = [j.result for j in jobs.values() if j.result is not None and hasattr(j.result, "embedding")]
     assert maps and maps[0].embedding.shape == (300, 2)
     assert 0.0 <= maps[0].knn <= 1.0 and 0.5 < maps[0].trust <= 1.0
+
+
+def test_unrelated_rerun_reuses_the_drawn_maps(monkeypatch):
+    """Finished maps are drawn once per job: a rerun for another widget reuses the figures, unchanged."""
+    from aecore.figures import latent as latent_figures
+
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 150
+    go_to(at, "pages/latent_space.py")
+    _wait_for_jobs(at)
+    _wait_for_jobs(at)
+    before = [c.proto.spec for c in plotly_charts(at)]
+    drawn = []
+    original = latent_figures.latent_map
+    monkeypatch.setattr(latent_figures, "latent_map", lambda *a, **k: drawn.append(k.get("title")) or original(*a, **k))
+    at.run()
+    assert not at.exception, at.exception
+    assert drawn == []
+    assert [c.proto.spec for c in plotly_charts(at)] == before

@@ -72,3 +72,23 @@ def test_every_section_renders_then_the_background_experiments_fill_in(monkeypat
     assert "pca_sweep_start" not in {b.key for b in at2.button}
     assert not jobs.default_queue().active_jobs()
     assert "| code size k | PCA test MSE |" in texts(at2)
+
+
+def test_a_rerun_for_one_widget_reuses_everything_else(monkeypatch):
+    """Moving 'Images' rebuilds only the side-by-side grid; the other figures and scores are memoised per
+    (data set, model, settings) and come out exactly as before."""
+    at = open_app()
+    train(at)
+    go_to(at, PAGE)
+    before = [c.proto.spec for c in plotly_charts(at)]
+    calls = []
+    for name in ("pca_curve", "pca_test_errors", "codes_2d", "layer_activations"):
+        original = getattr(compare, name)
+        monkeypatch.setattr(compare, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    at.slider(key="pca_count").set_value(9).run()
+    at.slider(key="pca_count").set_value(8).run()
+    assert not at.exception
+    assert calls == []
+    assert [c.proto.spec for c in plotly_charts(at)] == before
+    at.slider(key="pca_layer_image").set_value(3).run()  # a setting the layer strips depend on: drawn anew
+    assert calls == ["layer_activations"]

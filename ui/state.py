@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import OrderedDict
+from typing import Any, Callable, Hashable
 
 import streamlit as st
 
@@ -22,6 +24,7 @@ PRESET = "sidebar_preset"  # the lesson preset selectbox: a key of aecore.preset
 PRESENTER = "sidebar_presenter"  # presenter-mode toggle (also ?present=1 in the URL)
 URL_RESTORED = "links_url_restored"  # the link this session was opened with has been read
 AUTOLOAD = "links_autoload"  # a link was opened or a preset chosen: show its model if the disk cache has it
+MEMO = "ae_memo"  # store name -> OrderedDict of derived results (see memo)
 
 # Sidebar widget key -> (config section, field); defaults come from the dataclasses.
 SIDEBAR_FIELDS = {
@@ -86,6 +89,31 @@ def changed_fields(old: Experiment, new: Experiment) -> list[str]:
             if getattr(a, f.name) != getattr(b, f.name):
                 names.append(f.name.replace("_", " "))
     return names
+
+
+def model_id(result) -> tuple:
+    """What identifies a trained model for caching what is derived from it (its training time tells two
+    trainings of the same settings apart)."""
+    return (result.experiment.key(), result.epochs_run, result.best_epoch, result.stopped, result.seconds)
+
+
+def memo(store: str, key: tuple[Hashable, ...], compute: Callable[[], Any], max_entries: int = 32) -> Any:
+    """This session's memo of a result derived from a trained model or data set (figures, reconstructions,
+    scores), so a rerun for an unrelated widget does not redo it. Never for training.
+
+    ``key`` must hold everything the result depends on (model_id(result), data key, settings; objects such
+    as jobs compare by identity and stay alive while their entry does). Each ``store`` keeps its
+    ``max_entries`` most recently used entries; an exception in ``compute`` is raised and nothing kept.
+    """
+    entries = st.session_state.setdefault(MEMO, {}).setdefault(store, OrderedDict())
+    if key in entries:
+        entries.move_to_end(key)
+        return entries[key]
+    value = compute()
+    entries[key] = value
+    while len(entries) > max_entries:
+        entries.popitem(last=False)
+    return value
 
 
 def session_id() -> str:

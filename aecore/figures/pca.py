@@ -170,6 +170,25 @@ def layer_strip(panels: Sequence[tuple[str, np.ndarray]], title: str | None = No
     return _base_layout(fig, title, height)
 
 
+def ae_layer_strip(sample: np.ndarray, activations: Sequence[tuple[str, np.ndarray]], input_dim: int,
+                   sample_shape: tuple[int, ...] | None = None, title: str | None = None) -> go.Figure:
+    """The input, then every layer's output (from ``compare.layer_activations``) for one sample."""
+    panels = [(f"input ({input_dim})", as_heat_map(sample, sample_shape))]
+    for name, values in activations:
+        label = name.replace("encoder · ", "").replace("decoder · ", "")
+        panels.append((f"{label} ({values.size})", as_heat_map(values, sample_shape)))
+    return layer_strip(panels, title=title)
+
+
+def pca_layer_strip(sample: np.ndarray, code: np.ndarray, reconstruction: np.ndarray, input_dim: int,
+                    sample_shape: tuple[int, ...] | None = None, title: str | None = None) -> go.Figure:
+    """One sample, its PCA code and its PCA reconstruction (clipped to [0, 1])."""
+    return layer_strip([(f"input ({input_dim})", as_heat_map(sample, sample_shape)),
+                        (f"PCA code ({len(code)})", as_heat_map(code)),
+                        (f"reconstruction ({input_dim})", as_heat_map(np.clip(reconstruction, 0, 1), sample_shape))],
+                       title=title)
+
+
 def transfer_curves(scratch: dict[str, Sequence[float]], transfer: dict[str, Sequence[float]],
                     n_images: int, title: str | None = None) -> go.Figure:
     """Validation (solid) and training (dotted) loss per epoch, from scratch and from pre-trained layers."""
