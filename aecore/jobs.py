@@ -430,13 +430,23 @@ class JobQueue:
                 self.stats["runs"] += 1
                 self._finish(job, status)
                 idle = not any(j.status == RUNNING for j in self._jobs.values())
+            del job, result  # an idle worker must not keep the last job (and its model) alive
             if idle:
                 self._release()
 
     def _release(self) -> None:
-        """Free what finished or forgotten models left behind (tf.function traces hold reference cycles)."""
+        """Free what finished or forgotten models left behind (tf.function traces hold reference cycles).
+
+        The first collection frees the dropped models; TensorFlow's gradient registry still holds their
+        traced train steps (``aecore.train.release_training_graphs``), so those are unregistered and a
+        second collection frees them.
+        """
         if self.release_memory:
             gc.collect()
+            from aecore.train import release_training_graphs
+
+            if release_training_graphs():
+                gc.collect()
 
 
 _default_queue: JobQueue | None = None

@@ -37,8 +37,9 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--dataset", default="mnist-5k")
     parser.add_argument("--release", choices=("gc", "clear_session"), default="gc",
-                        help="what the idle queue does after a job: gc.collect() (aecore.jobs today), or also "
-                             "keras.backend.clear_session() (frees TensorFlow's per-model kernels and graphs)")
+                        help="what the idle queue does after a job: its own release (gc.collect() and unregistering "
+                             "the traced train steps of dropped models, aecore.jobs today), or that followed by "
+                             "keras.backend.clear_session()")
     args = parser.parse_args()
 
     from aecore import jobs
@@ -52,7 +53,10 @@ def main() -> None:
     if args.release == "clear_session":
         import keras
 
+        default_release = queue._release
+
         def release() -> None:
+            default_release()
             keras.backend.clear_session(free_memory=True)  # includes gc.collect()
 
         queue._release = release
@@ -110,6 +114,9 @@ def report(args, dataset, samples, start_rss, t0) -> None:
     seconds = time.perf_counter() - t0
     gc.collect()
     end_rss = rss_mb()
+    import collections
+
+    live = collections.Counter(type(o).__name__ for o in gc.get_objects())
 
     by_cycle = {c: r for c, r, _, _ in samples}
     warm = min(10, len(samples))
@@ -137,6 +144,8 @@ def report(args, dataset, samples, start_rss, t0) -> None:
             print(f"| after cycle {mark} | {by_cycle[mark]:,.0f} MB |")
     print(f"| peak over all cycles | {peak:,.0f} MB |")
     print(f"| after a final gc.collect() | {end_rss:,.0f} MB |")
+    print(f"| TensorFlow graphs alive at the end: FuncGraph / Operation | {live['FuncGraph']:,} / "
+          f"{live['Operation']:,} |")
     print(f"| growth from cycle {warm} to {args.cycles} | {by_cycle[args.cycles] - rss_warm:+,.0f} MB "
           f"({(by_cycle[args.cycles] - rss_warm) / max(rss_warm, 1):+.1%}) |")
     print(f"| trend (least squares, cycles {warm}–{args.cycles}) | {slope * 1024:+,.0f} KB per cycle |")
