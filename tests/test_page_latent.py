@@ -14,7 +14,8 @@ def _wait_for_jobs(at, timeout: float = 60) -> None:
     assert not at.exception, at.exception
 
 
-def test_latent_page_renders_maps_scores_and_walk():
+def _latent_page_with_maps():
+    """The app after a tiny training, on the latent page with every map finished (300 points, 150 iterations)."""
     at = open_app()
     train(at)
     at.session_state["latent_points"] = 300
@@ -22,6 +23,11 @@ def test_latent_page_renders_maps_scores_and_walk():
     go_to(at, "pages/latent_space.py")
     _wait_for_jobs(at)
     _wait_for_jobs(at)  # the over-training job is submitted once the page reruns
+    return at
+
+
+def test_latent_page_renders_maps_scores_and_walk():
+    at = _latent_page_with_maps()
     text = texts(at)
     assert "t-SNE of the codes" in text
     assert "kNN accuracy on the map" in text
@@ -39,13 +45,7 @@ def test_unrelated_rerun_reuses_the_drawn_maps(monkeypatch):
     """Finished maps are drawn once per job: a rerun for another widget reuses the figures, unchanged."""
     from aecore.figures import latent as latent_figures
 
-    at = open_app()
-    train(at)
-    at.session_state["latent_points"] = 300
-    at.session_state["latent_iterations"] = 150
-    go_to(at, "pages/latent_space.py")
-    _wait_for_jobs(at)
-    _wait_for_jobs(at)
+    at = _latent_page_with_maps()
     before = [c.proto.spec for c in plotly_charts(at)]
     drawn = []
     original = latent_figures.latent_map
