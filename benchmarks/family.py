@@ -5,7 +5,7 @@ needs, and prints test MSE, PSNR, seconds and the type's own figure:
 
 - denoising (Gaussian σ = 0.5): PSNR of the noisy input and of the output (targets ≈ 9.4 dB in,
   dense ≥ 15.5 dB, convolutional ≥ 17 dB out)
-- sparse: mean |activation| and fraction of active code units, against the same model without penalty
+- sparse: mean absolute activation and fraction of active code units, against the same model without penalty
 - convolutional: seconds against the < 30 s target, and the app's time estimate
 - contractive: code change under a fixed perturbation (σ = 0.05), against the same model without penalty
 - variational: KL divergence (nats per image) and reconstruction loss at the kept epoch
@@ -83,7 +83,7 @@ def main() -> None:
         elif name == "sparse":
             mine, theirs = family.sparsity_stats(result.encode(x_test)), family.sparsity_stats(other.encode(x_test))
             loss_gap = result.history["loss"][result.best_epoch - 1] - other.history["loss"][other.best_epoch - 1]
-            figure = (f"mean |activation| {mine.mean_activation:.3f} vs {theirs.mean_activation:.3f} without penalty "
+            figure = (f"mean absolute activation {mine.mean_activation:.3f} vs {theirs.mean_activation:.3f} without penalty "
                       f"({mine.mean_activation / theirs.mean_activation:.2f}×); active units "
                       f"{100 * mine.fraction_active:.0f}% vs {100 * theirs.fraction_active:.0f}%; final loss "
                       f"{loss_gap:+.4f}")
