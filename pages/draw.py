@@ -63,10 +63,15 @@ with right:
         error = float(((rebuilt[0] - digit) ** 2).mean())
         share_better = float((result.per_image_test_mse < error).mean() * 100)
         image_px = 190 if links.presenter_mode() else 150
-        st.plotly_chart(figures.image_grid(
-            [np.stack([digit, rebuilt[0], np.abs(digit - rebuilt[0])])], ["your drawing → reconstruction"],
-            captions=[[f"what the model sees ({shape[0]}×{shape[1]})", "reconstruction", "|error|"]],
+        pair, error_col = st.columns([2, 1])
+        pair.plotly_chart(figures.image_grid(
+            [np.stack([digit, rebuilt[0]])], ["your drawing → reconstruction"],
+            captions=[[f"what the model sees ({shape[0]}×{shape[1]})", "reconstruction"]],
             image_px=image_px), key="draw_images")
+        # The error in the same red scale as everywhere else (white = exact), not as another grey image.
+        error_col.plotly_chart(figures.image_grid(
+            [np.abs(digit - rebuilt[0])[None]], ["|error|"], captions=[["white = exact, red = wrong"]],
+            error_rows=[True], image_px=image_px), key="draw_error")
         cols = st.columns(2)
         cols[0].metric("Reconstruction MSE", f"{error:.4f}", help="Mean squared error per pixel, pixels in [0, 1].")
         cols[1].metric("Test digits rebuilt better", f"{share_better:.0f}%",

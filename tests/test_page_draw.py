@@ -40,9 +40,10 @@ def test_draw_page_encodes_a_drawing_and_places_it_on_the_code_map():
     assert metrics["Test digits rebuilt better"].endswith("%")
     assert "The code: 8 numbers" in texts(at)
     charts = plotly_charts(at)
-    assert len(charts) == 4  # drawing and reconstruction, code bars, closest test images, code map
+    assert len(charts) == 5  # drawing and reconstruction, its error, code bars, closest test images, code map
     assert '"your drawing"' in charts[-1].proto.spec  # the star on the map
-    assert "code number" in charts[1].proto.spec
+    assert '"|error|' in charts[1].proto.spec and "#b40426" in charts[1].proto.spec  # the red error scale
+    assert "code number" in charts[2].proto.spec
 
     at.session_state["draw_canvas"] = canvas_state(np.zeros((280, 280, 4), np.uint8))  # cleared canvas
     at.run()
