@@ -40,3 +40,20 @@ def tiny_experiment():
     return Experiment(DataConfig(name="digits-8x8"),
                       ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
                       TrainConfig(epochs=3, batch_size=64, early_stopping=False))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright (the real-browser tests); skipped where it is missing,
+    except in CI, where .ci/run installs it and a missing browser must fail."""
+    from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -1,25 +1,6 @@
 """One real browser: start the app, train a tiny model from the sidebar, open every page, screenshot it."""
 
-import os
-import shutil
-
-import pytest
-
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, goto_page, streamlit_server, wait_idle
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
 
 
 def test_train_in_the_browser_and_visit_every_page(browser):

@@ -1,25 +1,8 @@
 """Real browser: the latent-space page draws its map, shows the digit under the cursor and the clicked point."""
 
-import os
 import re
 
-import pytest
-
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, goto_page, streamlit_server, wait_idle
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
 
 
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
@@ -48,7 +31,12 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
 
         chart = page.locator(".st-key-latent_map .js-plotly-plot")
         points = chart.locator(".scatterlayer .trace .points path")
-        points.first.wait_for(timeout=240_000)
+        try:
+            points.first.wait_for(timeout=240_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "latent-no-map.png"), full_page=True)
+            (ARTIFACTS / "latent-no-map.txt").write_text(page.get_by_test_id("stMain").inner_text())
+            raise
         wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0

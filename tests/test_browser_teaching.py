@@ -1,27 +1,10 @@
 """Real browser: a shared link restores the sidebar; presenter mode; drawing a digit with the mouse."""
 
-import os
 import re
 
-import pytest
-
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, goto_page, streamlit_server, wait_idle
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&epochs=3"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _sidebar_values(page) -> dict:
