@@ -5,6 +5,13 @@ import re
 from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
 
 
+def _save_state(page, name: str) -> None:
+    """What the page showed when a wait timed out: a screenshot and the text of the sidebar and the page."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    texts = [page.get_by_test_id(part).inner_text() for part in ("stSidebar", "stMain")]
+    (ARTIFACTS / f"{name}.txt").write_text("\n\n".join(texts))
+
+
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
     with streamlit_server() as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -20,7 +27,11 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         sidebar.get_by_role("button", name="Train").click()
         # the page fills in (controls first) once the sidebar's job has a model
         thumb = page.locator(".st-key-latent_points input[type='range']")
-        thumb.wait_for(state="attached", timeout=240_000)
+        try:
+            thumb.wait_for(state="attached", timeout=240_000)
+        except Exception:
+            _save_state(page, "latent-no-controls")
+            raise
         wait_idle(page)
         # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
         thumb.focus()
@@ -34,8 +45,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         try:
             points.first.wait_for(timeout=240_000)
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "latent-no-map.png"), full_page=True)
-            (ARTIFACTS / "latent-no-map.txt").write_text(page.get_by_test_id("stMain").inner_text())
+            _save_state(page, "latent-no-map")
             raise
         wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
