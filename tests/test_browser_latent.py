@@ -5,11 +5,13 @@ import re
 from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
 
 
-def _save_state(page, name: str) -> None:
-    """What the page showed when a wait timed out: a screenshot and the text of the sidebar and the page."""
+def _save_state(page, name: str) -> str:
+    """What the page showed when a wait timed out: a screenshot, and the text of the sidebar and the page
+    (also returned, so that a CI log shows it)."""
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    texts = [page.get_by_test_id(part).inner_text() for part in ("stSidebar", "stMain")]
-    (ARTIFACTS / f"{name}.txt").write_text("\n\n".join(texts))
+    text = "\n\n".join(page.get_by_test_id(part).inner_text() for part in ("stSidebar", "stMain"))
+    (ARTIFACTS / f"{name}.txt").write_text(text)
+    return text
 
 
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
@@ -29,9 +31,9 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         thumb = page.locator(".st-key-latent_points input[type='range']")
         try:
             thumb.wait_for(state="attached", timeout=240_000)
-        except Exception:
-            _save_state(page, "latent-no-controls")
-            raise
+        except Exception as exc:
+            raise AssertionError("the page's controls never appeared; it showed:\n"
+                                 + _save_state(page, "latent-no-controls")[-3000:]) from exc
         wait_idle(page)
         # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
         thumb.focus()
@@ -44,9 +46,9 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         points = chart.locator(".scatterlayer .trace .points path")
         try:
             points.first.wait_for(timeout=240_000)
-        except Exception:
-            _save_state(page, "latent-no-map")
-            raise
+        except Exception as exc:
+            raise AssertionError("the map never appeared; the page showed:\n"
+                                 + _save_state(page, "latent-no-map")[-3000:]) from exc
         wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0
