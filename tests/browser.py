@@ -64,3 +64,23 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def goto_page(page, base_url: str, title: str) -> None:
     page.get_by_test_id("stSidebarNav").locator("a").filter(has_text=title).first.click()
     wait_idle(page)
+
+
+TRAINING_STARTED = r"Starting|Epoch \d+ of|Waiting in the queue|Trained for|Loaded from the cache|Shared"
+
+
+def press_train(page, attempts: int = 2) -> None:
+    """Press the sidebar's Train and wait until the sidebar says the job has started. A click that lands while
+    Streamlit is still swapping the page's elements can be lost; a user would press again, and so does this."""
+    import re
+
+    sidebar = page.get_by_test_id("stSidebar")
+    started = sidebar.get_by_text(re.compile(TRAINING_STARTED))
+    for attempt in range(attempts):
+        sidebar.get_by_role("button", name="Train").click()
+        try:
+            started.first.wait_for(timeout=20_000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise

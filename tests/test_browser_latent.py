@@ -2,7 +2,7 @@
 
 import re
 
-from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
 
 
 def _save_state(page, name: str) -> str:
@@ -26,7 +26,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         page.get_by_role("option", name="Digits 8×8 (offline)").click()
         wait_idle(page)
         goto_page(page, url, "Latent space (t-SNE)")
-        sidebar.get_by_role("button", name="Train").click()
+        press_train(page)
         # the page fills in (controls first) once the sidebar's job has a model
         thumb = page.locator(".st-key-latent_points input[type='range']")
         try:
