@@ -1,6 +1,6 @@
 """One real browser: start the app, train a tiny model from the sidebar, open every page, screenshot it."""
 
-from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
 
 
 def test_train_in_the_browser_and_visit_every_page(browser):
@@ -18,7 +18,7 @@ def test_train_in_the_browser_and_visit_every_page(browser):
         sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
         page.get_by_role("option", name="Digits 8×8 (offline)").click()
         wait_idle(page)
-        sidebar.get_by_role("button", name="Train").click()
+        press_train(page)
         try:
             page.get_by_text("Test MSE").first.wait_for(timeout=120_000)
         finally:

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.browser import ARTIFACTS, goto_page, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&epochs=3"
 
@@ -59,7 +59,7 @@ def test_shared_links_presenter_mode_and_drawing(browser):
         page.wait_for_function("() => window.location.search.includes('code=9')", timeout=30_000)
 
         # Train the tiny model, then draw a 7 with the mouse on the Draw a digit page.
-        page.get_by_test_id("stSidebar").get_by_role("button", name="Train").click()
+        press_train(page)
         page.get_by_test_id("stMain").get_by_text("Downloads").wait_for(timeout=180_000)
         wait_idle(page)
         assert "code=9" in page.get_by_test_id("stMain").locator("code").first.inner_text()
