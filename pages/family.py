@@ -74,13 +74,7 @@ owner = state.session_id() if experiment.data.upload_id else None
 
 def memo(name: str, key: tuple, compute):
     """Per-session memo of an analysis of a trained model (keyed by the model's experiment key)."""
-    store = st.session_state.setdefault("family_memo", {})
-    full = (name,) + key
-    if full not in store:
-        if len(store) > 64:
-            store.clear()
-        store[full] = compute()
-    return store[full]
+    return state.memo("family", (name,) + key, compute, max_entries=64)
 
 
 def companion_result(companion: family.Companion, what: str):
@@ -116,9 +110,8 @@ def companion_result(companion: family.Companion, what: str):
     except ValueError as exc:
         st.info(f"No comparison possible with these settings: {exc}")
         return None
-    on_disk = owner is None and _cached(companion.experiment)
-    if on_disk and job is None:  # trained before (by anyone): load it, no button needed
-        submit_companion(companion, quick=True)
+    if job is None and training.in_disk_cache(companion.experiment, owner):  # trained before: load it, no button
+        training.submit_experiment(companion.experiment, dataset, f"comparison {kind}", owner)
         st.rerun()
     estimate = family.estimate_train_seconds(companion.experiment.model, dataset.sample_shape, dataset.n_train,
                                              companion.experiment.train.epochs)
@@ -126,26 +119,9 @@ def companion_result(companion: family.Companion, what: str):
             f"It trains in the background (about {estimate:.0f} s at most) and is kept for everyone who asks "
             "for the same settings.")
     if st.button(f"Train the comparison model ({companion.label})", key=f"family_train_{kind}"):
-        submit_companion(companion, quick=on_disk, estimate=estimate)
+        training.submit_experiment(companion.experiment, dataset, f"comparison {kind}", owner, estimate)
         st.rerun()
     return None
-
-
-def _cached(experiment_: Experiment) -> bool:
-    try:
-        from aecore.cache import default_cache
-
-        return default_cache().contains(experiment_)
-    except Exception:  # an unreadable cache folder: behave as if empty
-        return False
-
-
-def submit_companion(companion: family.Companion, quick: bool, estimate: float | None = None) -> None:
-    """Train the comparison model in the background (or load it from the disk cache), keyed by its experiment."""
-    jobs.default_queue().submit(
-        companion.experiment.key(), training._train_fn(companion.experiment, dataset), label=f"comparison {kind}",
-        owner=owner, estimate_seconds=estimate, session=state.session_id(),
-        quick=training._load_fn(companion.experiment) if quick else None)
 
 
 def images(x: np.ndarray) -> np.ndarray:

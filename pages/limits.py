@@ -31,13 +31,7 @@ def ood_images(shape: tuple[int, int], trained_on: str, fashion_cached: bool):
 
 def memo(name: str, key: tuple, compute):
     """Per-session memo for quick inference results (never training)."""
-    store = st.session_state.setdefault("limits_memo", {})
-    full = (name,) + key
-    if full not in store:
-        if len(store) > 12:
-            store.clear()
-        store[full] = compute()
-    return store[full]
+    return state.memo("limits", (name,) + key, compute, max_entries=12)
 
 
 def read_upload(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:

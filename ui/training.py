@@ -35,6 +35,21 @@ def _load_fn(experiment: Experiment):
     return load
 
 
+def in_disk_cache(experiment: Experiment, owner: str | None) -> bool:
+    """Whether a model for ``experiment`` can be loaded from the disk cache (never for a private job)."""
+    return owner is None and cache.default_cache().contains(experiment)
+
+
+def submit_experiment(experiment: Experiment, dataset: Dataset, label: str, owner: str | None,
+                      estimate: float | None = None) -> jobs.Job:
+    """Queue ``experiment`` for this session: loaded from the disk cache when it was trained before,
+    otherwise trained (and then saved for everyone)."""
+    return jobs.default_queue().submit(
+        experiment.key(), _train_fn(experiment, dataset), label=label, owner=owner,
+        estimate_seconds=estimate if estimate is not None else estimate_seconds(experiment, dataset),
+        session=state.session_id(), quick=_load_fn(experiment) if in_disk_cache(experiment, owner) else None)
+
+
 def estimate_seconds(experiment: Experiment, dataset: Dataset) -> float:
     """A rough guess used for queue waits before anything has been measured."""
     return 0.25 * experiment.train.epochs * max(dataset.n_train, 1) / 3600 + 4
@@ -59,13 +74,8 @@ def start_training(experiment: Experiment) -> None:
     except ValueError as exc:
         st.sidebar.error(f"Cannot train with these settings: {exc}")
         return
-    session = state.session_id()
-    owner = session if experiment.data.upload_id else None  # uploads: private to this session
-    queue = jobs.default_queue()
-    on_disk = owner is None and cache.default_cache().contains(experiment)
-    job = queue.submit(experiment.key(), _train_fn(experiment, dataset), label=experiment.model.kind,
-                       owner=owner, estimate_seconds=estimate_seconds(experiment, dataset), session=session,
-                       quick=_load_fn(experiment) if on_disk else None)
+    owner = state.session_id() if experiment.data.upload_id else None  # uploads: private to this session
+    job = submit_experiment(experiment, dataset, experiment.model.kind, owner)
     st.session_state[state.JOB] = job
     st.session_state[state.SEEN_STATUS] = None
     watch_sessions()
