@@ -66,6 +66,18 @@ _tf_lock = threading.Lock()
 _tf_imported = threading.Event()
 
 
+def import_modules_drawing_code_probes() -> None:
+    """Import pandas and PIL.Image in the calling thread, before any background thread may.
+
+    plotly looks them up in ``sys.modules`` while it builds any figure, and TensorFlow's import (and
+    scikit-learn's) pulls them in. Imported first by a background thread, a page drawing a chart at that
+    moment met a half-initialised module ("partially initialized module 'pandas' has no attribute
+    'Series'") and the page broke. Call it from the thread that starts background work (0.2 s, once).
+    """
+    import pandas  # noqa: F401
+    import PIL.Image  # noqa: F401
+
+
 def import_tensorflow() -> None:
     """Import TensorFlow and Keras (and configure them) once, one thread at a time.
 
@@ -178,6 +190,7 @@ class JobQueue:
         given, is tried first on the loader thread (e.g. loading the result from disk); when it returns
         None the job joins the queue to run ``fn``.
         """
+        import_modules_drawing_code_probes()  # before a worker can start importing them
         full_key = self._key(key, owner)
         with self._lock:
             existing = self._jobs.get(full_key) or self._finished.get(full_key)

@@ -5,11 +5,11 @@ import re
 from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
 
 
-def _save_state(page, name: str) -> str:
-    """What the page showed when a wait timed out: a screenshot, and the text of the sidebar and the page
-    (also returned, so that a CI log shows it)."""
+def _save_state(page, name: str, events: list[str]) -> str:
+    """What the page showed when a wait timed out: a screenshot, the text of the sidebar and the page, and
+    the browser's errors (also returned, so that a CI log shows it)."""
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    text = "\n\n".join(page.get_by_test_id(part).inner_text() for part in ("stSidebar", "stMain"))
+    text = "\n".join(events[-20:]) + "\n\n" + page.locator("body").inner_text(timeout=5_000)
     (ARTIFACTS / f"{name}.txt").write_text(text)
     return text
 
@@ -18,6 +18,10 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
     with streamlit_server() as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.set_default_timeout(60_000)
+        events: list[str] = []  # the browser's side of a failure
+        page.on("pageerror", lambda error: events.append(f"page error: {error}"))
+        page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("crash", lambda _: events.append("the page crashed"))
         page.goto(url)
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
         wait_idle(page)
@@ -33,7 +37,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
             thumb.wait_for(state="attached", timeout=240_000)
         except Exception as exc:
             raise AssertionError("the page's controls never appeared; it showed:\n"
-                                 + _save_state(page, "latent-no-controls")[-3000:]) from exc
+                                 + _save_state(page, "latent-no-controls", events)[-3000:]) from exc
         wait_idle(page)
         # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
         thumb.focus()
@@ -48,7 +52,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
             points.first.wait_for(timeout=240_000)
         except Exception as exc:
             raise AssertionError("the map never appeared; the page showed:\n"
-                                 + _save_state(page, "latent-no-map")[-3000:]) from exc
+                                 + _save_state(page, "latent-no-map", events)[-3000:]) from exc
         wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0

@@ -59,3 +59,20 @@ sys.exit(0 if job.status == jobs.DONE and not errors else 1)
         run = subprocess.run([sys.executable, "-c", code, cache], cwd=ROOT, capture_output=True, text=True,
                              timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_modules_that_plotly_probes_are_imported_by_the_thread_that_starts_background_work():
+    """plotly reads pandas and PIL.Image from sys.modules while drawing; a job or the warm-up thread importing
+    them at that moment left them half-initialised ("partially initialized module 'pandas' has no attribute
+    'Series'", seen as a broken page). Submitting a job imports them first, completely, in the caller."""
+    code = """
+import sys
+from aecore import jobs
+assert "pandas" not in sys.modules, "pandas was already imported: the test proves nothing"
+queue = jobs.JobQueue()
+job = queue.submit("k", lambda report, cancel: 1)
+assert hasattr(sys.modules["pandas"], "Series") and hasattr(sys.modules["PIL.Image"], "open")
+assert job.wait(240) and job.result == 1
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -158,9 +158,11 @@ def warm_up_tensorflow() -> None:
         if _tf_thread:
             return
 
-        def load():
-            from aecore.jobs import import_tensorflow
+        from aecore.jobs import import_modules_drawing_code_probes, import_tensorflow
 
+        import_modules_drawing_code_probes()  # here, in the script thread, not half-done by the warm-up's import
+
+        def load():
             import_tensorflow()  # one thread at a time: the job workers import it through the same lock
             _tf_ready.set()
 
