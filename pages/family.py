@@ -44,6 +44,13 @@ def vae_live_view(job) -> None:
         current = training.current_job()
         if current is None or not current.active:
             st.rerun()  # done: draw the whole page with the trained model
+        # Stop is drawn inside the refreshing fragment, from the job's state at this refresh: a button drawn
+        # once with the page would keep the state it had before the job started (disabled).
+        stopping = current.cancel_event.is_set()
+        if st.button("Stopping…" if stopping else "Stop training", key="family_vae_stop", disabled=stopping,
+                     help="Stop training and keep the last completed epoch."):
+            training.stop_training()
+            st.rerun()  # the whole app: the sidebar's buttons and status follow
         reports = list(current.reports)
         history = {k: [r.logs.get(k) for r in reports] for k in
                    ("reconstruction_loss", "kl_loss", "val_reconstruction_loss", "val_kl_loss")}

@@ -98,3 +98,25 @@ def test_conv_shows_a_time_estimate_before_training():
     at = open_app()
     set_sidebar(at, sidebar_kind="conv")
     assert any("Estimated training time" in c.value for c in at.sidebar.caption)
+
+
+def test_vae_live_view_has_a_stop_that_works_while_it_trains():
+    """Issue 16, bug 1: the VAE's live view is drawn while the job runs; its Stop must be clickable then."""
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_kind": "variational", "sidebar_code_size": 2,
+                       "sidebar_epochs": 200, "sidebar_early_stopping": False})
+    go_to(at, PAGE)
+    at.button(key="sidebar_train").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["ae_job"]
+    assert job.active, job.status
+    assert "Variational: training now" in [h.value for h in at.header]
+    stop = at.button(key="family_vae_stop")
+    assert not stop.disabled
+    stop.click().run()
+    assert not at.exception, at.exception
+    assert job.wait(60), "Stop did not end the training"
+    assert job.status == jobs.CANCELLED
+    at.run()
+    assert not at.exception, at.exception
+    assert "Variational: training now" not in [h.value for h in at.header]
