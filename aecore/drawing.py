@@ -159,3 +159,24 @@ def nearest(codes: np.ndarray, code: np.ndarray, k: int = 6) -> np.ndarray:
     codes = np.asarray(codes, dtype=np.float64).reshape(len(codes), -1)
     distances = np.linalg.norm(codes - np.asarray(code, dtype=np.float64).reshape(1, -1), axis=1)
     return np.argsort(distances)[:k]
+
+
+AGREEING_NEIGHBOURS = 0.75  # at least 6 of 8 closest test codes share a label: the drawing sits in a group
+TYPICAL_ERROR_QUANTILE = 0.99  # rebuilt worse than 99 % of the test digits: unlike anything it was trained on
+
+
+def neighbour_verdict(neighbour_labels: list[str], error: float, test_errors: np.ndarray,
+                      agree: float = AGREEING_NEIGHBOURS,
+                      typical_quantile: float = TYPICAL_ERROR_QUANTILE) -> tuple[bool, str, int]:
+    """Whether a drawing looks like the training data to the model: (digit_like, majority label, its votes).
+
+    Digit-like means both: the closest test codes mostly share one label (``agree`` of them), and the drawing
+    is rebuilt no worse than the ``typical_quantile`` of the test images' reconstruction errors. Only then
+    does "similar digits get similar codes" describe what the page shows.
+    """
+    labels = list(neighbour_labels)
+    majority = max(dict.fromkeys(labels), key=labels.count)  # ties: the closest label first
+    votes = labels.count(majority)
+    test_errors = np.asarray(test_errors, dtype=np.float64)
+    typical = bool(len(test_errors) == 0 or error <= float(np.quantile(test_errors, typical_quantile)))
+    return bool(votes >= agree * len(labels) and typical), majority, votes

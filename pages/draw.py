@@ -88,9 +88,17 @@ if code is not None:
     st.plotly_chart(figures.image_grid([dataset.x_test[closest]], ["test images with the closest codes"],
                                        captions=[[f"label {n}" for n in names]], image_px=80),
                     key="draw_neighbours")
-    votes = max(set(names), key=names.count)
-    st.markdown(f"The model has no idea what a label is, yet {names.count(votes)} of the 8 test images whose "
-                f"codes are closest to your drawing's are **{votes}**s: similar digits get similar codes.")
+    digit_like, majority, votes = drawing.neighbour_verdict(names, error, result.per_image_test_mse)
+    if digit_like:
+        st.markdown(f"The model has no idea what a label is, yet {votes} of the 8 test images whose codes are "
+                    f"closest to your drawing's are **{majority}**s: similar digits get similar codes.")
+    else:
+        counts = ", ".join(f"{names.count(n)} × {n}" for n in dict.fromkeys(names))
+        why = (f"they are a mix of labels ({counts})" if votes < drawing.AGREEING_NEIGHBOURS * len(names) else
+               f"the model rebuilds it worse than {share_better:.0f}% of the test digits")
+        st.markdown(f"Your drawing is **unlike the digits the model was trained on**: {why}. Its code lands "
+                    "near whatever the model knows best, not in a group of one digit. Draw one clear digit, "
+                    "filling the canvas, and the closest codes will mostly share its label.")
 
 st.subheader("Where your drawing lands among the test digits")
 coords = plane.transform(codes)

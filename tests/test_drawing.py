@@ -96,3 +96,13 @@ def test_latent_plane_and_nearest_codes():
     np.testing.assert_allclose(two.transform(codes[:, :2]), codes[:, :2])
     assert drawing.LatentPlane(codes[:, :1]).transform(codes[:, :1]).shape == (200, 2)
     assert list(drawing.nearest(codes, codes[17], k=3))[0] == 17
+
+
+def test_neighbour_verdict_calls_a_drawing_digit_like_only_when_neighbours_agree_and_it_is_rebuilt_well():
+    errors = np.linspace(0.01, 0.05, 101)
+    assert drawing.neighbour_verdict(["7"] * 7 + ["1"], 0.02, errors) == (True, "7", 7)
+    # a mix of labels: the code falls between groups
+    digit_like, majority, votes = drawing.neighbour_verdict(["7", "1", "4", "9", "7", "1", "3", "2"], 0.02, errors)
+    assert not digit_like and majority == "7" and votes == 2
+    # neighbours agree, but rebuilt worse than 99 % of the test digits: not like the training data
+    assert drawing.neighbour_verdict(["0"] * 8, 0.2, errors)[0] is False

@@ -45,6 +45,20 @@ def test_draw_page_encodes_a_drawing_and_places_it_on_the_code_map():
     assert '"|error|' in charts[1].proto.spec and "#b40426" in charts[1].proto.spec  # the red error scale
     assert "code number" in charts[2].proto.spec
 
+    text = texts(at)
+    # the verdict under the closest codes follows what they show (issue 16: not "similar digits..." for any scribble)
+    assert ("similar digits get similar codes" in text) != ("unlike the digits the model was trained on" in text)
+
+    blob = np.zeros((280, 280, 4), np.uint8)
+    blob[..., 3] = 255
+    blob[20:260, 20:260, :3] = 255  # a filled square: nothing like a digit
+    at.session_state["draw_canvas"] = canvas_state(blob)
+    at.run()
+    assert not at.exception, at.exception
+    text = texts(at)
+    assert "unlike the digits the model was trained on" in text
+    assert "similar digits get similar codes" not in text
+
     at.session_state["draw_canvas"] = canvas_state(np.zeros((280, 280, 4), np.uint8))  # cleared canvas
     at.run()
     assert not at.exception, at.exception
