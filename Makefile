@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test warm bench clean
+.PHONY: run test test-fast warm bench clean
 
 # The venv is rebuilt when missing, or refreshed when a requirements file is newer than its stamp.
 $(BIN)/python:
@@ -24,6 +24,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q tests
+
+# For iterating: everything but the real-browser and slow tests.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q -m "not browser and not slow" tests
 
 # Pre-train every lesson preset into the on-disk model cache, so a lecture starts with no waiting.
 warm: $(VENV)/.installed
