@@ -278,13 +278,12 @@ def fashion_cached() -> bool:
 
 def fashion_images(n: int, shape: tuple[int, int] = (28, 28), seed: int = 0) -> np.ndarray:
     """Fashion-MNIST test images. Never downloads: raises ``DatasetUnavailable`` when it is not cached."""
-    from aecore.data import keras_datasets_dir
-
     if not fashion_cached():
+        # No server path here: users see this message.
         raise DatasetUnavailable(
-            f"Fashion-MNIST is not in the keras cache ({keras_datasets_dir() / 'fashion-mnist'}), and this page "
-            "does not download it. Choose it once as the data set in the sidebar on a machine with internet "
-            "(or copy its four .gz files there) to add clothing to this comparison.")
+            "Fashion-MNIST has not been downloaded on this server, and this page does not download it. Pick "
+            "Fashion-MNIST once as the data set in the sidebar (the server needs internet for that) to add "
+            "clothing to this comparison.")
     data = load_dataset(DataConfig(name="fashion-mnist"))
     idx = np.random.default_rng(seed).choice(len(data.x_test), size=min(n, len(data.x_test)), replace=False)
     images = data.x_test[idx]

@@ -118,8 +118,9 @@ def _load_digits():
 
 
 def _download_hint(filename: str) -> str:
-    return (f"To use it offline, copy {filename} into {keras_datasets_dir()}. "
-            "The offline data sets (mnist-5k, digits-8x8) still work.")
+    # Never a server path in a message a user sees: the folder is named for whoever runs the app (README).
+    return (f"To use it without internet, whoever runs the app can copy {filename} into Keras's data-set "
+            "folder on the server (see the README). The offline data sets (mnist-5k, digits-8x8) still work.")
 
 
 def _read_cached_keras(name: str):
@@ -152,8 +153,9 @@ def _load_keras(name: str, filename: str, class_names: tuple[str, ...]):
     try:
         arrays = _read_cached_keras(name)
     except Exception as exc:
-        raise DatasetUnavailable(f"The cached copy of {name} in {keras_datasets_dir()} is damaged "
-                                 f"({type(exc).__name__}); delete it and try again.") from exc
+        raise DatasetUnavailable(f"The saved copy of {name} on the server is damaged ({type(exc).__name__}): "
+                                 "ask whoever runs the app to delete it from Keras's data-set folder, then try "
+                                 "again. The offline data sets (mnist-5k, digits-8x8) still work.") from exc
     if arrays is None:
         try:
             import keras

@@ -49,8 +49,19 @@ def test_offline_download_gives_a_clear_message(monkeypatch, tmp_path):
         raise OSError("Network is unreachable")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    with pytest.raises(DatasetUnavailable, match="mnist-5k, digits-8x8"):
+    with pytest.raises(DatasetUnavailable, match="mnist-5k, digits-8x8") as raised:
         load_dataset(DataConfig(name="mnist", split_seed=99))
+    assert str(tmp_path) not in str(raised.value) and ".keras" not in str(raised.value)  # no server paths
+
+
+def test_a_damaged_cached_file_is_reported_without_a_server_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    folder = keras_datasets_dir()
+    folder.mkdir(parents=True)
+    (folder / "mnist.npz").write_bytes(b"not a zip file")
+    with pytest.raises(DatasetUnavailable, match="damaged") as raised:
+        load_dataset(DataConfig(name="mnist", split_seed=97))
+    assert str(tmp_path) not in str(raised.value) and "datasets/" not in str(raised.value)
 
 
 def test_mnist_file_in_keras_cache_is_used_without_network(monkeypatch, tmp_path):
