@@ -35,6 +35,11 @@ st.markdown(
     "| Over-complete | code ≥ input, no penalty | it copies random images too: it learned the identity |"
 )
 
+KL_IN_WORDS = ("**KL divergence, in plain words:** how different two probability distributions are, 0 when they "
+               "are the same. Here: how far each image's code distribution is from the standard normal. It is "
+               "counted in **nats**, information measured with natural logarithms (1 nat ≈ 1.44 bits).")
+
+
 def vae_live_view(job) -> None:
     """While this session's VAE trains: both parts of its loss, redrawn after every epoch."""
     st.header("Variational: training now")
@@ -59,6 +64,7 @@ def vae_live_view(job) -> None:
         st.caption("Blue (left axis): how badly images are rebuilt, per pixel. Red (right axis): the KL divergence, "
                    "how far the codes' distributions are from N(0, I), in nats per image. Training trades one "
                    "against the other.")
+        st.markdown(KL_IN_WORDS)
 
     curves()
 
@@ -195,9 +201,7 @@ def noise_sweep_view(companion_label: str | None = None) -> None:
 
 
 def sparse_section() -> None:
-    st.header("Sparse: most code units stay silent")
-    st.markdown(f"An L1 penalty (weight **{model_cfg.sparsity_weight:g}**) on the code adds the sum of |code values| "
-                "to the loss, so the model learns to describe each image with few active units.")
+    top = st.container()  # headline and claim: written once the numbers behind them are known
     x = test_subset(ANALYSIS_IMAGES * 2)
     codes = memo("codes", (experiment.key(),), lambda: result.encode(x))
     stats = family.sparsity_stats(codes)
@@ -207,6 +211,10 @@ def sparse_section() -> None:
     if other is not None:
         other_codes = memo("codes", (comp.experiment.key(),), lambda: other.encode(x))
         rows.append(("no penalty", family.sparsity_stats(other_codes), other))
+    headline, claim = family.sparsity_claim(stats, rows[1][1] if other is not None else None)
+    top.header(headline)
+    top.markdown(f"An L1 penalty (weight **{model_cfg.sparsity_weight:g}**) on the code adds the sum of |code "
+                 f"values| to the loss, pushing the model to describe each image with small codes. {claim}")
     cols = st.columns(4)
     for label, s, r in rows:
         cols[0].metric(f"Mean |activation| ({label})", f"{s.mean_activation:.3f}")
@@ -318,6 +326,7 @@ def variational_section() -> None:
                 "random sample mean + σ·ε (the reparameterisation trick). The loss is the **reconstruction** error "
                 f"plus β = {model_cfg.kl_weight:g} × the **KL divergence** that pulls the codes toward a standard "
                 "normal distribution, so every region of code space decodes to something digit-like.")
+    st.markdown(KL_IN_WORDS)
     vae_loss_view()
     code_size = model_cfg.code_size
     st.subheader("New images from random codes")

@@ -177,3 +177,30 @@ def test_conv_time_estimate_grows_with_the_model():
     small = family.estimate_train_seconds(ModelConfig(kind="conv", conv_filters=8), (28, 28), 3600, 25)
     large = family.estimate_train_seconds(ModelConfig(kind="conv", conv_filters=32), (28, 28), 3600, 25)
     assert 3 < small < large
+
+
+def test_sparsity_claim_follows_the_measured_numbers():
+    rng = np.random.default_rng(0)
+    dense_codes = rng.normal(0, 4, (200, 16))  # every unit on for every image
+    shrunk = dense_codes / 9
+    silent = dense_codes * (rng.random((200, 16)) < 0.2)  # 80 % exact zeros
+    headline, sentence = family.sparsity_claim(family.sparsity_stats(shrunk), family.sparsity_stats(dense_codes))
+    assert "silent" not in headline and "shrinks" in headline
+    active = f"({100 * family.sparsity_stats(shrunk).fraction_active:.0f}% of the (image, unit) pairs are active)"
+    assert "9.0× smaller" in sentence and active in sentence
+    headline, sentence = family.sparsity_claim(family.sparsity_stats(silent))
+    assert headline == "Sparse: most code units stay silent"
+    assert f"{100 * family.sparsity_stats(silent).fraction_active:.0f}%" in sentence
+
+
+def test_family_charts_have_readable_axes():
+    from aecore.figures import family as family_figures
+
+    history = {"reconstruction_loss": [0.26, 0.2, 0.18], "kl_loss": [4.0, 9.7, 13.7],
+               "val_reconstruction_loss": [0.25, 0.2, 0.19], "val_kl_loss": [4.2, 9.5, 13.6]}
+    fig = family_figures.vae_losses(history)
+    # the KL axis picks its own round ticks instead of syncing to the left axis (13.68 / 9.68 ...)
+    assert fig.layout.yaxis2.tickmode == "auto" and fig.layout.yaxis2.showgrid is False
+    hist = family_figures.activation_histograms([("sparse", rng_codes := np.random.default_rng(0).random((50, 4)))])
+    assert hist.layout.yaxis.type == "log" and hist.layout.yaxis.dtick == 1  # powers of ten only
+    assert rng_codes.shape == (50, 4)

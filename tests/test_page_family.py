@@ -45,6 +45,7 @@ def test_each_type_shows_its_own_section(kind):
         assert any("KL" in n for n in names) and any("reconstruction" in n for n in names)
         titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in plotly_charts(at)]
         assert any("15 × 15" in t for t in titles), titles
+        assert "KL divergence, in plain words" in texts(at) and "1 nat ≈ 1.44 bits" in texts(at)
 
 
 def _train_comparison(at, kind: str):
@@ -72,6 +73,16 @@ def test_sparse_section_compares_with_the_unpenalised_model():
     histogram = [c for c in plotly_charts(at) if any(t.get("type") == "histogram" for t in chart_traces(c))][0]
     assert len(chart_traces(histogram)) == 2
     assert "final loss" in texts(at)
+    # the headline's claim matches the page's own numbers (issue 16: "silent" next to 94 % active)
+    active = metrics["Active units (sparse)"]
+    headline = [h.value for h in at.header if h.value.startswith("Sparse")][0]
+    assert ("silent" in headline) == (float(active.rstrip("%")) < 50), (headline, active)
+    assert f"{active} of the (image, unit) pairs are active" in texts(at)
+    if "silent" not in headline:
+        mean_sparse = float(metrics["Mean |activation| (sparse)"])
+        mean_plain = float(metrics["Mean |activation| (no penalty)"])
+        assert f"against {mean_plain:.2f} without the penalty" in texts(at)
+        assert abs(mean_sparse - float(texts(at).split("mean |activation| ")[1].split(" ")[0])) < 0.006
 
 
 def test_overcomplete_section_runs_the_identity_test_against_a_bottleneck():
@@ -111,6 +122,7 @@ def test_vae_live_view_has_a_stop_that_works_while_it_trains():
     job = at.session_state["ae_job"]
     assert job.active, job.status
     assert "Variational: training now" in [h.value for h in at.header]
+    assert "KL divergence, in plain words" in texts(at)  # nats explained where they first appear
     stop = at.button(key="family_vae_stop")
     assert not stop.disabled
     stop.click().run()

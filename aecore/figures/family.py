@@ -50,7 +50,8 @@ def activation_histograms(series: Sequence[tuple[str, np.ndarray]], title: str |
                                    marker_color=MODEL_COLOURS[i % 2]))
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title="|code value| (activation of one code unit for one image)")
-    fig.update_yaxes(title="count (image × unit pairs, log scale)", type="log")
+    # dtick=1 on a log axis: one labelled tick per power of ten, no minor numbers ("2 5 2 5") between them
+    fig.update_yaxes(title="count (image × unit pairs, log scale)", type="log", dtick=1)
     return _finish(fig, title, 440)
 
 
@@ -127,7 +128,10 @@ def vae_losses(history: dict[str, Sequence[float]], title: str | None = None) ->
                               secondary_y=secondary)
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title="reconstruction loss (per pixel)", secondary_y=False, color="#4c78a8")
-    fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color="#e45756", rangemode="tozero")
+    # Plotly 6+ syncs an overlaying axis's ticks to the first axis by default, which gives odd values such as
+    # 0.93 / 4.12 / 7.32: let it choose its own round ticks, and draw no second grid over the first.
+    fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color="#e45756", rangemode="tozero",
+                     tickmode="auto", nticks=6, showgrid=False)
     return _finish(fig, title, 440)
 
 
