@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import drawing, export, figures
 from aecore.config import LOSS_LABELS
 from aecore.figures import drawing as drawing_figures
-from ui import links, runtime_fixes, state, training
+from ui import links, runtime_fixes, safe_text, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -18,6 +18,10 @@ st.code(url, language=None, wrap_lines=True)
 st.caption("Copy it with the button at the right of the box. Opening it restores every sidebar setting and this "
            "page; when a model with exactly these settings is in the model cache, **Train** loads it at once "
            "instead of training.")
+if links.names_upload(state.current_experiment()):
+    st.info(f"Your upload stays in this session only, so the link leaves it out: whoever opens it gets these "
+            f"settings on the built-in data set **{links.base_experiment(None).data.name}**.",
+            icon=":material/lock:")
 presenter_url = links.share_url(presenter=True)
 st.link_button("Open in presenter mode (for a projector)", presenter_url, icon=":material/co_present:")
 
@@ -44,7 +48,7 @@ def _model_file() -> bytes:
 
 st.subheader("Downloads")
 st.markdown(f"The model on display: **{experiment.model.kind}**, code of **{experiment.model.code_size}** numbers, "
-            f"trained on **{dataset.name}** (test MSE {result.test_mse:.4f}).")
+            f"trained on **{safe_text.plain(dataset.name)}** (test MSE {result.test_mse:.4f}).")
 cols = st.columns(3)
 with cols[0]:
     st.download_button("Model (.keras)", _model_file, file_name=f"{stem}.keras", mime="application/octet-stream",

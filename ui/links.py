@@ -16,7 +16,7 @@ import streamlit as st
 from aecore import presets
 from aecore.config import ACTIVATIONS, LOSSES, MODEL_KINDS, NOISE_KINDS, Experiment
 from aecore.data import DATASETS
-from ui import state
+from ui import safe_text, state
 
 PRESET_PARAM = "preset"
 PRESENTER_PARAM = "present"
@@ -137,10 +137,21 @@ def base_experiment(preset_key: str | None) -> Experiment:
     return preset.experiment() if preset is not None else Experiment()
 
 
+def names_upload(experiment: Experiment) -> bool:
+    """True when ``experiment`` trains on data a link cannot carry (an upload lives in one session only)."""
+    return bool(experiment.data.upload_id) or experiment.data.name not in DATASETS
+
+
 def to_params(experiment: Experiment, preset_key: str | None = None, presenter: bool = False) -> dict[str, str]:
-    """The query parameters of a link to ``experiment``: only what differs from its base."""
+    """The query parameters of a link to ``experiment``: only what differs from its base.
+
+    A link never names an upload: for an experiment on one, the link leaves the data set out, so it opens
+    with the base's built-in data set (say so next to the link: see ``names_upload``).
+    """
     experiment = experiment.replace(model=experiment.model.canonical())
     preset = presets.get(preset_key) if preset_key else None
+    if names_upload(experiment):
+        experiment = experiment.replace(data=base_experiment(preset_key if preset else None).data)
     params: dict[str, str] = {}
     if preset is not None:
         params[PRESET_PARAM] = preset.key
@@ -217,8 +228,21 @@ def restore_from_url() -> None:
     st.session_state[state.PRESENTER] = link.presenter
     st.session_state[state.AUTOLOAD] = True
     if link.problems:
-        st.warning("Some settings in this link could not be used and were reset to their defaults: "
-                   + ", ".join(f"`{p}`" for p in link.problems) + ".", icon="⚠️")
+        st.warning(problems_text(link.problems), icon="⚠️")
+
+
+MAX_LISTED_PROBLEMS = 8  # a link with more bad values lists the first ones and counts the rest
+
+
+def problems_text(problems: list[str]) -> str:
+    """The one warning about a link's unusable values, as markdown. The values come from whoever wrote the
+    link: each is shown as text (never markup) and cut short."""
+    shown = [safe_text.plain(p) for p in problems[:MAX_LISTED_PROBLEMS]]
+    more = len(problems) - len(shown)
+    if more > 0:
+        shown.append(f"and {more} more")
+    return ("Some settings in this link could not be used and were reset to their defaults: "
+            + ", ".join(shown) + ".")
 
 
 def current_params(presenter: bool | None = None) -> dict[str, str]:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
 from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
+from ui.safe_text import plain, shorten
 
 # Session-wide keys (widgets on the sidebar use SIDEBAR_KEYS below).
 JOB = "ae_job"  # the Job of the model this session trains or shows
@@ -134,7 +135,7 @@ def get_dataset(cfg: DataConfig) -> Dataset:
     if cfg.name in uploads:
         return uploads[cfg.name].dataset
     if cfg.name not in DATASETS:
-        raise DatasetUnavailable(f"The data set '{cfg.name}' is not available in this session any more.")
+        raise DatasetUnavailable(f"The data set '{shorten(cfg.name)}' is not available in this session any more.")
     return load_dataset(cfg)
 
 
@@ -143,7 +144,7 @@ def dataset_or_error(cfg: DataConfig) -> Dataset | None:
     try:
         return get_dataset(cfg)
     except DatasetUnavailable as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc), limit=None))  # a plain-text message that may hold a file or set name
         return None
 
 
