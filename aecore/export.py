@@ -118,10 +118,37 @@ def model_bytes(model) -> bytes:
         return path.read_bytes()
 
 
+EXPORT_TEMPLATE = "plotly_white"
+EXPORT_MARGIN = dict(l=80, r=30, t=60, b=70)  # the least room around the plot; automargin grows it further
+
+
+def for_export(fig):
+    """A copy of ``fig`` that lays itself out in a file, away from the app.
+
+    Inside Streamlit, plotly's default template is Streamlit's: placeholder colours (#000001...) that only the
+    app's browser code replaces, and no automatic margins, so tick labels and axis titles of a figure built
+    with the app's tight margins overlapped in an exported PNG. Here every figure gets a real template,
+    margins with room for the tick labels, automatic margins on every axis and a gap between tick labels
+    and axis titles.
+    """
+    import plotly.graph_objects as go
+
+    out = go.Figure(fig)
+    template = fig.layout.template
+    if not template or not (template.layout.to_plotly_json() or template.data.to_plotly_json()) or \
+            "#000001" in str(template.layout.colorway):
+        out.update_layout(template=EXPORT_TEMPLATE)
+    margin = out.layout.margin
+    out.update_layout(margin={side: max(getattr(margin, side) or 0, least) for side, least in EXPORT_MARGIN.items()})
+    out.update_xaxes(automargin=True, title_standoff=12)
+    out.update_yaxes(automargin=True, title_standoff=12)
+    return out
+
+
 def figure_html(fig, offline: bool = True) -> str:
     """A standalone HTML page of a plotly figure (interactive). ``offline`` embeds plotly.js (~4.7 MB) so
     the file opens without internet; otherwise it loads plotly.js from its CDN."""
-    return fig.to_html(include_plotlyjs=True if offline else "cdn", full_html=True)
+    return for_export(fig).to_html(include_plotlyjs=True if offline else "cdn", full_html=True)
 
 
 def png_available() -> bool:
@@ -141,4 +168,4 @@ def figure_png(fig, scale: float = 2.0) -> bytes:
     """The figure as PNG bytes via plotly's own exporter (kaleido, driving a headless Chromium: ~4 s)."""
     if not png_available():
         raise RuntimeError("PNG export needs the kaleido package and Chromium; download the HTML version instead.")
-    return fig.to_image(format="png", scale=scale)
+    return for_export(fig).to_image(format="png", scale=scale)

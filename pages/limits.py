@@ -171,6 +171,8 @@ which = c1.radio("Images to compress", ("test", "photos"), horizontal=True, key=
                  format_func={"test": f"test images ({dataset.name})", "photos": "photo patches"}.get)
 metric = c2.radio("Error shown as", ("mse", "psnr"), horizontal=True, key="limits_rd_metric",
                   format_func={"mse": "MSE (log scale)", "psnr": "PSNR (dB)"}.get)
+c2.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
+           "+10 dB = a 10 times smaller squared error. With pixels in [0, 1], MSE 0.01 is 20 dB.")
 
 queue = jobs.default_queue()
 sweep_key = stable_hash("limits_sweep", result.experiment.data, SWEEP_SIZES)

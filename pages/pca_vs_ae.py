@@ -115,6 +115,8 @@ spec = DATASETS.get(experiment.data.name)
 data_label = spec.label if spec is not None else f"{experiment.data.name} (your upload)"
 st.caption(f"Data for every figure on this page: **{data_label}**, {dataset.summary()}. "
            "PCA is fitted on the training images; all MSE and PSNR figures are on the test images.")
+st.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
+           "+10 dB = a 10 times smaller squared error, +3 dB ≈ half. With pixels in [0, 1], MSE 0.01 is 20 dB.")
 if experiment.data.name == "mnist":
     curve = pca_curve()
     rows = compare.published_check(curve)
@@ -211,14 +213,22 @@ if points:
         if pca_value <= p.test_mse:
             pca_wins.append(p.code_size)
     st.markdown("\n".join(table))
-    still = f" (so far: {len(points)} of {len(sweep)} models trained)." if len(points) < len(sweep) else ""
-    if pca_wins:
+    trained = f"{len(points)} of {len(sweep)} sweep models trained"
+    if len(points) < len(sweep):  # no verdict about code sizes that have not been measured yet
+        if pca_wins:
+            st.info(f"{trained}. So far PCA wins on the test images at k = {', '.join(map(str, pca_wins))}; "
+                    "the other code sizes are not measured yet: train the rest of the sweep for the full picture.")
+        else:
+            which = "that one" if len(points) == 1 else f"all {len(points)}"
+            st.info(f"{trained}: the autoencoder beats PCA at {which} so far. The other code sizes are not "
+                    "measured yet: train the rest (large codes are where PCA can catch up).")
+    elif pca_wins:
         st.info(f"Where PCA still wins on the test images: k = {', '.join(map(str, pca_wins))}. With large codes, "
                 f"PCA keeps almost everything with a linear step, while a network trained on {dataset.n_train:,} "
-                "images in a short budget does not; more data, more epochs or less over-fitting close the gap." + still)
+                "images in a short budget does not; more data, more epochs or less over-fitting close the gap.")
     else:
-        st.success("The autoencoder beats PCA on the test images at every code size of the sweep" + (still or ".")
-                   + (" Train the rest: large codes are where PCA can catch up." if still else ""))
+        st.success(f"All {len(sweep)} sweep models trained: the autoencoder beats PCA on the test images at every "
+                   "code size.")
 
 # --- 3. linear autoencoder = PCA ----------------------------------------------------------------------------
 st.header("3 · A linear autoencoder is PCA")
@@ -226,6 +236,9 @@ st.markdown("Remove every activation, use a linear output and the mean squared e
             "can do is exactly PCA: its decoder learns to draw with the same *k* directions (in some other order "
             "and mixture). The **principal angles** between the two sets of directions measure that: 0° = the same "
             "subspace.")
+st.caption("Principal angles in plain words: line up the directions each method draws with as well as possible, "
+           "then measure the angle between each matched pair. 0° = the autoencoder uses exactly PCA's directions "
+           "(mixed differently), 90° = a direction PCA does not use at all.")
 linear_sizes = tuple(s for s in (2, 4, 8, 16, 32) if s < min(dataset.input_dim, pca.n_components_ + 1))
 if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_linear"):
     linear_k = st.select_slider("Code size of the linear autoencoder", linear_sizes,

@@ -26,6 +26,9 @@ if noisy:
     cols[3].metric("Noisy input PSNR", f"{psnr_from_mse(input_mse):.1f} dB",
                    help="How far the corrupted inputs are from the clean images, before denoising.")
 
+st.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
+           "+10 dB = a 10 times smaller squared error, +3 dB ≈ half. With pixels in [0, 1], MSE 0.01 is 20 dB.")
+
 if not dataset.is_image:
     st.info("This data set is made of 3-D points, not images: see the PCA versus autoencoder page for its plot.")
     st.stop()
@@ -51,16 +54,18 @@ else:
 
 originals = figures.as_images(dataset.x_test[chosen], dataset.sample_shape)
 rebuilt = figures.as_images(np.clip(result.test_reconstruction[chosen], 0, 1), dataset.sample_shape)
-rows, titles, captions, error_rows = [originals], ["original (test set)"], [
-    [f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen]], [False]
+many = len(chosen) > 10  # short captions, so that neighbours do not run into each other
+rows, titles, captions, error_rows = [originals], ["original (test set" + (", label under each)" if many else ")")], [
+    [("" if many else "label ") + str(dataset.class_names[dataset.y_test[i]]) for i in chosen]], [False]
 if noisy:
     rows.append(figures.as_images(result.test_input[chosen], dataset.sample_shape))
     titles.append("noisy input (what the model saw)")
     captions.append(None)
     error_rows.append(False)
 rows += [rebuilt, np.abs(originals - rebuilt)]
-titles += ["reconstruction", "absolute error (white = exact, red = wrong)"]
-captions += [[f"MSE {result.per_image_test_mse[i]:.4f}" for i in chosen], None]
+titles += ["reconstruction" + (" (MSE under each image)" if many else ""),
+           "absolute error (white = exact, red = wrong)"]
+captions += [figures.error_captions(result.per_image_test_mse[chosen]), None]
 error_rows += [False, True]
 st.plotly_chart(figures.image_grid(rows, titles, captions, error_rows), key="reconstruction_grid")
 st.caption("Pixels are scaled to [0, 1]: black is 0, white is 1. The error row shows |original − reconstruction|.")

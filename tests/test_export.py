@@ -85,3 +85,37 @@ def test_the_exported_script_reproduces_the_apps_model(tmp_path):
     loaded = keras.saving.load_model(exported, compile=False)
     x = result.test_input[:16]
     np.testing.assert_allclose(loaded.predict(x, verbose=0), result.reconstruct(x), atol=1e-5)
+
+
+def test_exported_figures_get_room_for_tick_labels_and_axis_titles():
+    """Inside the app plotly's default template is Streamlit's (placeholder colours, no automatic margins), so
+    the exported loss-curve and code-map PNGs had tick labels under their axis titles. An export lays the
+    figure out for a file: a real template, margins, automargin and a gap between tick labels and titles."""
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (sets Streamlit's plotly template, as in the app)
+
+    from aecore.figures import drawing as drawing_figures
+
+    assert pio.templates.default == "streamlit"
+    rng = np.random.default_rng(0)
+    loss = figures.loss_curves({"loss": list(np.linspace(0.25, 0.065, 25)), "val_loss": list(np.linspace(0.2, 0.07, 25))},
+                               loss_label="binary cross-entropy", best_epoch=20, title="Loss per epoch")
+    code_map = drawing_figures.latent_map(rng.normal(size=(300, 2)) * 3, rng.integers(0, 10, 300),
+                                          [str(i) for i in range(10)], ("code direction 1", "code direction 2"),
+                                          title="Codes of the test images")
+    for name, fig in (("loss", loss), ("code-map", code_map)):
+        assert "#000001" in str(fig.layout.template.layout.colorway)  # Streamlit's placeholder colours
+        out = export.for_export(fig)
+        assert "#000001" not in str(out.layout.template.layout.colorway)
+        assert out.layout.margin.l >= 70 and out.layout.margin.b >= 60 and out.layout.margin.t >= 50
+        axes = [out.layout[key] for key in out.layout if key.startswith(("xaxis", "yaxis"))]
+        assert axes and all(axis.automargin is True and axis.title.standoff >= 10 for axis in axes)
+        assert fig.layout.margin.l == 10  # the figure shown in the app is left as it is
+        assert '"automargin":true' in export.figure_html(out, offline=False).replace(" ", "")
+        if export.png_available():
+            from tests.browser import ARTIFACTS
+
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            png = export.figure_png(fig, scale=1)
+            (ARTIFACTS / f"export-{name}.png").write_bytes(png)
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"

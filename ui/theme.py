@@ -1,18 +1,29 @@
-"""Page-wide styling shared by every page."""
+"""Page-wide styling shared by every page, and presenter mode's larger chart text."""
 
 import streamlit as st
 
-CSS = """
+from aecore.figures import presenter_figure
+
+# Explanation text (captions, slider ends) in a grey dark enough for WCAG AA on white and on the sidebar's
+# #f0f2f6: #555867 gives 7.0:1 and 6.3:1 (Streamlit's own faded grey, #808495 measured, gives 3.7:1 and 3.3:1).
+TEXT_GREY = "#555867"
+
+CSS = f"""
 <style>
 /* Readable from the back of a lecture hall: larger metric values and captions. */
-[data-testid="stMetricValue"] { font-size: 1.9rem; }
-[data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+[data-testid="stMetricValue"] {{ font-size: 1.9rem; }}
+[data-testid="stCaptionContainer"] {{ font-size: 0.95rem; color: {TEXT_GREY}; }}
+[data-testid="stCaptionContainer"] p {{ color: {TEXT_GREY}; }}
+[data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"],
+[data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"] small {{ color: {TEXT_GREY}; }}
 </style>
 """
 
-# Presenter mode (a projector): larger text in the main area, captions (the long explanations) hidden, the
-# sidebar folded away so figures get the whole width. Font sizes rather than CSS zoom: a zoomed plotly
-# chart measures its width before the zoom and overflows the page.
+# Presenter mode (a projector): larger text in the main area, the sidebar folded away so figures get the
+# whole width. Captions stay (they hold the key facts: "white = exact", the cross-entropy floor), only
+# larger. Font sizes rather than CSS zoom: a zoomed plotly chart measures its width before the zoom and
+# overflows the page. Chart text is enlarged in the figures themselves (see presenter_charts), not by CSS:
+# plotly lays a chart out with the sizes it knows, so CSS-enlarged labels would run into each other.
 PRESENTER_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem 4rem 2.5rem; }
@@ -24,10 +35,47 @@ PRESENTER_CSS = """
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.8rem; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { display: none; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.2rem; line-height: 1.45; }
 </style>
 """
 
 
 def apply(presenter: bool = False) -> None:
+    presenter_charts()
     st.markdown(CSS + (PRESENTER_CSS if presenter else ""), unsafe_allow_html=True)
+
+
+def _presenter_on() -> bool:
+    from ui import links
+
+    try:
+        return links.presenter_mode()
+    except Exception:  # no session (a bare script): never presenter mode
+        return False
+
+
+def presenter_charts() -> None:
+    """Make every ``plotly_chart`` call draw a projector-sized copy of its figure while the session is in
+    presenter mode (every chart text at least 16 px, dark; aecore.figures.presenter_figure).
+
+    Installed once per process on Streamlit's plotly element, so pages keep calling ``st.plotly_chart`` (and
+    ``column.plotly_chart``) as usual; the check is per call and per session, so other sessions are not
+    affected.
+    """
+    from streamlit.elements.plotly_chart import PlotlyMixin
+
+    original = PlotlyMixin.plotly_chart
+    if getattr(original, "_aelab_presenter", False):
+        return
+
+    def plotly_chart(self, figure_or_data, *args, **kwargs):
+        if _presenter_on() and hasattr(figure_or_data, "to_plotly_json"):
+            figure_or_data = presenter_figure(figure_or_data)
+        return original(self, figure_or_data, *args, **kwargs)
+
+    plotly_chart._aelab_presenter = True
+    plotly_chart.__doc__ = original.__doc__
+    PlotlyMixin.plotly_chart = plotly_chart
+    # ``st.plotly_chart`` was bound to the main container when streamlit was imported: bind it again.
+    st.plotly_chart = st._main.plotly_chart

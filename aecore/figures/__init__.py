@@ -21,6 +21,95 @@ CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
+# Presenter mode (a projector at 1280x720): no chart text below this size, in px.
+PRESENTER_MIN_FONT_PX = 16
+PRESENTER_FONT_SCALE = 1.25
+PRESENTER_TEXT_COLOUR = "#262730"  # Streamlit's own grey chart text is too faint on a projector
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Readable tick values for a log axis spanning [lo, hi]: 1-2-5 steps, written out in full.
+
+    Plotly's own log ticks label every minor step ("7 6 5 4 3 2 0.01 9 8..."); these are a few round numbers.
+    """
+    lo, hi = max(float(lo), 1e-9), max(float(hi), 1e-9)
+    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+              for m in (1, 2, 5)]
+    values = [v for v in values if lo / 1.5 <= v <= hi * 1.5]
+    if len(values) > 9:
+        values = [v for v in values if str(f"{v:g}").lstrip("0.").startswith(("1", "5"))] or values
+    return dict(tickvals=values, ticktext=[f"{v:g}" for v in values])
+
+
+def log_range(lo: float, hi: float, pad: float = 0.06) -> list[float]:
+    """An explicit log-axis range (log10 units, as plotly wants it) around [lo, hi], ``pad`` decades wide."""
+    return [float(np.log10(max(lo, 1e-12))) - pad, float(np.log10(max(hi, 1e-12))) + pad]
+
+
+def vertical_marker(fig: go.Figure, x: float, text: str, log_x: bool = False, colour: str = "grey",
+                    dash: str = "dash", width: float = 2, y: float = 1.0, xanchor: str = "left",
+                    font_size: int = 14) -> go.Figure:
+    """A dashed vertical line at data value ``x`` with a label at its top.
+
+    Not ``add_vline(annotation_text=...)``: on a log axis a line shape takes the data value but an annotation
+    takes its log10, so plotly's helper puts the label at 10**x and stretches the axis to reach it.
+    """
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                  line=dict(color=colour, dash=dash, width=width))
+    fig.add_annotation(x=float(np.log10(x)) if log_x else x, y=y, xref="x", yref="paper", text=text,
+                       showarrow=False, xanchor=xanchor, yanchor="bottom" if y >= 1 else "top",
+                       xshift=4 if xanchor == "left" else (-4 if xanchor == "right" else 0),
+                       font=dict(size=font_size, color=colour if colour != "grey" else "#444"))
+    return fig
+
+
+def error_captions(values: Sequence[float], prefix: str = "MSE ") -> list[str]:
+    """Per-image error captions short enough not to run into each other: with more than 10 images in a row,
+    three decimals and no prefix (the row title says what the numbers are)."""
+    if len(values) > 10:
+        return [f"{v:.3f}" for v in values]
+    return [f"{prefix}{v:.4f}" for v in values]
+
+
+def _scale_fonts(node, factor: float, minimum: float, in_font: bool = False) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "size" and in_font and isinstance(value, (int, float)):
+                node[key] = max(float(value) * factor, minimum)
+            elif key == "size" and in_font and isinstance(value, (list, tuple)):
+                node[key] = [max(float(v) * factor, minimum) for v in value]
+            else:
+                _scale_fonts(value, factor, minimum, in_font=key.endswith("font"))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _scale_fonts(item, factor, minimum, in_font=False)
+
+
+def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float = PRESENTER_MIN_FONT_PX) -> go.Figure:
+    """A copy of ``fig`` for a projector: every font scaled by ``factor`` and at least ``minimum`` px, dark text.
+
+    Text that plotly would shrink to fit (bar labels inside bars) keeps the minimum size too. The figure
+    passed in is left as it is (pages keep figures in a memo).
+    """
+    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    spec = {"data": [dict(t) for t in spec.get("data", [])], "layout": dict(spec.get("layout", {}))}
+    import copy
+
+    spec = copy.deepcopy(spec)
+    layout = spec["layout"]
+    font = dict(layout.get("font") or {})
+    font["size"] = float(font.get("size") or 12)  # plotly's default
+    font.setdefault("color", PRESENTER_TEXT_COLOUR)
+    layout["font"] = font
+    _scale_fonts(spec, factor, minimum)
+    layout["uniformtext"] = dict(minsize=minimum, mode="show")
+    # Larger titles and legends need room: let the margins grow with them.
+    for key in list(layout):
+        if key.startswith(("xaxis", "yaxis")) and isinstance(layout[key], dict):
+            layout[key].setdefault("automargin", True)
+    return go.Figure(spec, skip_invalid=True)
+
+
 def _base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
     fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
                       title=dict(text=title) if title else None, height=height)
@@ -98,8 +187,7 @@ def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
                                      name=name, line=dict(dash="dot" if key == "val_loss" else None)))
     if best_epoch:
-        fig.add_vline(x=best_epoch, line=dict(color="grey", dash="dash"),
-                      annotation_text=f"kept: epoch {best_epoch}", annotation_position="top")
+        vertical_marker(fig, best_epoch, f"kept: epoch {best_epoch}", xanchor="center")
     fig.update_xaxes(title="epoch", rangemode="tozero")
     fig.update_yaxes(title=loss_label)
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))

@@ -8,22 +8,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import CLASS_COLOURS, _base_layout, mosaic
+from aecore.figures import CLASS_COLOURS, _base_layout, log_ticks, mosaic, vertical_marker
 
 METHOD_COLOURS = {"your autoencoder": "#d62728", "autoencoder": "#e45756", "PCA": "#4c78a8", "JPEG": "#f58518", "JPEG (shared tables)": "#b279a2",
                   "PNG": "#54a24b", "gzip": "#72b7b2", "raw 8-bit": "#9d755d"}
 SET_COLOURS = ("#4c78a8", "#e45756", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2")
-
-
-def log_ticks(lo: float, hi: float) -> dict:
-    """Readable tick values for a log axis spanning [lo, hi]: 1-2-5 steps, written out in full."""
-    lo, hi = max(float(lo), 1e-9), max(float(hi), 1e-9)
-    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
-              for m in (1, 2, 5)]
-    values = [v for v in values if lo / 1.5 <= v <= hi * 1.5]
-    if len(values) > 9:
-        values = [v for v in values if str(f"{v:g}").lstrip("0.").startswith(("1", "5"))] or values
-    return dict(tickvals=values, ticktext=[f"{v:g}" for v in values])
 
 
 def _rgb(images: np.ndarray) -> np.ndarray:
@@ -85,8 +74,7 @@ def error_histograms(groups: dict[str, np.ndarray], threshold: float | None = No
                              marker_color=SET_COLOURS[i % len(SET_COLOURS)], opacity=0.6,
                              hovertemplate=f"{name}<br>MSE ≈ %{{x:.4f}}<br>%{{y:.1%}} of the images<extra></extra>"))
     if threshold is not None:
-        fig.add_vline(x=threshold, line=dict(color="black", dash="dash", width=2),
-                      annotation_text=f"threshold {threshold:.4f}", annotation_position="top")
+        vertical_marker(fig, threshold, f"threshold {threshold:.4f}", log_x=True, colour="black", xanchor="center")
     fig.update_xaxes(title=x_title, type="log", **log_ticks(10 ** lo, 10 ** hi))
     fig.update_yaxes(title="share of the group's images", tickformat=".0%")
     _base_layout(fig, title, 460)
@@ -132,52 +120,70 @@ def accuracy_figure(rows: Sequence[dict], title: str | None = None) -> go.Figure
     return fig
 
 
+PRECISION_DASH = {"float32": "solid", "float16": "dot", "8-bit": "dash"}
+
+
 def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | None = None) -> go.Figure:
-    """Bytes per image (log) against test MSE (log) or PSNR; lossless methods as vertical lines."""
+    """Bytes per image (log) against test MSE (log) or PSNR; lossless methods as vertical lines.
+
+    One legend entry per method (a code's three precisions share it: the line style tells them apart, and
+    the legend's title says how); the lossless lines are labelled upright in the top margin, one row each,
+    so labels of nearby lines never run into each other.
+    """
     fig = go.Figure()
     methods = list(dict.fromkeys(p.method for p in points if not p.lossless))
     symbols = {"float32": "circle", "float16": "diamond", "8-bit": "square"}
+    value = (lambda p: p.mse) if metric == "mse" else (lambda p: p.psnr)
+    hover_value = "MSE %{y:.4f}" if metric == "mse" else "PSNR %{y:.1f} dB"
+    any_codes = False
     for method in methods:
         mine = sorted((p for p in points if p.method == method), key=lambda p: p.bytes_per_image)
         colour = METHOD_COLOURS.get(method, "#333")
+        star = method == "your autoencoder"
         if any(p.setting.endswith(tuple(symbols)) for p in mine):  # a code stored at several precisions
+            any_codes = True
+            shown = False
             for precision, symbol in symbols.items():
                 sub = [p for p in mine if p.setting.endswith(precision)]
                 if not sub:
                     continue
                 fig.add_trace(go.Scatter(
-                    x=[p.bytes_per_image for p in sub], y=[p.mse if metric == "mse" else p.psnr for p in sub],
-                    mode="lines+markers", name=f"{method} code, {precision}", legendgroup=method,
-                    line=dict(color=colour, dash={"float32": "solid", "float16": "dot", "8-bit": "dash"}[precision]),
-                    marker=dict(symbol="star" if method == "your autoencoder" else symbol,
-                                size=15 if method == "your autoencoder" else 10, color=colour),
+                    x=[p.bytes_per_image for p in sub], y=[value(p) for p in sub], mode="lines+markers",
+                    name=f"{method} code", legendgroup=method, showlegend=not shown,
+                    line=dict(color=colour, dash=PRECISION_DASH[precision]),
+                    marker=dict(symbol="star" if star else symbol, size=15 if star else 10, color=colour),
                     text=[p.setting for p in sub],
-                    hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>"
-                                  + ("MSE %{y:.4f}" if metric == "mse" else "PSNR %{y:.1f} dB") + "<extra></extra>"))
+                    hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>{hover_value}<extra></extra>"))
+                shown = True
         else:
             fig.add_trace(go.Scatter(
-                x=[p.bytes_per_image for p in mine], y=[p.mse if metric == "mse" else p.psnr for p in mine],
-                mode="lines+markers", name=method, line=dict(color=colour, width=3),
-                marker=dict(size=9, color=colour), text=[p.setting for p in mine],
-                hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>"
-                              + ("MSE %{y:.4f}" if metric == "mse" else "PSNR %{y:.1f} dB") + "<extra></extra>"))
-    for i, p in enumerate(p for p in points if p.lossless):
+                x=[p.bytes_per_image for p in mine], y=[value(p) for p in mine], mode="lines+markers", name=method,
+                line=dict(color=colour, width=3), marker=dict(size=9, color=colour), text=[p.setting for p in mine],
+                hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>{hover_value}<extra></extra>"))
+    lossless = sorted((p for p in points if p.lossless), key=lambda p: p.bytes_per_image)
+    for i, p in enumerate(lossless):
         colour = METHOD_COLOURS.get(p.method, "#333")
-        # on a log axis a line shape takes the data value, but an annotation takes its log10
-        fig.add_vline(x=p.bytes_per_image, line=dict(color=colour, dash="dashdot", width=2))
-        fig.add_annotation(x=float(np.log10(p.bytes_per_image)), y=0.02 + 0.33 * (i % 3), xref="x", yref="paper",
-                           text=f"{p.method}, lossless: {p.bytes_per_image:.0f} B", textangle=-90, showarrow=False,
-                           xanchor="right", yanchor="bottom", font=dict(size=13, color=colour))
+        fig.add_shape(type="line", x0=p.bytes_per_image, x1=p.bytes_per_image, y0=0, y1=1, xref="x", yref="paper",
+                      line=dict(color=colour, dash="dashdot", width=2))
+        # one row per line (the smallest at the top), each label ending at its line; on a log axis an
+        # annotation takes log10 of the value
+        fig.add_annotation(x=float(np.log10(p.bytes_per_image)), y=1.0 + 0.065 * (len(lossless) - 1 - i) + 0.01,
+                           xref="x", yref="paper", text=f"{p.method} (lossless) {p.bytes_per_image:.0f} B",
+                           showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=13, color=colour))
     sizes = [p.bytes_per_image for p in points]
-    fig.update_xaxes(title="bytes per image (log scale)", type="log", **log_ticks(min(sizes), max(sizes)))
+    fig.update_xaxes(title="bytes per image (log scale)", type="log", tickangle=0,
+                     **log_ticks(min(sizes), max(sizes)))
     if metric == "mse":
         errors = [p.mse for p in points if not p.lossless and p.mse > 0]
         fig.update_yaxes(title="test MSE per pixel (log scale, lower is better)", type="log",
                          **log_ticks(min(errors), max(errors)))
     else:
         fig.update_yaxes(title="test PSNR (dB, higher is better)")
-    fig.update_layout(legend=dict(orientation="v", x=1.01, y=1))
-    return _base_layout(fig, title, 520)
+    legend_title = "method" + ("<br>code lines: solid float32,<br>dotted float16, dashed 8-bit" if any_codes else "")
+    fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, title=dict(text=legend_title, font=dict(size=13))))
+    _base_layout(fig, title, 540)
+    fig.update_layout(margin=dict(t=(50 if title else 20) + 22 * len(lossless)))
+    return fig
 
 
 def error_boxes(groups: dict[str, np.ndarray], title: str | None = None) -> go.Figure:

@@ -8,7 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import CLASS_COLOURS, _base_layout, image_grid
+from aecore.figures import (CLASS_COLOURS, _base_layout, error_captions, image_grid, log_range, log_ticks,
+                            vertical_marker)
 
 PCA_COLOUR = "#4c78a8"
 AE_COLOUR = "#e45756"
@@ -19,8 +20,9 @@ def side_by_side(originals: np.ndarray, pca_rec: np.ndarray, ae_rec: np.ndarray,
     """Rows: original / PCA-k / autoencoder-k of the same test images, each with its MSE."""
     rows = [originals, np.clip(pca_rec, 0, 1), np.clip(ae_rec, 0, 1)]
     titles = ["original (test set)", f"PCA with {code_size} components", f"autoencoder with a {code_size}-number code"]
-    captions = [list(labels) if labels is not None else None,
-                [f"MSE {m:.4f}" for m in pca_mse], [f"MSE {m:.4f}" for m in ae_mse]]
+    captions = [list(labels) if labels is not None else None, error_captions(pca_mse), error_captions(ae_mse)]
+    if len(originals) > 10:
+        titles[1:] = [f"{t} (test MSE under each image)" for t in titles[1:]]
     return image_grid(rows, titles, captions)
 
 
@@ -41,12 +43,21 @@ def error_vs_code_size(pca_k: np.ndarray, pca_test: np.ndarray, pca_train: np.nd
         fig.add_trace(go.Scatter(x=list(ae_k), y=list(ae_train), mode="lines+markers", name="autoencoder, train",
                                  line=dict(color=AE_COLOUR, dash="dot"), marker=dict(size=8, symbol="circle-open"),
                                  hovertemplate="AE, code %{x}: train MSE %{y:.4f}<extra></extra>"))
+    all_k = [int(v) for v in pca_k] + [int(v) for v in ae_k] + ([int(current_k)] if current_k else []) or [1, 2]
+    k_lo, k_hi = max(min(all_k), 1), max(max(all_k), 2)
     if current_k:
-        fig.add_vline(x=current_k, line=dict(color="grey", dash="dash"),
-                      annotation_text=f"sidebar: {current_k}", annotation_position="top right")
-    fig.update_xaxes(title="code size k (numbers per image)", type="log", tickvals=[1, 2, 4, 8, 16, 32, 64, 128])
+        vertical_marker(fig, current_k, f"sidebar: {current_k}", log_x=True, y=0.98)
+    # Powers of two up to the largest code drawn, upright and in full; the range is set so nothing else
+    # (a label, a marker) can stretch the axis.
+    k_ticks = [2 ** i for i in range(0, int(np.ceil(np.log2(k_hi))) + 1)]
+    fig.update_xaxes(title="code size k (numbers per image)", type="log", tickvals=k_ticks,
+                     ticktext=[str(v) for v in k_ticks], tickangle=0, range=log_range(k_lo, k_hi, pad=0.05),
+                     minor=dict(showgrid=False))
+    errors = [float(v) for v in list(pca_test) + list(pca_train) + list(ae_test) + list(ae_train)
+              if np.isfinite(v) and v > 0]
+    y_ticks = log_ticks(min(errors), max(errors)) if log_y and errors else {}
     fig.update_yaxes(title="reconstruction MSE per pixel" + (" (log scale)" if log_y else ""),
-                     type="log" if log_y else "linear")
+                     type="log" if log_y else "linear", **y_ticks)
     fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0), hovermode="closest")
     _base_layout(fig, title, 460)
     fig.update_layout(margin=dict(t=100 if title else 60))  # room for the legend under the title
@@ -201,7 +212,9 @@ def transfer_curves(scratch: dict[str, Sequence[float]], transfer: dict[str, Seq
                                      name=f"{name}, {suffix}", line=dict(color=colour, dash=dash,
                                                                          width=3 if dash is None else 2)))
     fig.update_xaxes(title=f"epoch (each epoch = the same {n_images} images)")
-    fig.update_yaxes(title="loss (log scale)", type="log")
+    losses = [float(v) for h in (scratch, transfer) for key in ("loss", "val_loss") for v in (h.get(key) or [])
+              if np.isfinite(v) and v > 0]
+    fig.update_yaxes(title="loss (log scale)", type="log", **(log_ticks(min(losses), max(losses)) if losses else {}))
     fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
     _base_layout(fig, title, 440)
     fig.update_layout(margin=dict(t=110 if title else 70))  # two legend rows under the title
