@@ -13,6 +13,7 @@ class LayerSpec:
     width: int  # numbers this layer outputs
     params: int
     part: str  # "input", "encoder", "code", "decoder", "output"
+    shape: tuple[int, ...] = ()  # (height, width, feature maps) for convolutional layers; () for vectors
 
 
 def dense_layers(cfg: ModelConfig, input_dim: int) -> list[LayerSpec]:
@@ -48,11 +49,12 @@ def conv_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSp
     for _ in range(cfg.conv_depth):
         sizes.append(((sizes[-1][0] + 1) // 2, (sizes[-1][1] + 1) // 2))
     filters = [cfg.conv_filters * 2**i for i in range(cfg.conv_depth)]
-    layers = [LayerSpec("input", height * width * channels, 0, "input")]
+    layers = [LayerSpec("input", height * width * channels, 0, "input", (height, width, channels))]
     previous = channels
     for i, (f, (h, w)) in enumerate(zip(filters, sizes[1:]), 1):
         kernel = 25 if i == 1 else 9
-        layers.append(LayerSpec(f"conv {i} ({h}×{w}×{f})", h * w * f, kernel * previous * f + f, "encoder"))
+        layers.append(LayerSpec(f"conv {i} ({h}×{w}×{f})", h * w * f, kernel * previous * f + f, "encoder",
+                                (h, w, f)))
         previous = f
     flat = layers[-1].width
     layers.append(LayerSpec("code", cfg.code_size, flat * cfg.code_size + cfg.code_size, "code"))
@@ -60,9 +62,11 @@ def conv_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSp
     h, w = sizes[-1]
     for i, f in enumerate(reversed(filters[:-1]), 1):
         h, w = h * 2, w * 2
-        layers.append(LayerSpec(f"deconv {i} ({h}×{w}×{f})", h * w * f, 9 * previous * f + f, "decoder"))
+        layers.append(LayerSpec(f"deconv {i} ({h}×{w}×{f})", h * w * f, 9 * previous * f + f, "decoder",
+                                (h, w, f)))
         previous = f
-    layers.append(LayerSpec("output", height * width * channels, 25 * previous * channels + channels, "output"))
+    layers.append(LayerSpec("output", height * width * channels, 25 * previous * channels + channels, "output",
+                            (height, width, channels)))
     return layers
 
 

@@ -249,7 +249,7 @@ def sparse_section() -> None:
 def conv_section() -> None:
     st.header("Convolutional: filters that slide over the image")
     layers = architecture.conv_layers(model_cfg, dataset.sample_shape)
-    st.plotly_chart(figures.architecture(layers, title="Numbers passed from layer to layer"),
+    st.plotly_chart(family_figures.conv_architecture(layers, title="Numbers passed from layer to layer"),
                     key="family_conv_architecture")
     st.caption(f"{sum(layer.params for layer in layers):,} weights. Each block halves the image and doubles the "
                "feature maps; the decoder's transposed convolutions double the size back.")

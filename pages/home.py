@@ -4,6 +4,7 @@ import streamlit as st
 
 from aecore import architecture, figures
 from aecore.data import DATASETS
+from aecore.figures import family as family_figures
 from ui import runtime_fixes, state
 
 runtime_fixes.run_pages_through_app()
@@ -32,18 +33,22 @@ for size in sample_shape:
 
 model = experiment.model
 st.subheader("The model in the sidebar")
-if model.kind == "conv":
-    st.caption("Convolutional models are drawn on the Autoencoder family page; below is the dense equivalent.")
-layers = architecture.dense_layers(model, input_dim)
-st.plotly_chart(figures.architecture(layers, title="Numbers passed from layer to layer: input → code → output"),
-                key="home_architecture")
+title = "Numbers passed from layer to layer: input → code → output"
+if model.kind == "conv" and len(sample_shape) >= 2:
+    layers = architecture.conv_layers(model, sample_shape)
+    st.plotly_chart(family_figures.conv_architecture(layers, title=title), key="home_architecture")
+    st.caption("Convolution blocks: each one slides small filters over the image, halving its size and making "
+               "more feature maps; the decoder's transposed convolutions grow it back.")
+else:
+    layers = architecture.dense_layers(model, input_dim)
+    st.plotly_chart(figures.architecture(layers, title=title), key="home_architecture")
 cols = st.columns(4)
 cols[0].metric("Input numbers", f"{input_dim:,}", help="×".join(map(str, sample_shape)) + " values per sample")
 cols[1].metric("Code numbers", f"{model.code_size:,}")
 ratio = architecture.compression_ratio(model, input_dim)
 cols[2].metric("Compression", f"{ratio:.1f} : 1" if ratio >= 1 else f"1 : {1 / ratio:.1f}",
                help="Input numbers per code number. Below 1 the code is larger than the input (over-complete).")
-cols[3].metric("Weights to learn", f"{architecture.parameter_count(model, input_dim):,}")
+cols[3].metric("Weights to learn", f"{sum(layer.params for layer in layers):,}")
 st.markdown(
     "- **Encoder** (green): input → code. It can be used alone, for example to feed a t-SNE plot or a classifier.\n"
     "- **Code** (red): the compressed representation. Its size is the main knob.\n"
@@ -53,3 +58,6 @@ st.markdown(
     "A denoising autoencoder is trained with `model.fit(x_noisy, x)`."
 )
 st.page_link("pages/training.py", label="Next: train it and watch the loss fall", icon=":material/arrow_forward:")
+st.info("**Teaching with it?** Before class, run `make warm` once on the machine that serves the app: it trains "
+        "every lesson preset into the model cache (a few minutes), so in the lecture each preset's **Train** "
+        "loads at once instead of making the room wait.", icon=":material/school:")

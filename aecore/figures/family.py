@@ -160,3 +160,54 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y
     fig.update_yaxes(title=y_title, rangemode="tozero")
     fig.update_layout(barmode="group")
     return _finish(fig, title, 440)
+
+
+PART_FILL = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518", "output": "#4c78a8"}
+
+
+def conv_architecture(layers: Sequence, title: str | None = None) -> go.Figure:
+    """A convolutional autoencoder drawn as convolution blocks: each image-shaped layer is a stack of
+    feature maps (one square per map, up to 6 drawn, side ∝ its height in pixels), vector layers (the code,
+    the dense layer) are bars as in the dense diagram. ``layers``: ``aecore.architecture.LayerSpec`` list."""
+    fig = go.Figure()
+    images = [layer.shape for layer in layers if len(layer.shape) == 3]
+    tallest = max((shape[0] for shape in images), default=1)
+    widest_vector = max((layer.width for layer in layers if len(layer.shape) != 3), default=1)
+    step = 1.0
+    for i, layer in enumerate(layers):
+        x = i * step
+        colour = PART_FILL.get(layer.part, "#888888")
+        if len(layer.shape) == 3:
+            h, w, maps = layer.shape
+            side = 0.18 + 0.5 * h / tallest
+            drawn = min(maps, 6)
+            shift = 0.045
+            x_start = x - (side + shift * (drawn - 1)) / 2
+            y_start = -(side + shift * (drawn - 1)) / 2
+            for k in range(drawn):  # back to front: each map a little up and to the right of the one before
+                x0, y0 = x_start + shift * (drawn - 1 - k), y_start + shift * (drawn - 1 - k)
+                fig.add_shape(type="rect", x0=x0, x1=x0 + side * w / h, y0=y0, y1=y0 + side,
+                              fillcolor=colour, line=dict(color="white", width=1.5), opacity=0.95)
+            label = f"<b>{h}×{w}×{maps}</b>"
+        else:
+            height = 0.12 + 0.6 * np.sqrt(layer.width / widest_vector)
+            fig.add_shape(type="rect", x0=x - 0.1, x1=x + 0.1, y0=-height / 2, y1=height / 2,
+                          fillcolor=colour, line=dict(width=0), opacity=0.9)
+            label = f"<b>{layer.width:,}</b>"
+        fig.add_annotation(x=x, y=-0.62, text=label, showarrow=False, font=dict(size=15))
+        fig.add_annotation(x=x, y=0.62, text=layer.name.split(" (")[0], showarrow=False, font=dict(size=14))
+        if i > 0:
+            fig.add_annotation(x=x - step / 2, y=0, text="→", showarrow=False, font=dict(size=18, color="#555"))
+    fig.add_trace(go.Scatter(x=[i * step for i in range(len(layers))], y=[0] * len(layers), mode="markers",
+                             marker=dict(opacity=0), hoverinfo="text", showlegend=False,
+                             text=[f"{layer.name}: {layer.width:,} numbers, {layer.params:,} weights"
+                                   for layer in layers]))
+    fig.update_xaxes(visible=False, range=[-0.6, (len(layers) - 1) * step + 0.6])
+    fig.update_yaxes(visible=False, range=[-0.75, 0.75])
+    fig.update_layout(plot_bgcolor="white")
+    fig = _base_layout(fig, title, 340)
+    fig.update_layout(margin=dict(b=40))
+    fig.add_annotation(text="each square is one feature map (at most 6 drawn); bars are plain lists of numbers",
+                       xref="paper", yref="paper", x=0, y=-0.02, showarrow=False, xanchor="left", yanchor="top",
+                       font=dict(size=13, color="#444"))
+    return fig
