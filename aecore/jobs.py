@@ -19,6 +19,13 @@ work again, so thirty students on the same preset cause one training.
 - Attach/detach: sessions attach to the jobs they watch; ``detach(session)``
   (tab closed) cancels a job once its last attached session is gone, and
   ``forget_owner`` drops a session's private results (uploads).
+- Bounded in time: a job whose expected time exceeds the teacher's limit
+  (``$AELAB_MAX_JOB_SECONDS``, default 300 s) is refused before it is queued,
+  and a running job is stopped when it reaches the limit (a training keeps its
+  last completed epoch), so one session never holds a worker for longer.
+- Measured: a job that describes its work per epoch (``epoch_work``, in nominal
+  seconds) is estimated from this machine's measured speed (``MachineSpeed``,
+  recorded by finished jobs and kept on disk), else from a cautious guess.
 
 Finished results stay in an in-memory LRU so returning to a model is instant.
 """
@@ -41,6 +48,110 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed"
 LOADING = "loading"  # on the loader thread (a quick disk-cache load), ahead of the queue
 ACTIVE = (LOADING, QUEUED, RUNNING)
 DEFAULT_ESTIMATE = 10.0  # seconds, for a job submitted without an estimate
+DEFAULT_MAX_JOB_SECONDS = 300.0
+TOO_LONG = "too_long"  # error_kind of a job refused before it was queued
+TIME_LIMIT = "time_limit"  # error_kind of a job stopped when it reached the limit
+
+
+def max_job_seconds() -> float:
+    """The longest a job may take: ``$AELAB_MAX_JOB_SECONDS`` (the teacher's setting), default 300 s."""
+    env = os.environ.get("AELAB_MAX_JOB_SECONDS", "").strip()
+    try:
+        value = float(env)
+    except ValueError:
+        return DEFAULT_MAX_JOB_SECONDS
+    return value if value > 0 and value == value else DEFAULT_MAX_JOB_SECONDS
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def speed_file() -> str:
+    """Where the measured speed is kept: ``$AELAB_SPEED_FILE``, else next to the model cache."""
+    env = os.environ.get("AELAB_SPEED_FILE", "").strip()
+    if env:
+        return env
+    cache = os.environ.get("AELAB_CACHE_DIR", "").strip() or os.path.join(
+        os.path.expanduser("~"), ".cache", "autoencoder-lab")
+    return os.path.join(cache, "machine-speed.json")
+
+
+class MachineSpeed:
+    """This machine's measured training speed, learned from finished jobs.
+
+    A job describes its work as ``epoch_work``: the seconds one epoch takes at nominal speed (a formula of
+    the model's size, see ui.training). What jobs really took gives ``factor`` (measured seconds per
+    nominal second of an epoch) and ``overhead`` (seconds per job outside the epochs: building the model,
+    the first epoch's tracing, the final evaluation). Both are moving averages, kept in ``path`` so a
+    restarted server (or one warmed with ``make warm``) starts from what it measured. Until something is
+    measured the estimate uses ``FALLBACK_FACTOR``, a cautious guess for a busy 2-core machine.
+    """
+
+    FALLBACK_FACTOR = 2.0
+    FALLBACK_OVERHEAD = 8.0
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+        self.factor: float | None = None
+        self.overhead: float | None = None
+        self.samples = 0
+        self._lock = threading.Lock()
+        self._load()
+
+    @property
+    def measured(self) -> bool:
+        return self.factor is not None
+
+    def estimate(self, epoch_work: float, epochs: int) -> float:
+        """Seconds for ``epochs`` epochs of ``epoch_work`` nominal seconds each, plus the per-job overhead."""
+        factor = self.factor if self.factor is not None else self.FALLBACK_FACTOR
+        overhead = self.overhead if self.overhead is not None else self.FALLBACK_OVERHEAD
+        return overhead + factor * epoch_work * max(epochs, 0)
+
+    def record(self, epoch_work: float, epoch_seconds: float, overhead_seconds: float | None = None) -> None:
+        """One job's measurement: its epochs took ``epoch_seconds`` each for ``epoch_work`` nominal seconds."""
+        if not (epoch_work > 0 and epoch_seconds > 0):
+            return
+        factor = min(max(epoch_seconds / epoch_work, 0.05), 50.0)
+        with self._lock:
+            # A new measurement counts for half: the machine's load changes during a lecture.
+            self.factor = factor if self.factor is None else 0.5 * self.factor + 0.5 * factor
+            if overhead_seconds is not None and overhead_seconds >= 0:
+                overhead_seconds = min(overhead_seconds, 120.0)
+                self.overhead = (overhead_seconds if self.overhead is None
+                                 else 0.5 * self.overhead + 0.5 * overhead_seconds)
+            self.samples += 1
+            self._save()
+
+    def _load(self) -> None:
+        if not self.path:
+            return
+        try:
+            import json
+
+            with open(self.path) as f:
+                data = json.load(f)
+            factor, overhead = float(data["factor"]), float(data.get("overhead", self.FALLBACK_OVERHEAD))
+            if 0.05 <= factor <= 50 and 0 <= overhead <= 120:
+                self.factor, self.overhead, self.samples = factor, overhead, int(data.get("samples", 1))
+        except Exception:  # missing or unreadable: measure again
+            pass
+
+    def _save(self) -> None:
+        if not self.path:
+            return
+        try:
+            import json
+
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "w") as f:
+                json.dump({"factor": self.factor, "overhead": self.overhead, "samples": self.samples,
+                           "updated": time.time()}, f)
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only disk: the measurement still holds in memory
+            pass
 
 
 def default_workers(cores: int | None = None) -> int:
@@ -105,8 +216,10 @@ class Job:
 
     def __init__(self, key: str, fn: Callable[[Callable[[Any], None], threading.Event], Any], label: str = "",
                  owner: str | None = None, estimate_seconds: float | None = None,
-                 submitter: str | None = None, quick: Callable | None = None):
+                 submitter: str | None = None, quick: Callable | None = None,
+                 epoch_work: float | None = None, epochs: int | None = None, about: Any = None):
         self.id = next(self._ids)
+        self.about = about  # what the job works on (e.g. its Experiment), for whoever shows its progress
         self.key = key
         self.fn = fn
         self.quick = quick
@@ -114,6 +227,10 @@ class Job:
         self.owner = owner  # a session id for private work (uploads), None when shareable
         self.submitter = submitter  # the session that asked first: the unit of fairness
         self.estimate_seconds = estimate_seconds
+        self.epoch_work = epoch_work  # nominal seconds per epoch (see MachineSpeed), when the job has epochs
+        self.epochs = epochs
+        self.limit_seconds: float | None = None  # the time limit it ran under
+        self.hit_limit = False  # stopped because it reached that limit
         self.status = QUEUED
         self.source: str | None = None  # "cache" when a quick load produced the result, else "run"
         self.reports: list[Any] = []
@@ -124,6 +241,7 @@ class Job:
         self.created = time.time()
         self.queued_at = self.created
         self.started: float | None = None
+        self.working: float | None = None  # when its own work began (after TensorFlow's one-time import)
         self.finished: float | None = None
         self.done_event = threading.Event()
         self.attached: set[str] = set()
@@ -139,6 +257,12 @@ class Job:
     @property
     def from_cache(self) -> bool:
         return self.source == "cache"
+
+    @property
+    def refused(self) -> bool:
+        """Refused before it was queued: its expected time exceeds the limit."""
+        return self.error_kind == TOO_LONG
+
 
     @property
     def waited(self) -> float | None:
@@ -161,8 +285,11 @@ class Job:
 class JobQueue:
     """Fair queue served by ``workers`` threads; identical keys share one job."""
 
-    def __init__(self, workers: int | None = None, keep_results: int = 32, release_memory: bool = True):
+    def __init__(self, workers: int | None = None, keep_results: int = 32, release_memory: bool = True,
+                 max_seconds: float | None = None, speed: MachineSpeed | None = None):
         self.workers = workers or default_workers()
+        self._max_seconds = max_seconds  # None: read $AELAB_MAX_JOB_SECONDS at every check
+        self.speed = speed if speed is not None else MachineSpeed()
         self.keep_results = keep_results
         self.release_memory = release_memory
         self._lock = threading.Condition()
@@ -180,15 +307,46 @@ class JobQueue:
     def _key(self, key: str, owner: str | None) -> str:
         return f"{owner}:{key}" if owner else key
 
+    @property
+    def max_seconds(self) -> float:
+        return self._max_seconds if self._max_seconds is not None else max_job_seconds()
+
+    def estimate(self, epoch_work: float, epochs: int) -> float:
+        """Expected seconds of a job with ``epochs`` epochs of ``epoch_work`` nominal seconds (measured speed)."""
+        return self.speed.estimate(epoch_work, epochs)
+
+    def too_long_message(self, seconds: float) -> str:
+        return (f"This job would take about {seconds:.0f} s on this machine (an estimate from its measured "
+                f"speed), more than the limit of {_seconds(self.max_seconds)} s per job that keeps the queue moving "
+                "for everyone (the teacher sets it with AELAB_MAX_JOB_SECONDS). Choose smaller settings.")
+
+    def _refuse(self, job: Job) -> bool:
+        """Refuse ``job`` when its expected time exceeds the limit (caller holds the lock)."""
+        expected = self.expected_seconds(job) if job.epoch_work else (job.estimate_seconds or 0.0)
+        if expected <= self.max_seconds:
+            return False
+        job.status, job.error_kind = FAILED, TOO_LONG
+        job.error = self.too_long_message(expected)
+        job.finished = time.time()
+        job.fn = job.quick = None
+        job.done_event.set()
+        self.stats["refused"] += 1
+        return True
+
     # -- submitting and finding ----------------------------------------------------------------------------
     def submit(self, key: str, fn, label: str = "", owner: str | None = None,
                estimate_seconds: float | None = None, session: str | None = None,
-               quick: Callable | None = None) -> Job:
+               quick: Callable | None = None, epoch_work: float | None = None,
+               epochs: int | None = None, about: Any = None) -> Job:
         """Queue ``fn`` under ``key`` or return (and attach ``session`` to) the job already doing it.
 
         ``owner`` makes the job private to that session (its key is prefixed with it). ``quick``, when
         given, is tried first on the loader thread (e.g. loading the result from disk); when it returns
-        None the job joins the queue to run ``fn``.
+        None the job joins the queue to run ``fn``. ``epoch_work`` and ``epochs`` describe a job of epochs
+        (see MachineSpeed): it is then estimated from the measured speed, and teaches it when it ends.
+
+        A new job whose expected time exceeds ``max_seconds`` is refused: the job returned has already
+        failed (``refused``), with a message, and is not kept.
         """
         import_modules_drawing_code_probes()  # before a worker can start importing them
         full_key = self._key(key, owner)
@@ -203,7 +361,10 @@ class JobQueue:
                 if session:
                     existing.attached.add(session)
                 return existing
-            job = Job(key, fn, label, owner, estimate_seconds, submitter=session or owner, quick=quick)
+            job = Job(key, fn, label, owner, estimate_seconds, submitter=session or owner, quick=quick,
+                      epoch_work=epoch_work, epochs=epochs, about=about)
+            if quick is None and self._refuse(job):
+                return job
             if session:
                 job.attached.add(session)
             self._jobs[full_key] = job
@@ -252,7 +413,10 @@ class JobQueue:
         return order
 
     def expected_seconds(self, job: Job) -> float:
-        """The job's estimate, scaled by how long jobs have really taken against their estimates."""
+        """The job's time from the machine's measured speed when it describes its epochs, else its own
+        estimate scaled by how long jobs have really taken against their estimates."""
+        if job.epoch_work and job.epochs:
+            return self.speed.estimate(job.epoch_work, job.epochs)
         return (job.estimate_seconds or DEFAULT_ESTIMATE) * self._speed
 
     def remaining_seconds(self, job: Job) -> float:
@@ -386,11 +550,40 @@ class JobQueue:
         job.done_event.set()
         self._lock.notify_all()
 
-    def _run(self, job: Job, fn) -> tuple[str, Any]:
+    def _run(self, job: Job, fn, bounded: bool = True) -> tuple[str, Any]:
         # Every job thread imports TensorFlow through the one lock before its work: a job that imported it
         # on its own while the app's warm-up thread was starting the same import deadlocked the two
         # (_DeadlockError / "partially initialized module", 2 of 4 fresh starts with an immediate Train).
         import_tensorflow()
+        job.working = time.time()
+        timer = None
+        if bounded:  # a worker's job is bounded in time; a disk-cache load is quick by nature
+            job.limit_seconds = self.max_seconds
+            timer = threading.Timer(job.limit_seconds, self._time_up, args=(job,))
+            timer.daemon = True
+            timer.start()
+        try:
+            status, result = self._call(job, fn)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if job.hit_limit:
+            job.error_kind = TIME_LIMIT
+            job.error = self.time_limit_message(job)
+            status = CANCELLED
+        return status, result
+
+    def _time_up(self, job: Job) -> None:
+        """The job reached the time limit: stop it (a training keeps its last completed epoch)."""
+        with self._lock:
+            if job.status != RUNNING or job.cancel_event.is_set():
+                return
+            job.hit_limit = True
+            job.cancel()
+            self.stats["time_limit"] += 1
+        log.info("job %s stopped at the time limit of %.0f s", job.label, job.limit_seconds or 0)
+
+    def _call(self, job: Job, fn) -> tuple[str, Any]:
         try:
             result = fn(job.report, job.cancel_event)
             # A partial result after Stop: shown to its session, never shared as finished.
@@ -404,13 +597,23 @@ class JobQueue:
                 job.error = f"Something went wrong inside the job ({type(exc).__name__}: {exc})."
             return status, None
 
+    @staticmethod
+    def time_limit_message(job: Job) -> str:
+        report = job.latest
+        done = getattr(report, "epoch", None)
+        kept = (f" after {done} completed epoch{'s' if done != 1 else ''}: the last one is kept"
+                if done else " before its first epoch finished: there is no result")
+        return (f"Stopped at the time limit of {_seconds(job.limit_seconds)} s per job{kept}. The limit keeps the "
+                "queue moving for everyone (the teacher sets it with AELAB_MAX_JOB_SECONDS); choose smaller "
+                "settings (fewer epochs, a smaller model or a larger batch) to train fully within it.")
+
     def _load(self) -> None:
         while True:
             with self._lock:
                 while not self._loading:
                     self._lock.wait()
                 job = self._loading.popleft()
-            status, result = self._run(job, job.quick)
+            status, result = self._run(job, job.quick, bounded=False)
             with self._lock:
                 if status == DONE and result is not None:
                     job.result, job.source = result, "cache"
@@ -419,9 +622,12 @@ class JobQueue:
                     self._finish(job, DONE)
                 elif job.cancel_event.is_set():
                     self._finish(job, CANCELLED)
-                else:  # not on disk (or unreadable): do the work
+                else:  # not on disk (or unreadable): do the work, if it fits in the time limit
                     job.error = job.error_kind = None
-                    self._enqueue(job)
+                    if self._refuse(job):
+                        self._finish(job, FAILED)
+                    else:
+                        self._enqueue(job)
                     self._lock.notify_all()
 
     def _work(self) -> None:
@@ -440,12 +646,27 @@ class JobQueue:
                 if status == DONE and job.estimate_seconds:
                     took = time.time() - job.started
                     self._speed = 0.7 * self._speed + 0.3 * min(max(took / job.estimate_seconds, 0.1), 10.0)
+                self._measure(job)
                 self.stats["runs"] += 1
                 self._finish(job, status)
                 idle = not any(j.status == RUNNING for j in self._jobs.values())
             del job, result  # an idle worker must not keep the last job (and its model) alive
             if idle:
                 self._release()
+
+    def _measure(self, job: Job) -> None:
+        """Teach the machine's speed what a job of epochs really took (from its own progress reports)."""
+        reports = [r for r in job.reports if getattr(r, "epoch", None) and getattr(r, "elapsed", None)]
+        if not job.epoch_work or not reports or job.working is None:
+            return
+        first, last = reports[0], reports[-1]
+        if last.epoch > first.epoch:  # later epochs: the first one also traces the model
+            per_epoch = (last.elapsed - first.elapsed) / (last.epoch - first.epoch)
+        else:
+            per_epoch = last.elapsed / last.epoch
+        overhead = (time.time() - job.working) - per_epoch * last.epoch
+        self.speed.record(job.epoch_work, per_epoch, overhead)
+        self.stats["measured"] += 1
 
     def _release(self) -> None:
         """Free what finished or forgotten models left behind (tf.function traces hold reference cycles).
@@ -471,7 +692,7 @@ def default_queue() -> JobQueue:
     global _default_queue
     with _default_lock:
         if _default_queue is None:
-            _default_queue = JobQueue()
+            _default_queue = JobQueue(speed=MachineSpeed(speed_file()))
         return _default_queue
 
 

@@ -34,8 +34,15 @@ def _data_label(name: str) -> str:
 
 
 def draw_sidebar() -> None:
-    """All model and training controls, then Train / Stop and the job's status."""
+    """Train / Stop and the job's status at the top, then the preset and every model and training control.
+
+    Train and Stop sit above the settings so that they are visible without scrolling on a 1280×720
+    projector; they are drawn last into their place, after every control has settled the values the
+    experiment is read from and after the Train click is handled, so Stop is enabled from the moment a
+    job starts.
+    """
     sb = st.sidebar
+    actions = sb.container()
     presets.draw_selector()
     sb.header("Model settings")
     sb.selectbox("Data set", _data_names(), key="sidebar_dataset", format_func=_data_label,
@@ -79,16 +86,15 @@ def draw_sidebar() -> None:
                   help="Fraction of hidden nodes switched off at random while training.")
 
     experiment = state.current_experiment()
-    left, right = sb.columns(2)
-    job = training.current_job()
-    running = job is not None and job.active
-    if left.button("Train", type="primary", use_container_width=True, key="sidebar_train",
-                   help="Train the model described above (runs in the background)."):
-        training.start_training(experiment)
-    if right.button("Stop", use_container_width=True, key="sidebar_stop", disabled=not running,
-                    help="Stop training and keep the last completed epoch."):
-        training.stop_training()
-    with sb:
+    with actions:
+        left, right = st.columns(2)
+        if left.button("Train", type="primary", use_container_width=True, key="sidebar_train",
+                       help="Train the model described below (runs in the background)."):
+            training.start_training(experiment, where=st)
+        # Decided after the Train click: deciding before it left Stop greyed out for the whole training.
+        if right.button("Stop", use_container_width=True, key="sidebar_stop", disabled=not training.is_running(),
+                        help="Stop training and keep the last completed epoch."):
+            training.stop_training(where=st)
         training.sidebar_status()
 
 
@@ -103,9 +109,13 @@ def _type_controls(kind: str) -> None:
         if st.session_state.get("sidebar_noise_level", 0) <= 0:
             st.session_state["sidebar_noise_level"] = 0.5
     noise_kind = st.session_state.get("sidebar_noise_kind", "gaussian")
-    sb.slider("Noise level" + (" (σ)" if noise_kind == "gaussian" else " (fraction)"), 0.0, 1.0, step=0.05,
-              key="sidebar_noise_level",
-              help="0 trains a plain autoencoder. Above 0 trains fit(x_noisy, x): noisy inputs, clean targets.")
+    if kind == "dense":
+        # The plain autoencoder learns fit(x, x): no noise, and no slider that would quietly make it a denoiser.
+        st.session_state["sidebar_noise_level"] = 0.0
+    else:
+        sb.slider("Noise level" + (" (σ)" if noise_kind == "gaussian" else " (fraction)"), 0.0, 1.0, step=0.05,
+                  key="sidebar_noise_level",
+                  help="0 trains without noise. Above 0 trains fit(x_noisy, x): noisy inputs, clean targets.")
     _ensure_choice("sidebar_sparsity_weight", SPARSITY_WEIGHTS, 1e-4)
     _ensure_choice("sidebar_contractive_weight", CONTRACTIVE_WEIGHTS, 1e-2)
     if kind == "sparse":
@@ -168,8 +178,6 @@ def _input_dim() -> int | None:
 
 def _conv_time_estimate() -> None:
     """Convolutions are slow on a CPU: say how long training will take before the user presses Train."""
-    from aecore.family import estimate_train_seconds
-
     experiment = state.current_experiment()
     try:
         dataset = state.get_dataset(experiment.data)
@@ -178,9 +186,8 @@ def _conv_time_estimate() -> None:
     if not dataset.is_square_image:
         st.sidebar.caption("Convolutions need square images: pick an image data set.")
         return
-    seconds = estimate_train_seconds(experiment.model, dataset.sample_shape, dataset.n_train,
-                                     experiment.train.epochs)
-    text = f"Estimated training time on this machine: about {seconds:.0f} s at most (early stopping may end sooner)."
+    seconds = training.estimate_seconds(experiment, dataset)
+    text = (f"Training time: {training.estimate_text(seconds)}, at most: early stopping may end sooner.")
     (st.sidebar.warning if seconds > 60 else st.sidebar.caption)(text)
 
 

@@ -43,28 +43,83 @@ def in_disk_cache(experiment: Experiment, owner: str | None) -> bool:
 def submit_experiment(experiment: Experiment, dataset: Dataset, label: str, owner: str | None,
                       estimate: float | None = None) -> jobs.Job:
     """Queue ``experiment`` for this session: loaded from the disk cache when it was trained before,
-    otherwise trained (and then saved for everyone)."""
+    otherwise trained (and then saved for everyone). Its time is estimated from the machine's measured
+    speed; a training over the teacher's time limit comes back refused (``job.refused``)."""
     return jobs.default_queue().submit(
         experiment.key(), _train_fn(experiment, dataset), label=label, owner=owner,
         estimate_seconds=estimate if estimate is not None else estimate_seconds(experiment, dataset),
-        session=state.session_id(), quick=_load_fn(experiment) if in_disk_cache(experiment, owner) else None)
+        session=state.session_id(), quick=_load_fn(experiment) if in_disk_cache(experiment, owner) else None,
+        epoch_work=epoch_work(experiment, dataset), epochs=experiment.train.epochs, about=experiment)
+
+
+# Nominal cost of one training step on this 2-core machine, fitted to epochs timed with aecore.train on
+# mnist-5k and digits-8x8 (dense 784-256-128-16 at batch 16/128/512, 784-1024-…-128 at batch 16/128, conv,
+# 2026-12-02, load ≈ 2.7): a fixed part per step (Python, the optimiser's bookkeeping), a part per forward
+# multiply-add of every image in the batch (a training step costs about three forward passes), and a part
+# per weight (Adam reads and writes every weight at every step, which is what makes small batches of a wide
+# model slow). The queue scales it by what jobs really took (aecore.jobs.MachineSpeed).
+STEP_SECONDS = 0.010
+MAC_SECONDS = 1.0e-10
+WEIGHT_SECONDS = 1.0e-8
+EPOCH_SECONDS = 0.05  # validation and the preview, per epoch
+PENALTY_COST = {"contractive": 2.0}  # the Jacobian penalty roughly doubles a step (an estimate)
+
+
+def model_size(model, sample_shape: tuple[int, ...]) -> tuple[float, float]:
+    """(forward multiply-adds per image, weights) of a model, counted from its settings."""
+    input_dim = 1
+    for s in sample_shape:
+        input_dim *= s
+    if model.kind == "conv":
+        from aecore.family import conv_macs
+
+        macs = float(conv_macs(model, sample_shape))
+        weights = 2.0 * model.code_size * input_dim / 4 ** model.conv_depth * model.conv_filters * 2 ** (
+            model.conv_depth - 1) + 50 * model.conv_filters ** 2 * 4 ** model.conv_depth
+        return macs, weights
+    widths = (input_dim, *model.layer_widths(), model.code_size * (2 if model.kind == "variational" else 1))
+    encoder = sum(a * b for a, b in zip(widths, widths[1:]))
+    return 2.0 * encoder, 2.0 * encoder  # the decoder mirrors the encoder; dense: one weight per multiply-add
+
+
+def epoch_work(experiment: Experiment, dataset: Dataset) -> float:
+    """Nominal seconds of one training epoch of ``experiment`` (before the machine's measured factor)."""
+    macs, weights = model_size(experiment.model, dataset.sample_shape)
+    batch = max(1, min(experiment.train.batch_size, max(dataset.n_train, 1)))
+    steps = -(-max(dataset.n_train, 1) // batch)
+    step = STEP_SECONDS + batch * macs * MAC_SECONDS + weights * WEIGHT_SECONDS
+    validation = len(dataset.x_val) * macs * MAC_SECONDS / 3
+    return (steps * step + validation + EPOCH_SECONDS) * PENALTY_COST.get(experiment.model.kind, 1.0)
 
 
 def estimate_seconds(experiment: Experiment, dataset: Dataset) -> float:
-    """A rough guess used for queue waits before anything has been measured."""
-    return 0.25 * experiment.train.epochs * max(dataset.n_train, 1) / 3600 + 4
+    """Seconds a training of ``experiment`` takes at most on this machine (all its epochs: early stopping
+    may end sooner), from the speed measured by the jobs that finished, else a cautious guess."""
+    return jobs.default_queue().estimate(epoch_work(experiment, dataset), experiment.train.epochs)
 
 
-def start_training(experiment: Experiment) -> None:
-    """Validate and queue the sidebar's experiment; errors become one st.error.
+def estimate_text(seconds: float) -> str:
+    """How an estimate is worded: rounded, and saying where it comes from."""
+    speed = jobs.default_queue().speed
+    shown = f"{seconds:.0f} s" if seconds < 100 else f"{seconds / 60:.0f} min"
+    source = ("estimated from this machine's measured speed" if speed.measured
+              else "a cautious guess until a first training has measured this machine")
+    return f"about {shown} ({source})"
+
+
+def start_training(experiment: Experiment, where=None) -> None:
+    """Validate and queue the sidebar's experiment; errors become one st.error (in ``where``, default the
+    sidebar).
 
     The same settings trained before (by anyone, unless on an upload) come from the memory or the disk
     cache; the same settings training right now for another session are shared: this session attaches
-    to that job and watches its progress.
+    to that job and watches its progress. A new training whose estimated time exceeds the teacher's limit
+    is refused before it is queued, naming the settings to lower.
     """
+    where = where if where is not None else st.sidebar
     job = st.session_state.get(state.JOB)
     if job is not None and job.active and job.key != experiment.key():
-        st.sidebar.warning("A model is still training. Press **Stop** first, then **Train** again.")
+        where.warning("A model is still training. Press **Stop** first, then **Train** again.")
         return
     dataset = state.dataset_or_error(experiment.data)
     if dataset is None:
@@ -72,17 +127,61 @@ def start_training(experiment: Experiment) -> None:
     try:
         experiment.validate_for(dataset)
     except ValueError as exc:
-        st.sidebar.error(f"Cannot train with these settings: {exc}")
+        where.error(f"Cannot train with these settings: {exc}")
         return
     owner = state.session_id() if experiment.data.upload_id else None  # uploads: private to this session
     job = submit_experiment(experiment, dataset, experiment.model.kind, owner)
+    if job.refused:
+        where.error(too_long_message(experiment, dataset), icon=":material/timer_off:")
+        return
     st.session_state[state.JOB] = job
     st.session_state[state.SEEN_STATUS] = None
     watch_sessions()
 
 
-def stop_training() -> None:
+# Settings that make a training slower, by the sidebar's names: those to lower, and the batch size to raise.
+def _slow_settings(experiment: Experiment) -> tuple[list[str], list[str]]:
+    model, train = experiment.model, experiment.train
+    lower = [f"**Epochs** (now {train.epochs})"]
+    if model.kind == "conv":
+        if model.conv_filters > 8:
+            lower.append(f"**Filters in the first conv layer** (now {model.conv_filters})")
+        if model.conv_depth > 1:
+            lower.append(f"**Convolution blocks** (now {model.conv_depth})")
+    else:
+        if model.first_layer_nodes > 128 and model.n_hidden_layers:
+            lower.append(f"**Nodes in the first hidden layer** (now {model.first_layer_nodes})")
+        if model.n_hidden_layers > 1:
+            lower.append(f"**Hidden layers** (now {model.n_hidden_layers})")
+        if model.code_size > 64:
+            lower.append(f"**Code size** (now {model.code_size})")
+    raise_ = [f"**Batch size** (now {train.batch_size}, in Training details)"] if train.batch_size < 128 else []
+    return lower, raise_
+
+
+def _either(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def too_long_message(experiment: Experiment, dataset: Dataset) -> str:
+    """Why a training was refused before it started, and which settings to lower."""
+    queue = jobs.default_queue()
+    seconds = estimate_seconds(experiment, dataset)
+    limit = queue.max_seconds
+    per_epoch = queue.estimate(epoch_work(experiment, dataset), 1) - queue.estimate(0.0, 0)
+    fit = int((limit - queue.estimate(0.0, 0)) // per_epoch) if per_epoch > 0 else 0
+    lower, raise_ = _slow_settings(experiment)
+    what = f"Lower {_either(lower)}" + (f", or raise {_either(raise_)}" if raise_ else "")
+    epochs_hint = (f" With these settings at most about {fit} epoch{'s' if fit != 1 else ''} fit."
+                   if 0 < fit < experiment.train.epochs else "")
+    return (f"Not started: this training would take {estimate_text(seconds)}, more than the limit of "
+            f"{limit:.0f} s per training that keeps the queue moving for the whole class (the teacher sets it "
+            f"with the AELAB_MAX_JOB_SECONDS setting of the server). {what}.{epochs_hint}")
+
+
+def stop_training(where=None) -> None:
     """Stop this session's job; a job other sessions also watch keeps running for them."""
+    where = where if where is not None else st.sidebar
     job = st.session_state.get(state.JOB)
     if job is None or not job.active:
         return
@@ -92,7 +191,7 @@ def stop_training() -> None:
     # Shared with other sessions: this one stops watching, the training goes on for the others.
     st.session_state[state.JOB] = None
     st.session_state[state.SEEN_STATUS] = None
-    st.sidebar.info(f"You stopped watching. The same model is still training for {others} other "
+    where.info(f"You stopped watching. The same model is still training for {others} other "
                     f"session{'s' if others != 1 else ''}; press **Train** to watch it again.")
 
 
@@ -141,11 +240,24 @@ def require_result():
         if job is not None and job.active:
             st.info("A model is training: this page fills in when it is done. Progress is in the sidebar.")
         else:
-            st.info("No model yet. Choose settings in the sidebar and press **Train** (the defaults train in "
-                    "about 10 seconds).")
+            st.info(f"No model yet. Choose settings in the sidebar and press **Train**: {first_train_estimate()}. "
+                    "Teachers: run `make warm` before class to pre-train every lesson preset, so **Train** "
+                    "loads them at once.")
         st.stop()
     outdated_warning(result.experiment)
     return result
+
+
+def first_train_estimate() -> str:
+    """How long the sidebar's settings take to train here, worded as an estimate (or that it is cached)."""
+    experiment = state.current_experiment()
+    try:
+        dataset = state.get_dataset(experiment.data)
+    except Exception:  # the data set's own error is shown where it is used
+        return "the time depends on the settings"
+    if in_disk_cache(experiment, None if not experiment.data.upload_id else "upload"):
+        return "these settings were trained before, so **Train** loads them from the cache at once"
+    return f"these settings train in {estimate_text(estimate_seconds(experiment, dataset))}"
 
 
 def outdated_warning(trained: Experiment) -> None:
@@ -162,7 +274,7 @@ def _status_line(job: jobs.Job) -> str:
         queue = jobs.default_queue()
         ahead = queue.position(job)
         return (f"Waiting in the queue: {ahead} job{'s' if ahead != 1 else ''} ahead of yours, "
-                f"about {queue.wait_estimate(job):.0f} s.")
+                f"{estimate_text(queue.wait_estimate(job))}.")
     others = len(job.attached - {state.session_id()})
     shared = f" · shared with {others} other session{'s' if others != 1 else ''}" if others else ""
     report = job.latest
@@ -170,7 +282,7 @@ def _status_line(job: jobs.Job) -> str:
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
         return f"Starting: {starting}…{shared}"
     return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
-            f"about {report.seconds_left():.0f} s left{shared}")
+            f"about {report.seconds_left():.0f} s left at most{shared}")
 
 
 def _progress_fraction(job: jobs.Job) -> float:
@@ -178,23 +290,47 @@ def _progress_fraction(job: jobs.Job) -> float:
     return 0.0 if report is None else min(report.epoch / max(report.epochs, 1), 1.0)
 
 
-def sidebar_status() -> None:
-    """Compact progress in the sidebar, polling while a job runs; reruns the app when it ends."""
-    job = current_job()
-    active = job is not None and job.active
+def job_experiment(job: jobs.Job | None) -> Experiment | None:
+    """The experiment a job trains (or trained): its result's, else the one it was queued with."""
+    if job is None:
+        return None
+    if job.result is not None and getattr(job.result, "experiment", None) is not None:
+        return job.result.experiment
+    return job.about if isinstance(job.about, Experiment) else None
 
-    @st.fragment(run_every=POLL_SECONDS if active else None)
+
+def is_running() -> bool:
+    """Whether this session's job is queued, loading or training (decides whether Stop can be pressed)."""
+    job = current_job()
+    return job is not None and job.active
+
+
+TF_POLL_SECONDS = 1.0
+
+
+def sidebar_status() -> None:
+    """Compact progress in the sidebar, polling while a job runs (or TensorFlow loads); reruns the whole app
+    when the job starts or ends after the sidebar was drawn, so Train and Stop follow it."""
+    drawn_running = is_running()
+    loading = not state.tensorflow_ready()
+    every = POLL_SECONDS if drawn_running else (TF_POLL_SECONDS if loading else None)
+
+    @st.fragment(run_every=every)
     def status():
         job = current_job()
+        if loading and state.tensorflow_ready() and not is_running():
+            st.rerun()  # TensorFlow is ready: redraw once without the "loading" line, and stop polling
         if job is None:
             if not state.tensorflow_ready():
                 st.caption("Loading TensorFlow in the background…")
             return
         if job.active:
+            if not drawn_running:
+                st.rerun()  # started after the sidebar was drawn: redraw it with Stop enabled
             st.progress(_progress_fraction(job), text=_status_line(job))
-        elif st.session_state.get(state.SEEN_STATUS) != job.status:
+        elif st.session_state.get(state.SEEN_STATUS) != job.status or drawn_running:
             st.session_state[state.SEEN_STATUS] = job.status
-            st.rerun()  # the job ended: redraw the whole page with its result
+            st.rerun()  # the job ended: redraw the whole page with its result (and Stop disabled)
         else:
             show_job_outcome(job, st)
 
@@ -205,6 +341,11 @@ def show_job_outcome(job: jobs.Job, where=st) -> None:
     """One line saying how the job ended."""
     if job.status == jobs.FAILED:
         where.error(job.error or "Training failed.")
+    elif job.hit_limit:
+        result = job.result
+        scores = (f" Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB." if result is not None
+                  and hasattr(result, "test_mse") else "")
+        where.warning(f"{job.error}{scores}", icon=":material/timer_off:")
     elif job.result is not None:
         result = job.result
         text = f"{result.message} Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB."
@@ -235,10 +376,10 @@ def live_training_view(dataset: Dataset | None) -> None:
             show_job_outcome(job)
         reports = list(job.reports)
         result = job.result
-        experiment = result.experiment if result is not None else None
+        experiment = job_experiment(job)  # while it trains too: the running job's, not the sidebar's default
         history = result.history if result is not None else {
             key: [r.logs.get(key) for r in reports if key in r.logs] for key in ("loss", "val_loss")}
-        loss_name = LOSS_LABELS.get((experiment.model.loss if experiment else "mse"), "loss")
+        loss_name = LOSS_LABELS.get(experiment.model.loss, "loss") if experiment is not None else "loss"
         left, right = st.columns([3, 2])
         with left:
             if any(history.values()):
