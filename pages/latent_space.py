@@ -12,8 +12,9 @@ from ui import runtime_fixes, state, training
 
 runtime_fixes.run_pages_through_app()
 
-POLL_SECONDS = 0.4
+POLL_SECONDS = 0.5
 JOBS_KEY = "latent_jobs"  # page-local: map key -> this session's Job (keeps a stopped map from restarting)
+DETACHED_KEY = "latent_detached"  # ids of running jobs this session stopped watching (others still do)
 KEEP_JOBS = 9
 
 # Plotly cannot put an image in a hover label (plotly.py#4905, plotly.js#1323): this component listens to
@@ -104,25 +105,64 @@ def session_job(key: str, fn, label: str, owner: str | None, estimate: float) ->
     return job
 
 
-def restart_button(job: jobs.Job, key: str, label: str) -> None:
+def watched(job: jobs.Job | None) -> bool:
+    """Whether this session follows ``job`` live: it runs, and this session has not stopped watching it."""
+    return job is not None and job.active and job.id not in st.session_state.get(DETACHED_KEY, set())
+
+
+def stop(page_jobs: list[jobs.Job]) -> None:
+    """Stop this session's maps. A map nobody else watches is cancelled; a shared one goes on for the
+    others and this session stops watching it (as the sidebar's Stop does for a training)."""
+    detached = st.session_state.setdefault(DETACHED_KEY, set())
+    for job in page_jobs:
+        if watched(job) and not jobs.default_queue().cancel(job, session=state.session_id()):
+            detached.add(job.id)
+
+
+def restart_button(key: str, label: str) -> None:
     if st.button(label, key=f"latent_restart_{key}"):
         st.session_state[JOBS_KEY].pop(key, None)
         st.rerun()
 
 
-def job_status(job: jobs.Job, what: str) -> None:
-    if job.status == jobs.QUEUED:
+def settled(job: jobs.Job, key: str, what: str, note_while_running: bool = True) -> bool:
+    """For a job that is not done: one line saying why (with its button) and True; False when it is done."""
+    if job.status == jobs.DONE:
+        return False
+    if job.status == jobs.FAILED:
+        st.error(f"{what}: {job.error}")
+        restart_button(key, "Try again")
+    elif watched(job):
+        if note_while_running:
+            st.info(f"{what}: being computed; its progress is shown under “t-SNE of the codes” above.")
+    elif job.active:  # this session stopped watching a map that others still watch
+        others = len(job.attached - {state.session_id()})
+        st.info(f"{what}: you stopped watching it; it is still being computed for {others} other "
+                f"session{'s' if others != 1 else ''}.")
+        if st.button("Watch it again", key=f"latent_watch_{key}"):
+            jobs.default_queue().attach(job, state.session_id())
+            st.session_state[DETACHED_KEY].discard(job.id)
+            st.rerun()
+    else:
+        st.info(f"{what}: stopped before the end.")
+        restart_button(key, "Start again")
+    return True
+
+
+def progress(where, job: jobs.Job, what: str) -> None:
+    """One progress bar for ``job`` in the placeholder ``where``."""
+    if job.status in (jobs.QUEUED, jobs.LOADING):
         queue = jobs.default_queue()
-        st.progress(0.0, text=f"{what}: waiting in the queue ({queue.position(job)} job(s) ahead, about "
-                              f"{queue.wait_estimate(job):.0f} s).")
+        where.progress(0.0, text=f"{what}: waiting in the queue ({queue.position(job)} job(s) ahead, about "
+                                 f"{queue.wait_estimate(job):.0f} s).")
         return
     frame = job.latest
     if isinstance(frame, embed.EmbedFrame):
-        kl = f" · KL divergence {frame.kl_divergence:.2f}" if frame.kl_divergence is not None else ""
-        st.progress(frame.fraction, text=f"{what}: iteration {frame.iteration} of {frame.iterations}{kl} · "
-                                         f"{frame.elapsed:.1f} s")
+        kl = f" · KL divergence {frame.kl_divergence:.2f} nats" if frame.kl_divergence is not None else ""
+        where.progress(frame.fraction, text=f"{what}: iteration {frame.iteration} of {frame.iterations}{kl} · "
+                                            f"{frame.elapsed:.1f} s")
     else:
-        st.progress(0.0, text=f"{what}: starting…")
+        where.progress(0.0, text=f"{what}: starting…")
 
 
 st.title("Latent space (t-SNE)")
@@ -167,7 +207,17 @@ code_job = session_job(code_key, embed.code_map_job(result, x, labels, perplexit
                        "t-SNE of the codes", owner, estimate)
 pixel_job = session_job(pixel_key, embed.pixel_maps_job(x, labels, perplexity, iterations, seed),
                         "t-SNE of the pixels", owner, estimate)
+snapshots = list(result.code_snapshots or [])
+snap_job = snap_key = snap_labels = None
+if snapshots:
+    snap_labels = dataset.y_test[: len(snapshots[0][1])]
+    snap_key = stable_hash("latent-snapshots", model_id, perplexity, seed)
+    snap_job = session_job(snap_key, embed.snapshot_maps_job(snapshots, snap_labels, perplexity,
+                                                             min(iterations, 500), seed),
+                           "t-SNE over epochs", owner, 1.5 * len(snapshots))
+page_jobs = [job for job in (code_job, pixel_job, snap_job) if job is not None]
 class_names = [str(c) for c in dataset.class_names]
+codes_what = "t-SNE of the codes" if code_size > 2 else "the codes"
 picked = st.session_state.setdefault("latent_picked", {})  # "A"/"B" -> (code_key, point index)
 picked = {k: v[1] for k, v in picked.items() if v[0] == code_key}
 
@@ -178,38 +228,47 @@ if code_size <= 2:
     st.caption(f"The code has {code_size} number(s), so it is drawn directly: no t-SNE needed.")
 
 
-@st.fragment(run_every=POLL_SECONDS if code_job.active else None)
-def main_map(started_active: bool = code_job.active):
-    job = code_job
-    if job.active:
-        job_status(job, "t-SNE of the codes")
-        frame = job.latest
+# The page's only self-refreshing part: the progress of all its maps, and the codes' map while it forms.
+# Several refreshing fragments whose places moved from one run to the next turned the page white ("Bad
+# delta path index 14 (should be between [0, 13])", cf. streamlit/streamlit#15084): this one sits at a
+# place no job changes and always draws the same six slots, running or not.
+@st.fragment(run_every=POLL_SECONDS if any(watched(j) for j in page_jobs) else None)
+def live(followed: frozenset = frozenset(j.id for j in page_jobs if watched(j))):
+    if any(j.id in followed and not watched(j) for j in page_jobs):
+        st.rerun(scope="app")  # a map ended: redraw the page with it
+    code_bar, kl_line, live_map, pixel_bar, snap_bar, stop_slot = (st.empty() for _ in range(6))
+    if watched(code_job):
+        progress(code_bar, code_job, codes_what)
+        kl_line.caption("KL divergence (in nats): how much the map's neighbourhoods still differ from the codes'. "
+                        "t-SNE moves the points to lower it; it falls as clusters settle.")
+        frame = code_job.latest
         if isinstance(frame, embed.EmbedFrame):
-            st.plotly_chart(latent_figures.latent_map(frame.embedding, labels, class_names, splits=splits,
-                                                      split_index=split_index,
-                                                      title=f"Clusters forming: iteration {frame.iteration}"),
-                            key="latent_live_map")
-        if st.button("Stop t-SNE", key="latent_stop"):
-            jobs.default_queue().cancel(job, session=None)
-        return
-    if started_active:
-        st.rerun()  # finished: redraw the page with the clickable map and its scores
-    if job.status == jobs.FAILED:
-        st.error(f"The map could not be drawn: {job.error}")
-        restart_button(job, code_key, "Try again")
-        return
-    latent: embed.LatentMap | None = job.result
-    if latent is None:
-        st.info("The map was stopped before it started.")
-        restart_button(job, code_key, "Start again")
-        return
+            live_map.plotly_chart(latent_figures.latent_map(
+                frame.embedding, labels, class_names, splits=splits, split_index=split_index,
+                title=f"Clusters forming: iteration {frame.iteration}"), key="latent_live_map")
+    if watched(pixel_job):
+        progress(pixel_bar, pixel_job, "Side by side, t-SNE of the pixels")
+    if watched(snap_job):
+        done = len(snap_job.reports)
+        snap_bar.progress(done / len(snapshots), text=f"Codes over training: the codes of {done} of "
+                                                      f"{len(snapshots)} epochs mapped.")
+    if any(watched(j) for j in page_jobs) and stop_slot.button("Stop t-SNE", key="latent_stop"):
+        stop(page_jobs)
+        st.rerun(scope="app")
+
+
+live()
+
+
+def main_map(latent: embed.LatentMap) -> None:
+    """The finished map (clickable), the clicked point's image and reconstruction, and the map's scores."""
     if not latent.complete:
         st.warning("t-SNE was stopped early: this is the map as it was then, without scores.")
-        restart_button(job, code_key, "Run it to the end")
+        restart_button(code_key, "Run it to the end")
     left, right = st.columns([3, 1])
     with left:
         highlight = [picked[k] for k in ("A", "B") if k in picked]
-        event = st.plotly_chart(memo(("map", job, job.status, tuple(highlight)), lambda: latent_figures.latent_map(
+        event = st.plotly_chart(memo(("map", code_job, code_job.status, tuple(highlight)), lambda: latent_figures.latent_map(
             latent.embedding, labels, class_names, splits=splits, split_index=split_index, highlight=highlight,
             axis_name="t-SNE" if code_size > 2 else "code",
             title=f"{latent.method}: {points:,} images, coloured by their label")),
@@ -231,24 +290,30 @@ def main_map(started_active: bool = code_job.active):
                 f"label {class_names[labels[chosen]]} · {splits[chosen]} image {split_index[chosen]}",
                 dataset.sample_shape), key="latent_clicked")
             a, b = st.columns(2)
-            if a.button("From here", key="latent_pick_a", help="Start the walk below at this point (A)."):
-                st.session_state["latent_picked"]["A"] = (code_key, chosen)
-                st.session_state["latent_walk_mode"] = "two points picked on the map"
-                st.rerun(scope="app")
-            if b.button("To here", key="latent_pick_b", help="End the walk below at this point (B)."):
-                st.session_state["latent_picked"]["B"] = (code_key, chosen)
-                st.session_state["latent_walk_mode"] = "two points picked on the map"
-                st.rerun(scope="app")
+            for column, end, label, what in ((a, "A", "From here", "Start"), (b, "B", "To here", "End")):
+                if column.button(label, key=f"latent_pick_{end.lower()}", help=f"{what} the walk below at this "
+                                                                              f"point ({end})."):
+                    st.session_state["latent_picked"][end] = (code_key, chosen)
+                    st.session_state["latent_walk_mode"] = WALK_MODES[1]  # the walk follows the picked points
+                    st.rerun()
         if latent.complete and latent.knn is not None:
             st.metric("kNN accuracy on the map", f"{latent.knn:.1%}",
                       help="5-fold accuracy of a 10-nearest-neighbour classifier that only sees the 2-D positions.")
+            st.caption("kNN accuracy: how often the 10 nearest points on the map have the point's own label "
+                       "(by majority): high means the classes form clean clusters.")
             st.metric("Trustworthiness (k = 10)", f"{latent.trust:.3f}",
                       help="1.000: every point's 10 nearest neighbours on the map are also among its 10 nearest "
                            "codes. Lower: the map invents neighbours.")
+            st.caption("Trustworthiness: 1 means the neighbours a point has on the map are really its neighbours "
+                       "among the codes; lower means the map shows neighbours that are not.")
         st.caption(f"Computed in {latent.seconds:.1f} s.")
 
 
-main_map()
+WALK_MODES = ["two digit classes", "two points picked on the map"]
+if code_job.status == jobs.CANCELLED and code_job.result is not None:
+    main_map(code_job.result)  # stopped early: the map as it was then
+elif not settled(code_job, code_key, codes_what, note_while_running=False):
+    main_map(code_job.result)
 
 # --- side by side ----------------------------------------------------------------------------------------
 
@@ -256,39 +321,26 @@ st.subheader("Side by side: pixels, codes and PCA on the same images")
 st.markdown("Is the autoencoder's code a better starting point than the raw pixels? The three maps below use the "
             "same images. Each has two scores: **trustworthiness** (k = 10) measured against the *pixels*, so "
             "the three are comparable, and the **kNN accuracy** of a 10-nearest-neighbour classifier on the map.")
-
-
-@st.fragment(run_every=POLL_SECONDS if (pixel_job.active or code_job.active) else None)
-def comparison(started_active: bool = pixel_job.active or code_job.active):
-    if started_active and not (pixel_job.active or code_job.active):
-        st.rerun()
-    codes_map = code_job.result if code_job.status == jobs.DONE else None
-    pixel_maps = pixel_job.result if pixel_job.status == jobs.DONE else None
-    columns = st.columns(3)
-    entries = [(columns[0], pixel_maps["pixels"] if pixel_maps else None, pixel_job, "t-SNE of the pixels"),
-               (columns[1], codes_map, code_job, "t-SNE of the codes" if code_size > 2 else "the codes"),
-               (columns[2], pixel_maps["pca"] if pixel_maps else None, pixel_job, "PCA-2 of the pixels")]
-    for number, (column, latent, job, what) in enumerate(entries):
-        with column:
-            if latent is None:
-                if job.status == jobs.FAILED:
-                    st.error(f"{what}: {job.error}")
-                elif job.active:
-                    job_status(job, what)
-                else:
-                    st.info(f"{what}: stopped before the end.")
-                continue
-            axis = "PCA" if latent.method.startswith("PCA") else "t-SNE" if "t-SNE" in latent.method else "code"
-            st.plotly_chart(memo(("compare", number, job, job.status), lambda: latent_figures.latent_map(
-                latent.embedding, labels, class_names, splits=splits, split_index=split_index,
-                title=latent_figures.quality_title(latent.method, latent.trust_pixels, latent.knn),
-                axis_name=axis, height=380, show_legend=False, marker_size=3)), key=f"latent_compare_{number}")
-            st.caption(f"{latent.seconds:.1f} s" + (f" · trustworthiness towards the codes {latent.trust:.3f}"
-                                                    if latent.codes is not None and latent.trust is not None
-                                                    else ""))
-
-
-comparison()
+columns = st.columns(3)
+pixel_maps = pixel_job.result if pixel_job.status == jobs.DONE else None
+entries = [(pixel_maps["pixels"] if pixel_maps else None, pixel_job, pixel_key, "t-SNE of the pixels"),
+           (code_job.result if code_job.status == jobs.DONE else None, code_job, code_key, codes_what),
+           (pixel_maps["pca"] if pixel_maps else None, pixel_job, pixel_key, "PCA-2 of the pixels")]
+for number, (column, (latent, job, key, what)) in enumerate(zip(columns, entries)):
+    with column:
+        if latent is None:
+            if number == 0:  # the PCA map comes with the pixels' job: one line and one button for both
+                settled(job, key, what)
+            elif number == 1:
+                st.info(f"{what}: see the map above.")
+            continue
+        axis = "PCA" if latent.method.startswith("PCA") else "t-SNE" if "t-SNE" in latent.method else "code"
+        st.plotly_chart(memo(("compare", number, job, job.status), lambda: latent_figures.latent_map(
+            latent.embedding, labels, class_names, splits=splits, split_index=split_index,
+            title=latent_figures.quality_title(latent.method, latent.trust_pixels, latent.knn),
+            axis_name=axis, height=380, show_legend=False, marker_size=3)), key=f"latent_compare_{number}")
+        st.caption(f"{latent.seconds:.1f} s" + (f" · trustworthiness towards the codes {latent.trust:.3f}"
+                                                if latent.codes is not None and latent.trust is not None else ""))
 
 # --- walk the latent space -------------------------------------------------------------------------------
 
@@ -300,11 +352,10 @@ latent_done = code_job.result if code_job.status == jobs.DONE else None
 if latent_done is None:
     st.info("The walk appears when the map above is ready.")
 else:
-    modes = ["two digit classes", "two points picked on the map"]
     walk_cols = st.columns([2, 1, 1, 2])
-    mode = walk_cols[0].radio("Walk between", modes, key="latent_walk_mode", horizontal=False)
+    mode = walk_cols[0].radio("Walk between", WALK_MODES, key="latent_walk_mode", horizontal=False)
     steps = walk_cols[3].slider("Images on the line", 5, 15, 10, key="latent_walk_steps")
-    if mode == modes[0]:
+    if mode == WALK_MODES[0]:
         names = list(range(len(class_names)))
         start_class = walk_cols[1].selectbox("From", names, index=min(4, len(names) - 1), key="latent_walk_from",
                                              format_func=lambda c: class_names[c])
@@ -322,7 +373,7 @@ else:
     if any(e is None for e in ends):
         st.info("Click a point on the map and press **From here**, then another and press **To here**.")
     else:
-        names_ab = [f"{n} ({class_names[labels[e]]})" if mode != modes[0] else n for n, e in zip(names_ab, ends)]
+        names_ab = [f"{n} ({class_names[labels[e]]})" if mode != WALK_MODES[0] else n for n, e in zip(names_ab, ends)]
 
         def walk_figure():
             line = embed.interpolate_codes(latent_done.codes[ends[0]], latent_done.codes[ends[1]], steps)
@@ -337,39 +388,21 @@ else:
 # --- codes over training ---------------------------------------------------------------------------------
 
 st.subheader("Codes over training")
-snapshots = list(result.code_snapshots or [])
-if not snapshots:
+if snap_job is None:
     st.info("This model kept no codes during training. Train it again to record them.")
 else:
-    snap_labels = dataset.y_test[: len(snapshots[0][1])]
-    snap_key = stable_hash("latent-snapshots", model_id, perplexity, seed)
-    snap_job = session_job(snap_key, embed.snapshot_maps_job(snapshots, snap_labels, perplexity, min(iterations, 500), seed),
-                           "t-SNE over epochs", owner, 1.5 * len(snapshots))
     st.markdown(f"During training the codes of the first {len(snap_labels)} test images were kept after epochs "
                 f"{', '.join(str(e) for e, _ in snapshots)}. Step through them: each map starts from the "
                 "previous one, so clusters keep their place while they form.")
-
-    @st.fragment(run_every=POLL_SECONDS if snap_job.active else None)
-    def over_training(started_active: bool = snap_job.active):
-        if started_active and not snap_job.active:
-            st.rerun()
-        done = list(snap_job.result if snap_job.status in (jobs.DONE, jobs.CANCELLED) and snap_job.result
-                    else snap_job.reports)
-        if snap_job.active:
-            total = len(snapshots)
-            st.progress(len(done) / total, text=f"Mapping the codes of each epoch: {len(done)} of {total} done.")
-        if snap_job.status == jobs.FAILED:
-            st.error(f"The maps over training could not be drawn: {snap_job.error}")
-            return
-        if not done:
-            return
+    done = list(snap_job.result if snap_job.status in (jobs.DONE, jobs.CANCELLED) and snap_job.result else [])
+    if snap_job.status != jobs.DONE:
+        settled(snap_job, snap_key, "The maps over training")
+    if done:
         epochs = [e for e, _, _ in done]
         if st.session_state.get("latent_epoch") not in epochs:
             st.session_state.pop("latent_epoch", None)  # another model's epochs
-        # while maps still arrive, follow the newest; the slider appears once all epochs are mapped
-        epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="latent_epoch") \
-            if len(epochs) > 1 and not snap_job.active else epochs[-1]
-        epoch = epoch if epoch in epochs else epochs[-1]
+        epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="latent_epoch") if len(epochs) > 1 \
+            else epochs[-1]
         chosen = done[epochs.index(epoch)]
         left, right = st.columns([3, 2])
         done_key = (snap_job, snap_job.status, len(done), epoch)
@@ -378,5 +411,3 @@ else:
             title=f"Codes after epoch {epoch} · kNN accuracy {chosen[2]:.1%}")), key="latent_epoch_map")
         right.plotly_chart(memo(("epoch_knn",) + done_key, lambda: latent_figures.knn_over_epochs(
             epochs, [k for _, _, k in done], current=epoch)), key="latent_epoch_knn")
-
-    over_training()

@@ -54,3 +54,32 @@ def test_unrelated_rerun_reuses_the_drawn_maps(monkeypatch):
     assert not at.exception, at.exception
     assert drawn == []
     assert [c.proto.spec for c in plotly_charts(at)] == before
+
+
+def test_stop_tsne_only_detaches_this_session_from_a_map_others_watch():
+    """Issue 16 (item 2 of the latent fixes): "Stop t-SNE" cancels a map only when nobody else watches it;
+    a map another session also watches keeps running for it, and this page says so."""
+    from aecore import jobs as jobs_module
+
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 1500  # long enough to still run when Stop is pressed
+    go_to(at, "pages/latent_space.py")
+    mine = at.session_state["latent_jobs"]
+    code_job = next(j for j in mine.values() if j.label == "t-SNE of the codes")
+    pixel_job = next(j for j in mine.values() if j.label == "t-SNE of the pixels")
+    try:
+        assert code_job.active
+        jobs_module.default_queue().attach(code_job, "another-session")  # a second tab on the same map
+        at.button(key="latent_stop").click().run()
+        assert not at.exception, at.exception
+        assert code_job.active and not code_job.cancel_event.is_set(), \
+            "the map another session watches was cancelled for everyone"
+        assert "another-session" in code_job.attached
+        assert pixel_job.cancel_event.is_set() or pixel_job.status == jobs_module.DONE  # this tab's alone: stopped
+        assert "you stopped watching it; it is still being computed for 1 other session" in texts(at)
+        assert not any(b.label == "Stop t-SNE" for b in at.button)  # nothing this tab follows any more
+    finally:
+        for job in list(mine.values()):
+            jobs_module.default_queue().cancel(job)
