@@ -378,6 +378,12 @@ class AppResult:
     unseen_outputs: np.ndarray | None = None
     psnr_unseen_input: float | None = None
     psnr_unseen_model: float | None = None
+    # watermark: PSNR over the pixels the mark changed (where removal shows), and over all the other pixels
+    # (where the input was already exact, so any change the model makes there, e.g. blur, is a loss)
+    psnr_mark_input: float | None = None
+    psnr_mark_model: float | None = None
+    psnr_outside_model: float | None = None
+    mark_fraction: float | None = None  # share of the pixels the mark changed
     # anomaly detection: per-image MSE of the normal test digits and of each anomaly set
     normal_scores: np.ndarray | None = None
     anomaly_scores: dict[str, np.ndarray] = field(default_factory=dict)
@@ -402,6 +408,23 @@ def _comparable(inputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 def _psnr(targets: np.ndarray, images: np.ndarray) -> float:
     return float(metrics.psnr(targets, _comparable(images, targets)))
+
+
+MARK_CHANGE = 1e-3  # a pixel belongs to the mark when the mark changed it by more than this
+
+
+def mark_region(inputs: np.ndarray, targets: np.ndarray, threshold: float = MARK_CHANGE) -> np.ndarray:
+    """Boolean mask of the pixels a corruption changed (the watermark's pixels, image by image)."""
+    return np.abs(np.asarray(inputs, np.float32) - np.asarray(targets, np.float32)) > threshold
+
+
+def region_psnr(targets: np.ndarray, images: np.ndarray, region: np.ndarray) -> float:
+    """PSNR (dB) over the pixels in ``region`` only (all images pooled); inf when they match exactly."""
+    region = np.asarray(region, bool)
+    if not region.any():
+        return float("nan")
+    diff = np.asarray(images, np.float64)[region] - np.asarray(targets, np.float64)[region]
+    return float(metrics.psnr_from_mse(float(np.mean(diff ** 2))))
 
 
 def prepare(cfg: AppConfig, dataset: Dataset) -> tuple[Dataset, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -451,6 +474,11 @@ def run_application(cfg: AppConfig, report: Callable | None = None, cancel: thre
         result.unseen_outputs = np.clip(trained.reconstruct(unseen), 0, 1)
         result.psnr_unseen_input = _psnr(targets, unseen)
         result.psnr_unseen_model = _psnr(targets, result.unseen_outputs)
+        region = mark_region(test_in, targets)
+        result.mark_fraction = float(region.mean())
+        result.psnr_mark_input = region_psnr(targets, test_in, region)
+        result.psnr_mark_model = region_psnr(targets, outputs, region)
+        result.psnr_outside_model = region_psnr(targets, outputs, ~region)
     elif cfg.task == "superres":
         h, w = targets.shape[1:3]
         small = corrupt.resize_images(targets, (h // cfg.factor, w // cfg.factor), "box")

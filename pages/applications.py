@@ -152,6 +152,10 @@ st.markdown("An autoencoder trained with **fit(corrupted, clean)** learns to und
             "Each section trains its own small model in the background: press its **Train** button "
             "(about 10–20 s each on MNIST 5k); finished models are kept, so coming back is instant.")
 
+st.markdown("**PSNR, in plain words:** how close an image is to the clean original, in decibels (**dB**). Higher "
+            "is closer: +3 dB halves the squared error, +10 dB divides it by ten. A **gain** is the model's "
+            "output PSNR minus its input's.")
+
 data_name = st.selectbox("Images for the application models", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
                          key="applications_data", help="MNIST 5k works offline. Digits 8×8 is tiny and trains in "
                                                         "seconds, but its 8×8 images show little.")
@@ -172,11 +176,11 @@ with tabs[0]:
     result = training.current_result()
     family_page = ROOT / "pages" / "family.py"
     if result is None or result.experiment.train.noise_level <= 0:
-        st.info("Denoising reuses **the model you train in the sidebar**, and that model was trained "
-                + ("without noise" if result is not None else "— there is none yet")
-                + ". In the sidebar pick the type **Denoising** (or any type) with a noise level above 0, e.g. "
-                  "Gaussian σ = 0.5, and press **Train**. The model then sees noisy digits and must output "
-                  "clean ones.")
+        situation = ("No model has been trained in this session yet." if result is None else
+                     "The model trained in the sidebar saw no noise, so it has nothing to show here.")
+        st.info(f"Denoising uses **the model you train in the sidebar**. {situation} To train one: in the "
+                "sidebar pick the type **Denoising** (it sets the noise to Gaussian σ = 0.5), then press "
+                "**Train**. The model then sees noisy digits and must output clean ones.")
     else:
         noise_cfg = result.experiment.train
         ds = state.dataset_or_error(result.experiment.data)
@@ -241,7 +245,23 @@ with tabs[1]:
                          "unseen position: output": res.psnr_unseen_model}
             st.plotly_chart(F.psnr_bars(bars, title="Test set PSNR", highlight="model output"),
                             key="applications_wm_bars")
-            st.metric("PSNR gain (trained position)", f"{res.psnr_model - res.psnr_input:+.1f} dB")
+            m1, m2 = st.columns(2)
+            m1.metric("Gain, whole image", f"{res.psnr_model - res.psnr_input:+.1f} dB",
+                      help="Output PSNR minus marked-input PSNR over every pixel (trained position).")
+            if res.psnr_mark_model is not None:
+                m2.metric("Gain where the mark was", f"{res.psnr_mark_model - res.psnr_mark_input:+.1f} dB",
+                          help="The same, over only the pixels the mark changed.")
+        if res.psnr_mark_model is not None:
+            whole = res.psnr_model - res.psnr_input
+            st.markdown(
+                f"**Where the mark was** ({res.mark_fraction:.0%} of the pixels) the output is "
+                f"**{res.psnr_mark_model - res.psnr_mark_input:+.1f} dB** better than the marked input "
+                f"({res.psnr_mark_input:.1f} → {res.psnr_mark_model:.1f} dB): that is the removal. **Everywhere "
+                "else** the marked input was already exact, but the model redraws every pixel through its code, "
+                f"so it also blurs the digit a little there ({res.psnr_outside_model:.1f} dB). The whole-image "
+                f"gain (**{whole:+.1f} dB**) adds both"
+                + (": a faint mark leaves little to remove, so the blur outweighs it even though the mark is "
+                   "gone." if whole < 0 else "."))
         if res.unseen_inputs is not None and wm_kind != "lines":
             gain_unseen = res.psnr_unseen_model - res.psnr_unseen_input
             if position == "random" or position == unseen:

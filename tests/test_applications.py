@@ -225,6 +225,13 @@ def test_restoration_models_train_and_report(digits, task):
     assert result.train.epochs_run == 2
     if task == "watermark":
         assert result.unseen_outputs.shape == (n, 8, 8) and np.isfinite(result.psnr_unseen_model)
+        # the gain where the mark was (issue 16: a faint mark's whole-image "gain" hides that it was removed)
+        region = A.mark_region(result.inputs, result.targets)
+        assert result.mark_fraction == pytest.approx(region.mean()) and 0 < result.mark_fraction < 1
+        assert result.psnr_mark_input == pytest.approx(
+            metrics.psnr_from_mse(np.mean((result.inputs[region] - result.targets[region]) ** 2)))
+        assert result.psnr_mark_input < result.psnr_input  # the mark's pixels are the damaged ones
+        assert np.isfinite([result.psnr_mark_model, result.psnr_outside_model]).all()
     if task == "superres":
         assert result.baseline.shape == (n, 8, 8) and result.baseline_name == "bicubic up-sampling"
     if task == "colour":
@@ -239,3 +246,15 @@ def test_anomaly_model_scores_every_set(digits):
     assert {"held_out", "letters", "noise", "photos"} <= set(result.anomaly_scores)
     assert len(result.anomaly_scores["held_out"]) == int((digits.y_test == 3).sum())
     assert result.anomaly_scores["noise"].mean() > result.normal_scores.mean()
+
+
+def test_region_psnr_measures_only_the_marked_pixels():
+    rng = np.random.default_rng(0)
+    targets = rng.random((20, 8, 8)).astype(np.float32) * 0.5
+    marked = corrupt.watermark(targets, "logo", 0.5, "top-left", seed=0)
+    region = A.mark_region(marked, targets)
+    restored = targets.copy()
+    restored[~region] += 0.1  # the mark removed exactly, everything else blurred by 0.1
+    assert A.region_psnr(targets, restored, region) > 100  # exact where the mark was
+    assert A.region_psnr(targets, restored, ~region) == pytest.approx(20.0, abs=0.01)  # 10·log10(1 / 0.01)
+    assert np.isnan(A.region_psnr(targets, restored, np.zeros_like(region)))

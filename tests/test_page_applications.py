@@ -33,7 +33,10 @@ def test_applications_page_trains_in_the_background_and_keeps_results():
     page_text = texts(at)
     assert "Applications" in page_text
     assert "Train a model in the sidebar first" in page_text  # feature extraction needs the session's model
-    assert "without noise" in page_text or "there is none yet" in page_text  # denoising explains itself
+    # denoising explains what to do when the session has no model yet
+    assert "No model has been trained in this session yet." in page_text
+    assert "pick the type **Denoising**" in page_text and "press **Train**" in page_text
+    assert "there is none yet" not in page_text and "that model was trained" not in page_text
     previews = len(plotly_charts(at))
     assert previews >= 3  # a preview of each corruption (watermark, down-sampling, colour) before training
 
@@ -46,7 +49,12 @@ def test_applications_page_trains_in_the_background_and_keeps_results():
     assert np.isfinite(result.psnr_model) and np.isfinite(result.psnr_unseen_model)
     keys = {getattr(c, "key", None) for c in plotly_charts(at)}
     assert any("applications_wm_grid" in str(k) for k in keys) or len(plotly_charts(at)) > previews
-    assert "PSNR gain" in texts(at)
+    # the gain where the mark was, next to the whole-image gain, and why they differ (issue 16, projector 5)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Gain where the mark was"] == f"{result.psnr_mark_model - result.psnr_mark_input:+.1f} dB"
+    assert metrics["Gain, whole image"] == f"{result.psnr_model - result.psnr_input:+.1f} dB"
+    assert "Where the mark was" in texts(at) and "blurs the digit" in texts(at)
+    assert "PSNR, in plain words" in page_text  # dB explained where it first appears
 
     # the kept result comes back at once: no new job for the same settings
     at.run()
