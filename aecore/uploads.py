@@ -14,13 +14,18 @@ is accepted.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
+import logging
+import lzma
 import math
 import posixpath
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -39,8 +44,26 @@ MAX_CLASSES = 100
 MAX_ZIP_MEMBERS = 20_000
 MAX_UNCOMPRESSED_BYTES = 100 * 2**20  # declared and actual, summed over the members of a zip or .npz
 MAX_COMPRESSION_RATIO = 200  # zip bombs reach 1,000:1 and more; PNG/JPEG inside a zip stay near 1:1
-MAX_IMAGE_PIXELS = 4096 * 4096  # one decoded PNG/JPEG (a decompression bomb declares far more)
+MAX_IMAGE_PIXELS = 4096 * 4096  # one decoded PNG/JPEG (a decompression bomb declares far more), from its header
+# All images of one zip together, counted from their headers before each is decoded (JPEGs at their draft size):
+# each image is shrunk right after decoding, so this bounds the time spent, not the memory kept.
+MAX_DECODED_PIXELS = 16 * MAX_IMAGE_PIXELS
+MAX_ARRAY_BYTES = 64 * 2**20  # one .npy member as stored: float64 at the pixel limit (8 bytes × 8 M) fits
+MAX_NPY_HEADER = 65_536  # bytes of an .npy header (numpy's own default is 10,000)
+MAX_CSV_ROW_VALUES = MAX_SIDE * MAX_SIDE + 2  # a 64×64 image, a label and a trailing empty value
+MAX_LABEL_CHARS = 100
 READ_CHUNK = 1 << 20
+# The compression methods Python's zipfile reads: stored, deflate, bzip2, LZMA.
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_ZIP_METHOD_NAMES = {1: "Shrink", 6: "Implode", 9: "Deflate64", 10: "PKWARE Implode", 18: "IBM TERSE",
+                     19: "IBM LZ77", 93: "Zstandard", 94: "MP3", 95: "XZ", 96: "JPEG", 97: "WavPack",
+                     98: "PPMd", 99: "AES encryption"}
+_REMAKE_ZIP = ("Create the zip again with your computer's standard tool (e.g. 'Compress' or 'Send to → "
+               "Compressed folder', which use Deflate) and upload the new file.")
+_DAMAGED_ADVICE = "Download or export the file again (it may have been cut short or changed in transit) and upload it."
+_DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, NotImplementedError,
+                  RuntimeError, IndexError, KeyError, struct.error)
+log = logging.getLogger(__name__)
 
 EXTENSIONS = ("npz", "csv", "zip")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -97,6 +120,27 @@ def _fail(problem: str, kind: str = "any") -> UploadError:
     return UploadError(f"{problem} {ACCEPTED[kind]}")
 
 
+def _short(name: object, limit: int = 60) -> str:
+    """A user-supplied name for a message: control characters replaced, cut to ``limit`` characters."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(name))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _damaged(member: str, exc: BaseException, kind: str) -> UploadError:
+    """A member whose bytes cannot be read back (corrupt compressed data, bad CRC, bad local header)."""
+    if isinstance(exc, (zlib.error, lzma.LZMAError)) or "invalid data stream" in str(exc).lower():
+        what = "its compressed data is corrupt"
+    elif isinstance(exc, NotImplementedError):
+        what = "it uses a compression method this app cannot read"
+    elif "crc" in str(exc).lower():
+        what = "its checksum does not match (the file was changed or cut short), or it holds more data than it " \
+               "declares (a possible zip bomb)"
+    else:
+        what = "its entry in the archive is damaged"
+    return _fail(f"'{_short(member)}' in the archive cannot be read: {what} ({type(exc).__name__}: "
+                 f"{_short(exc, 80)}). {_DAMAGED_ADVICE}", kind)
+
+
 def parse_upload(filename: str, data: bytes, name: str | None = None, split_seed: int = 0) -> Upload:
     """Parse, validate and split an uploaded file.
 
@@ -112,29 +156,43 @@ def parse_upload(filename: str, data: bytes, name: str | None = None, split_seed
         With a message for the user: what was wrong and what is accepted.
     """
     ext = PurePath(filename).suffix.lower().lstrip(".")
+    shown = _short(filename)
     if ext == "keras" or ext in ("h5", "hdf5", "pkl", "pickle", "pt", "pth"):
-        raise _fail(f"'{filename}' is a model or pickle file: this app does not load uploaded models or "
+        raise _fail(f"'{shown}' is a model or pickle file: this app does not load uploaded models or "
                     "pickles (they can run code).")
     if ext not in EXTENSIONS:
         hint = " A single image is not a data set: put your images in a .zip." if f".{ext}" in IMAGE_EXTENSIONS else ""
-        raise _fail(f"'{filename}' is not a file type this app reads.{hint}")
+        raise _fail(f"'{shown}' is not a file type this app reads.{hint}")
     if len(data) == 0:
-        raise _fail(f"'{filename}' is empty (0 bytes).", ext)
-    if ext == "npz":
-        X, y, class_names, notes = _parse_npz(data)
-    elif ext == "csv":
-        X, y, class_names, notes = _parse_csv(data)
-    else:
-        X, y, class_names, notes = _parse_zip(data)
-    X, scale_notes = _check_and_scale(X, ext)
-    notes = tuple(notes) + tuple(scale_notes)
-    _check_labels(y, len(X), ext)
-    ident = upload_id(data)
-    display = name or filename
-    cfg = DataConfig(name=display, split_seed=split_seed, upload_id=ident)
-    shape = "×".join(str(s) for s in X.shape[1:])
-    description = f"Your upload '{filename}': {len(X):,} images of {shape} pixels, {len(class_names)} class(es)."
-    dataset = split_dataset(display, X, y, class_names, cfg, description=description, is_image=True, notes=notes)
+        raise _fail(f"'{shown}' is empty (0 bytes).", ext)
+    try:
+        if ext == "npz":
+            X, y, class_names, notes = _parse_npz(data)
+        elif ext == "csv":
+            X, y, class_names, notes = _parse_csv(data)
+        else:
+            X, y, class_names, notes = _parse_zip(data)
+        X, scale_notes = _check_and_scale(X, ext)
+        notes = tuple(notes) + tuple(scale_notes)
+        _check_labels(y, len(X), ext)
+        ident = upload_id(data)
+        display = name or filename
+        cfg = DataConfig(name=display, split_seed=split_seed, upload_id=ident)
+        shape = "×".join(str(s) for s in X.shape[1:])
+        description = (f"Your upload '{shown}': {len(X):,} images of {shape} pixels, "
+                       f"{len(class_names)} class(es).")
+        dataset = split_dataset(display, X, y, class_names, cfg, description=description, is_image=True,
+                                notes=notes)
+    except UploadError:
+        raise
+    except MemoryError:
+        raise _fail(f"'{shown}' needs more memory to read than this server has free: upload fewer or smaller "
+                    "images.", ext) from None
+    except Exception as exc:  # a case no check above foresaw: still one message, and the cause in the log
+        log.warning("upload %r could not be parsed", filename, exc_info=True)
+        raise _fail(f"'{shown}' is damaged or in a form this app cannot read ({type(exc).__name__}). Check that it "
+                    "opens on your computer, save it again in one of the forms below, and upload it again.",
+                    ext) from None
     return Upload(display, dataset, ident, filename, len(data), notes)
 
 
@@ -156,29 +214,37 @@ def _check_shape(shape: tuple[int, ...], kind: str) -> None:
 
 
 def _check_and_scale(X: np.ndarray, kind: str) -> tuple[np.ndarray, list[str]]:
-    """Finite values in [0, 1] (kept) or [0, 255] (divided by 255); float32 (n, h, w)."""
+    """Finite values in [0, 1] (kept) or [0, 255] (divided by 255); float32 (n, h, w).
+
+    One float32 copy is made and scaled in place: the input may be a read-only view of the upload's bytes.
+    """
     notes = []
     if X.dtype.kind == "b":
-        X = X.astype(np.float32)
-    finite = np.isfinite(X)
-    if not finite.all():
-        bad = int((~finite).sum())
-        what = "NaN (missing)" if np.isnan(X).any() else "infinite"
-        raise _fail(f"{bad:,} value{'s are' if bad != 1 else ' is'} {what}: every pixel must be a number.", kind)
+        X = X.view(np.uint8)
+    if X.dtype.kind == "f":
+        finite = np.isfinite(X)
+        if not finite.all():
+            bad = int(finite.size - np.count_nonzero(finite))
+            what = "NaN (missing)" if np.isnan(X).any() else "infinite"
+            raise _fail(f"{bad:,} value{'s are' if bad != 1 else ' is'} {what}: every pixel must be a number.", kind)
+        del finite
     lo, hi = float(X.min()), float(X.max())
     tol = 1e-6
     if lo >= -tol and hi <= 1 + tol:
-        X = np.clip(X, 0, 1).astype(np.float32)
+        out = np.array(X, dtype=np.float32, copy=True)
+        np.clip(out, 0, 1, out=out)
     elif lo >= -tol and hi <= 255 + 1e-3:
-        X = (np.clip(X, 0, 255) / 255.0).astype(np.float32)
+        out = np.array(X, dtype=np.float32, copy=True)
+        np.clip(out, 0, 255, out=out)
+        out /= np.float32(255.0)
         notes.append("Pixel values 0–255 were divided by 255, so they run from 0 to 1 like the built-in sets.")
     else:
         raise _fail(f"The values run from {lo:.4g} to {hi:.4g}: pixels must lie between 0 and 255, or between "
                     "0 and 1.", kind)
-    if float(X.max()) - float(X.min()) < 1e-6:
-        raise _fail(f"Every pixel of every image has the same value ({float(X.min()):.3g}): there is nothing to "
+    if float(out.max()) - float(out.min()) < 1e-6:
+        raise _fail(f"Every pixel of every image has the same value ({float(out.min()):.3g}): there is nothing to "
                     "learn.", kind)
-    return X, notes
+    return out, notes
 
 
 def _check_labels(y: np.ndarray, n: int, kind: str) -> None:
@@ -201,6 +267,14 @@ def _labels_to_classes(raw: np.ndarray, kind: str) -> tuple[np.ndarray, tuple[st
     if len(values) > MAX_CLASSES:
         raise _fail(f"The labels name {len(values)} different classes: at most {MAX_CLASSES} are supported.", kind)
     names = tuple(v.decode(errors="replace") if isinstance(v, bytes) else str(v) for v in values.tolist())
+    for i, label in enumerate(names):
+        if not label.strip():
+            count = int(np.count_nonzero(index.reshape(-1) == i))
+            raise _fail(f"{count:,} image{'s have' if count != 1 else ' has'} an empty label: give every image a "
+                        "label (or leave the labels out altogether).", kind)
+        if len(label) > MAX_LABEL_CHARS:
+            raise _fail(f"The label '{_short(label, 40)}' is {len(label):,} characters long: labels of at most "
+                        f"{MAX_LABEL_CHARS} characters, please.", kind)
     return index.astype(np.int64).reshape(-1), names
 
 
@@ -216,156 +290,250 @@ def _square_side(d: int) -> int | None:
 # --- zip archives (and .npz, which are zips) ---------------------------------------------------------------
 
 def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
+    what = "an .npz (a zip archive of arrays)" if kind == "npz" else "a zip archive"
+    # Every central-directory entry starts with this signature: counting them is an upper bound on the entries,
+    # found before zipfile builds one object per entry (200,000 directory entries cost ~100 MB that way).
+    entries = data.count(b"PK\x01\x02")
+    if entries > MAX_ZIP_MEMBERS:
+        raise _fail(f"The archive holds {entries:,} entries (files and folders): at most {MAX_ZIP_MEMBERS:,} are "
+                    "read. Upload fewer images.", kind)
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        what = "an .npz (a zip archive of arrays)" if kind == "npz" else "a zip archive"
-        raise _fail(f"The file is not {what}, or it is damaged ({exc}).", kind) from None
+    except NotImplementedError as exc:
+        raise _fail(f"The file is {what} of a kind this app cannot read ({_short(exc)}). {_REMAKE_ZIP}",
+                    kind) from None
+    except _DAMAGE_ERRORS as exc:
+        raise _fail(f"The file is not {what}, or it is damaged ({_short(exc)}). {_DAMAGED_ADVICE}",
+                    kind) from None
+
+
+def _members(zf: zipfile.ZipFile, kind: str) -> list[zipfile.ZipInfo]:
+    """The archive's files (not folders), after every check that needs no member to be read."""
+    entries = zf.infolist()
+    if len(entries) > MAX_ZIP_MEMBERS:  # folders count too: each costs memory and time like a file
+        raise _fail(f"The archive holds {len(entries):,} entries (files and folders): at most "
+                    f"{MAX_ZIP_MEMBERS:,} are read. Upload fewer images.", kind)
+    for info in entries:
+        _check_member_name(info, kind)
+    infos = [i for i in entries if not i.is_dir()]
+    _check_members(infos, kind)
+    return infos
 
 
 def _check_members(infos: list[zipfile.ZipInfo], kind: str) -> None:
     """Refuse by what the archive *declares*, before reading any member."""
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise _fail(f"The archive holds {len(infos):,} files: at most {MAX_ZIP_MEMBERS:,} are read.", kind)
     names = Counter()
     declared = 0
     for info in infos:
-        _check_member_name(info, kind)
         names[info.filename] += 1
+        shown = _short(info.filename)
         if info.flag_bits & 0x1:
-            raise _fail(f"'{info.filename}' is encrypted: upload an archive without a password.", kind)
+            raise _fail(f"'{shown}' is encrypted: upload an archive without a password.", kind)
+        if info.compress_type not in _ZIP_METHODS:
+            method = _ZIP_METHOD_NAMES.get(info.compress_type, f"method number {info.compress_type}")
+            raise _fail(f"'{shown}' is compressed with {method}, which this app cannot read. {_REMAKE_ZIP}", kind)
         declared += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1_000_000 and ratio > MAX_COMPRESSION_RATIO:
-            raise _fail(f"'{info.filename}' would expand {ratio:,.0f} times (from {info.compress_size:,} to "
+            raise _fail(f"'{shown}' would expand {ratio:,.0f} times (from {info.compress_size:,} to "
                         f"{info.file_size:,} bytes): refused as a possible zip bomb.", kind)
     if declared > MAX_UNCOMPRESSED_BYTES:
         raise _fail(f"The archive would expand to {declared / 2**20:,.0f} MB: at most "
                     f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB uncompressed are read (a possible zip bomb).", kind)
     dupes = [n for n, c in names.items() if c > 1]
     if dupes:
-        raise _fail(f"The archive holds two files named '{dupes[0]}'.", kind)
+        raise _fail(f"The archive holds two files named '{_short(dupes[0])}'.", kind)
 
 
 def _check_member_name(info: zipfile.ZipInfo, kind: str) -> None:
     name = info.filename
+    if not name.strip("/\\ "):
+        raise _fail(f"The archive holds an entry with {'an empty' if not name else 'a blank'} name: the archive is "
+                    f"damaged. {_REMAKE_ZIP}", kind)
     parts = name.replace("\\", "/").split("/")
     if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name):
-        raise _fail(f"The archive holds a file named '{name}', which points outside the archive (a path-traversal "
-                    "name): refused.", kind)
+        raise _fail(f"The archive holds a file named '{_short(name)}', which points outside the archive (a "
+                    "path-traversal name): refused.", kind)
     mode = info.external_attr >> 16
     if mode and stat.S_ISLNK(mode):
-        raise _fail(f"'{name}' is a symbolic link: only ordinary files are read.", kind)
+        raise _fail(f"'{_short(name)}' is a symbolic link: only ordinary files are read.", kind)
 
 
 class _Budget:
-    """Counts the bytes actually decompressed, whatever the archive declared."""
+    """Counts the bytes actually decompressed, whatever the archive declared, and the pixels decoded."""
 
     def __init__(self, kind: str):
         self.left = MAX_UNCOMPRESSED_BYTES
+        self.pixels_left = MAX_DECODED_PIXELS
         self.kind = kind
 
-    def read(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    def read(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
+        """The member's bytes; at most ``limit`` bytes are decompressed when given."""
         chunks = []
         size = 0
         try:
             with zf.open(info) as member:
                 while True:
-                    chunk = member.read(min(READ_CHUNK, self.left + 1))
+                    want = self.left + 1 if limit is None else min(self.left + 1, limit - size)
+                    if want <= 0:
+                        break
+                    chunk = member.read(min(READ_CHUNK, want))
                     if not chunk:
                         break
                     size += len(chunk)
                     self.left -= len(chunk)
                     if self.left < 0 or size > info.file_size:
-                        raise _fail(f"'{info.filename}' expands to more than it declared, or past "
+                        raise _fail(f"'{_short(info.filename)}' expands to more than it declared, or past "
                                     f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB: refused as a possible zip bomb.",
                                     self.kind)
                     chunks.append(chunk)
         except UploadError:
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-            raise _fail(f"'{info.filename}' in the archive is damaged, or holds more data than it declares (a "
-                        f"possible zip bomb), and cannot be read ({exc}).", self.kind) from None
+        except _DAMAGE_ERRORS as exc:
+            raise _damaged(info.filename, exc, self.kind) from None
         return b"".join(chunks)
+
+    def spend_pixels(self, pixels: int, name: str) -> None:
+        self.pixels_left -= pixels
+        if self.pixels_left < 0:
+            raise _fail(f"The images add up to more than {MAX_DECODED_PIXELS:,} pixels (reached at "
+                        f"'{_short(name)}'; at most {MAX_DECODED_PIXELS // MAX_IMAGE_PIXELS} images of 4096×4096): "
+                        f"this app trains on images of at most {MAX_SIDE}×{MAX_SIDE}, so shrink them first "
+                        "(e.g. to 256×256) or upload fewer.", self.kind)
 
 
 # --- .npz --------------------------------------------------------------------------------------------------
 
-def _npy_header(raw: bytes, key: str) -> tuple[tuple[int, ...], np.dtype]:
+def _npy_header(head: bytes, key: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """Shape, Fortran order, dtype and data offset of an .npy file from its first bytes.
+
+    ``head`` holds at least the whole header (see ``_npy_head``). Nothing but the header is parsed.
+    """
     from numpy.lib import format as npformat
 
-    buf = io.BytesIO(raw)
+    def invalid(why: str) -> UploadError:
+        return _fail(f"The array '{_short(key)}' is not a valid numpy array ({why}). Save it again with numpy.savez "
+                     "and upload the new file.", "npz")
+
+    if len(head) < 10 or head[:6] != b"\x93NUMPY":
+        raise invalid("it does not start like an .npy file")
+    major = head[6]
+    if major not in (1, 2, 3):
+        raise invalid(f"unknown format version {major}")
+    size_len = 2 if major == 1 else 4
+    if len(head) < 8 + size_len:
+        raise invalid("its header is cut short")
+    header_len = int.from_bytes(head[8:8 + size_len], "little")
+    if header_len > MAX_NPY_HEADER:
+        raise invalid(f"its header is {header_len:,} bytes long; at most {MAX_NPY_HEADER:,} are read")
+    offset = 8 + size_len + header_len
+    if len(head) < offset:
+        raise invalid("its header is cut short")
+    buf = io.BytesIO(head[:offset])
     try:
         version = npformat.read_magic(buf)
         if version == (1, 0):
-            shape, _, dtype = npformat.read_array_header_1_0(buf)
+            shape, fortran, dtype = npformat.read_array_header_1_0(buf, max_header_size=MAX_NPY_HEADER)
+        elif version == (2, 0):
+            shape, fortran, dtype = npformat.read_array_header_2_0(buf, max_header_size=MAX_NPY_HEADER)
         else:
-            shape, _, dtype = npformat.read_array_header_2_0(buf)
+            shape, fortran, dtype = npformat._read_array_header(buf, version, max_header_size=MAX_NPY_HEADER)
     except Exception as exc:  # numpy raises ValueError, SyntaxError... on a damaged header
-        raise _fail(f"The array '{key}' is not a valid numpy array ({type(exc).__name__}).", "npz") from None
-    return tuple(int(s) for s in shape), np.dtype(dtype)
+        raise invalid(f"its header cannot be read: {type(exc).__name__}") from None
+    if any(int(s) < 0 for s in shape):
+        raise invalid(f"negative shape {tuple(shape)}")
+    return tuple(int(s) for s in shape), bool(fortran), np.dtype(dtype), offset
+
+
+def _npy_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The first bytes of an .npy member: enough for its header, however long (within MAX_NPY_HEADER)."""
+    try:
+        with zf.open(info) as member:
+            head = member.read(12)
+            if len(head) >= 12 and head[:6] == b"\x93NUMPY" and head[6] in (1, 2, 3):
+                size_len = 2 if head[6] == 1 else 4
+                header_len = int.from_bytes(head[8:8 + size_len], "little")
+                if header_len <= MAX_NPY_HEADER:
+                    head += member.read(8 + size_len + header_len - len(head))
+            return head
+    except _DAMAGE_ERRORS as exc:
+        raise _damaged(info.filename, exc, "npz") from None
 
 
 def _parse_npz(data: bytes):
     zf = _open_zip(data, "npz")
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        _check_members(infos, "npz")
-        npy = {PurePath(i.filename).stem if i.filename.endswith(".npy") else i.filename: i for i in infos}
+        infos = _members(zf, "npz")
         if not infos or not all(i.filename.endswith(".npy") for i in infos):
             raise _fail("The archive does not hold numpy arrays (.npy members), so it is not an .npz file.", "npz")
+        npy = {PurePath(i.filename).stem: i for i in infos}
         budget = _Budget("npz")
         headers = {}
         for key, info in npy.items():
-            with zf.open(info) as member:
-                head = member.read(4096)
-            shape, dtype = _npy_header(head, key)
+            shape, fortran, dtype, offset = _npy_header(_npy_head(zf, info), key)
             if dtype.hasobject or dtype.kind in "OVMm" or dtype.fields:
-                raise _fail(f"The array '{key}' holds Python objects ({dtype}): such arrays can only be loaded by "
-                            "unpickling, which could run code, so they are refused. Save plain numbers "
+                raise _fail(f"The array '{_short(key)}' holds Python objects ({dtype}): such arrays can only be "
+                            "loaded by unpickling, which could run code, so they are refused. Save plain numbers "
                             "(np.uint8 or np.float32).", "npz")
-            headers[key] = (shape, dtype)
+            headers[key] = (shape, fortran, dtype, offset)
         x_key = next((k for k in IMAGE_KEYS if k in headers), None)
         if x_key is None:
-            candidates = [k for k, (s, _) in headers.items() if len(s) >= 2]
+            candidates = [k for k, h in headers.items() if len(h[0]) >= 2]
             if len(candidates) != 1:
-                raise _fail(f"Cannot tell which array holds the images (found: {', '.join(sorted(headers))}). Name it "
+                found = ", ".join(_short(k, 30) for k in sorted(headers)[:10])
+                raise _fail(f"Cannot tell which array holds the images (found: {found}). Name it "
                             "'x' or 'images'.", "npz")
             x_key = candidates[0]
         y_key = next((k for k in LABEL_KEYS if k in headers and k != x_key), None)
-        shape, dtype = headers[x_key]
+        shape, _, dtype, _ = headers[x_key]
         notes = []
         if dtype.kind not in "biuf":
-            raise _fail(f"The images '{x_key}' have type {dtype}: pixels must be numbers.", "npz")
+            raise _fail(f"The images '{_short(x_key)}' have type {dtype}: pixels must be numbers.", "npz")
         if len(shape) == 2:
             side = _square_side(shape[1])
             if side is None:
-                raise _fail(f"The images '{x_key}' have shape {shape}: {shape[1]} values per row is not a square "
-                            "image.", "npz")
+                raise _fail(f"The images '{_short(x_key)}' have shape {shape}: {shape[1]} values per row is not a "
+                            "square image.", "npz")
             image_shape = (shape[0], side, side)
         elif len(shape) == 3:
             image_shape = shape
         elif len(shape) == 4 and shape[3] in (1, 3):
             image_shape = shape[:3]
         else:
-            raise _fail(f"The images '{x_key}' have {len(shape)} dimension{'s' if len(shape) != 1 else ''} "
+            raise _fail(f"The images '{_short(x_key)}' have {len(shape)} dimension{'s' if len(shape) != 1 else ''} "
                         f"(shape {shape}).", "npz")
         _check_shape(image_shape, "npz")
-        X = _load_npy(zf, npy[x_key], budget, x_key)
+        # Shapes before values: the labels must match the images before either array is read.
+        if y_key is not None:
+            y_shape, _, y_dtype, _ = headers[y_key]
+            if len(y_shape) != 1 and not (len(y_shape) == 2 and y_shape[1] == 1):
+                raise _fail(f"The labels '{_short(y_key)}' have shape {y_shape}: give one label per image (a 1-D "
+                            "array).", "npz")
+            if y_shape[0] != image_shape[0]:
+                raise _fail(f"There are {y_shape[0]:,} labels for {image_shape[0]:,} images: give one label per "
+                            "image.", "npz")
+            if y_dtype.kind not in "biufUS":
+                raise _fail(f"The labels '{_short(y_key)}' have type {y_dtype}: labels must be whole numbers or "
+                            "names.", "npz")
+            if y_dtype.kind in "US" and y_dtype.itemsize // (4 if y_dtype.kind == "U" else 1) > MAX_LABEL_CHARS:
+                raise _fail(f"The labels '{_short(y_key)}' are texts of up to "
+                            f"{y_dtype.itemsize // (4 if y_dtype.kind == 'U' else 1):,} characters: labels of at "
+                            f"most {MAX_LABEL_CHARS} characters, please.", "npz")
+        X = _load_npy(zf, npy[x_key], headers[x_key], budget, x_key)
         if len(shape) == 2:
             X = X.reshape(image_shape)
         elif len(shape) == 4:
             if shape[3] == 3:
-                X = X.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+                grey = np.empty(image_shape, dtype=np.float32)
+                weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+                for start in range(0, len(grey), 1024):  # in slices: no float copy of all three channels
+                    grey[start:start + 1024] = X[start:start + 1024].astype(np.float32) @ weights
+                X = grey
                 notes.append("Colour images were converted to grey (luminance).")
             else:
                 X = X[..., 0]
         if y_key is not None:
-            y_shape, y_dtype = headers[y_key]
-            if len(y_shape) != 1 and not (len(y_shape) == 2 and y_shape[1] == 1):
-                raise _fail(f"The labels '{y_key}' have shape {y_shape}: give one label per image (a 1-D array).",
-                            "npz")
-            raw = _load_npy(zf, npy[y_key], budget, y_key).reshape(-1)
+            raw = _load_npy(zf, npy[y_key], headers[y_key], budget, y_key).reshape(-1)
             y, class_names = _labels_to_classes(raw, "npz")
         else:
             y, class_names = _unlabelled(len(X))
@@ -373,16 +541,25 @@ def _parse_npz(data: bytes):
     return X, y, class_names, notes
 
 
-def _load_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, key: str) -> np.ndarray:
-    raw = budget.read(zf, info)
+def _load_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple, budget: _Budget, key: str) -> np.ndarray:
+    """The array as a read-only view of the member's bytes (never unpickled, never copied)."""
+    shape, fortran, dtype, offset = header
+    count = math.prod(shape)
+    nbytes = count * dtype.itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise _fail(f"The array '{_short(key)}' takes {nbytes / 2**20:,.0f} MB ({dtype}, shape {shape}): at most "
+                    f"{MAX_ARRAY_BYTES // 2**20} MB per array are read. Save the images as np.uint8 (0–255) or "
+                    "np.float32, or upload fewer.", "npz")
+    raw = budget.read(zf, info, limit=offset + nbytes + 1)
+    if len(raw) != offset + nbytes:
+        raise _fail(f"The array '{_short(key)}' is damaged or truncated: its header promises {nbytes:,} bytes of "
+                    f"values, the file holds {max(len(raw) - offset, 0):,}. {_DAMAGED_ADVICE}", "npz")
     try:
-        return np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise _fail(f"The array '{key}' holds Python objects: refused (never unpickled).", "npz") from None
-        raise _fail(f"The array '{key}' is damaged or truncated ({exc}).", "npz") from None
-    except Exception as exc:
-        raise _fail(f"The array '{key}' is damaged or truncated ({type(exc).__name__}).", "npz") from None
+        array = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+        return array.reshape(shape, order="F" if fortran else "C")
+    except (ValueError, TypeError) as exc:
+        raise _fail(f"The array '{_short(key)}' cannot be read ({_short(exc)}). Save it again with numpy.savez "
+                    "and upload the new file.", "npz") from None
 
 
 # --- .csv --------------------------------------------------------------------------------------------------
@@ -395,86 +572,159 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def _is_sequence_header(cells: list[str]) -> bool:
+    """A header of column numbers, as pandas writes it for unnamed columns: 0,1,…,n-1 (or 1,…,n)."""
+    if len(cells) < MIN_SIDE * MIN_SIDE:
+        return False
+    try:
+        values = [float(c) for c in cells]
+    except ValueError:
+        return False
+    start = values[0]
+    return start in (0.0, 1.0) and all(v == start + i for i, v in enumerate(values))
+
+
 def _parse_csv(data: bytes):
     if data[:2] == b"PK" or data[:6] == b"\x93NUMPY":
         raise _fail("The file is named .csv but holds binary data (a zip or numpy file).", "csv")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _fail("The file is not text (it is not UTF-8 encoded).", "csv") from None
+        raise _fail("The file is not text (it is not UTF-8 encoded). Save it as 'CSV UTF-8' and upload it "
+                    "again.", "csv") from None
     if "\x00" in text:
         raise _fail("The file is not text (it holds NUL bytes).", "csv")
-    lines = [line for line in text.splitlines() if line.strip()]
-    del text
-    if not lines:
+
+    def lines(skip: int = 0):
+        """(line number, line) of the non-blank lines, lazily: a list of every line would cost far more."""
+        for number, line in enumerate(io.StringIO(text, newline=None), 1):
+            if number > skip and line.strip():
+                yield number, line
+
+    first = next(lines(), None)
+    if first is None:
         raise _fail("The file holds no rows.", "csv")
-    delimiter = max(",;\t", key=lines[0].count)
-    if lines[0].count(delimiter) == 0:
+    first_no, first_line = first
+    delimiter = max(",;\t", key=first_line.count)
+    if first_line.count(delimiter) == 0:
         raise _fail("The first row holds a single value: separate the values of a row with commas.", "csv")
-    first = next(csv.reader(lines[:1], delimiter=delimiter))
+
+    def check_width(number: int, line: str) -> None:
+        values = line.count(delimiter) + 1
+        if values > MAX_CSV_ROW_VALUES:  # refused from a count, before a list of millions of cells is made
+            raise _fail(f"Row {number} holds {values:,} values: a row is one image of at most {MAX_SIDE}×{MAX_SIDE} "
+                        f"= {MAX_SIDE * MAX_SIDE:,} pixels (and a label).", "csv")
+
+    def parse_line(number: int, line: str) -> list[str]:
+        check_width(number, line)
+        try:
+            return next(csv.reader([line], delimiter=delimiter, strict=True))
+        except (csv.Error, StopIteration) as exc:
+            raise _csv_error(number, exc) from None
+
+    first_cells = parse_line(first_no, first_line)
     header = None
-    if not all(_is_number(cell) for cell in first):
-        header = [cell.strip() for cell in first]
-        lines = lines[1:]
-    if not lines:
-        raise _fail("The file holds a header but no data rows.", "csv")
-    offset = 2 if header else 1  # file line number of lines[0] (blank lines aside)
-    width = len(next(csv.reader(lines[:1], delimiter=delimiter)))
+    data_no, data_line = first_no, first_line
+    cells = first_cells[:-1] if len(first_cells) > 1 and not first_cells[-1].strip() else first_cells
+    numeric_header = _is_sequence_header([c.strip() for c in cells])
+    if numeric_header or not all(_is_number(cell) for cell in cells):
+        header = [cell.strip() for cell in first_cells]
+        following = next(lines(first_no), None)
+        if following is None:
+            raise _fail("The file holds a header but no data rows.", "csv")
+        data_no, data_line = following
+    row = parse_line(data_no, data_line)
+    trailing = len(row) > 1 and not row[-1].strip()  # "1,2,3," on every row: a trailing comma, not a column
+    width_raw = len(row)
+    width = width_raw - trailing
     label_col = None
     notes = []
+    if trailing:
+        notes.append("Every row ends with a comma: the empty value after it was ignored.")
     if header is not None:
+        if len(header) == width_raw and trailing and not header[-1]:
+            header = header[:-1]
         if len(header) != width:
             raise _fail(f"The header names {len(header)} columns but the rows hold {width} values.", "csv")
         if any(not name for name in header):
             raise _fail("The header has an empty column name.", "csv")
         dupes = [n for n, c in Counter(header).items() if c > 1]
         if dupes:
-            raise _fail(f"The header names the column '{dupes[0]}' twice.", "csv")
+            raise _fail(f"The header names the column '{_short(dupes[0])}' twice.", "csv")
         label_cols = [i for i, name in enumerate(header) if name.lower() in LABEL_COLUMNS]
         if len(label_cols) > 1:
             raise _fail(f"The header has {len(label_cols)} label columns "
-                        f"({', '.join(header[i] for i in label_cols)}): keep one.", "csv")
+                        f"({', '.join(_short(header[i], 20) for i in label_cols)}): keep one.", "csv")
         label_col = label_cols[0] if label_cols else None
-        first_row = next(csv.reader(lines[:1], delimiter=delimiter))
-        text_col = next((i for i, cell in enumerate(first_row) if i != label_col and cell.strip()
+        text_col = next((i for i, cell in enumerate(row[:width]) if i != label_col and cell.strip()
                          and not _is_number(cell)), None)
         if text_col is not None:
-            raise _fail(f"The header is not what this app expects: column '{header[text_col]}' holds text "
-                        f"(row 2: '{first_row[text_col].strip()[:30]}'). Only a column named "
+            raise _fail(f"The header is not what this app expects: column '{_short(header[text_col], 30)}' holds "
+                        f"text (row {data_no}: '{_short(row[text_col].strip(), 30)}'). Only a column named "
                         f"{' / '.join(repr(c) for c in LABEL_COLUMNS[:2])} may hold text.", "csv")
-    elif _square_side(width) is None and _square_side(width - 1) is not None:
+        if numeric_header:
+            notes.append("The first row numbers the columns (0, 1, 2, …): it was read as a header.")
+    if label_col is None and _square_side(width) is None and _square_side(width - 1) is not None:
         label_col = 0
-        notes.append("No header: the first value of each row was read as its label.")
+        notes.append("No label column named 'label': the first value of each row was read as its label."
+                     if header is not None else "No header: the first value of each row was read as its label.")
     n_pixels = width - (label_col is not None)
     side = _square_side(n_pixels)
     if side is None:
         raise _fail(f"Each row holds {n_pixels} pixel values, which is not a square image (e.g. 64 = 8×8, "
                     "784 = 28×28).", "csv")
-    _check_shape((len(lines), side, side), "csv")
-    # Row by row into one float array: a list of 8 million cell strings would take ~0.5 GB.
-    X = np.empty((len(lines), n_pixels), dtype=np.float64)
+    n_rows = sum(1 for _ in lines(first_no if header is not None else 0))
+    _check_shape((n_rows, side, side), "csv")
+    # Row by row into one float32 array: a list of 8 million cell strings would take ~0.5 GB.
+    X = np.empty((n_rows, n_pixels), dtype=np.float32)
     labels = []
     pixel_cols = [i for i in range(width) if i != label_col]
-    for r, row in enumerate(csv.reader(lines, delimiter=delimiter)):
-        if len(row) != width:
-            raise _fail(f"Row {r + offset} has {len(row)} values but the first data row has {width}: every row "
-                        "must have the same number of values (ragged rows).", "csv")
-        if label_col is not None:
-            labels.append(row[label_col].strip())
-            del row[label_col]
-        try:
-            X[r] = row
-        except ValueError:
-            c = next(i for i, cell in enumerate(row) if not _is_number(cell))
-            column, cell = pixel_cols[c], row[c].strip()
-            if header is not None and cell:
-                raise _fail(f"The header is not what this app expects: column '{header[column]}' holds text "
-                            f"(row {r + offset}: '{cell[:30]}'). Only a column named "
-                            f"{' / '.join(repr(c) for c in LABEL_COLUMNS[:2])} may hold text.", "csv") from None
-            what = "is empty" if not cell else f"holds '{cell[:30]}', which is not a number"
-            raise _fail(f"Row {r + offset}, column {column + 1} {what}: every pixel must be a number.",
-                        "csv") from None
-    X = X.reshape(len(lines), side, side)
+    current = [data_no]
+
+    def checked_lines():
+        for number, line in lines(data_no - 1):
+            check_width(number, line)
+            current[0] = number
+            yield line
+
+    r = 0
+    try:
+        for row in csv.reader(checked_lines(), delimiter=delimiter, strict=True):
+            number = current[0]
+            if r >= n_rows:
+                break
+            if len(row) != width_raw:
+                raise _fail(f"Row {number} has {len(row)} values but the first data row has {width_raw}: every row "
+                            "must have the same number of values (ragged rows).", "csv")
+            if trailing:
+                last = row.pop()
+                if last.strip():
+                    raise _fail(f"Row {number} has a value after its last comma, but the first data row ends with "
+                                "a comma: every row must have the same number of values (ragged rows).", "csv")
+            if label_col is not None:
+                label = row.pop(label_col).strip()
+                if not label:
+                    raise _fail(f"Row {number} has an empty label: give every row a label (or leave the label "
+                                "column out altogether).", "csv")
+                labels.append(label)
+            try:
+                X[r] = row
+            except (ValueError, OverflowError):
+                c = next((i for i, cell in enumerate(row) if not _is_number(cell)), 0)
+                column, cell = pixel_cols[c], row[c].strip()
+                if header is not None and cell:
+                    raise _fail(f"The header is not what this app expects: column '{_short(header[column], 30)}' "
+                                f"holds text (row {number}: '{_short(cell, 30)}'). Only a column named "
+                                f"{' / '.join(repr(c) for c in LABEL_COLUMNS[:2])} may hold text.", "csv") from None
+                what = "is empty" if not cell else f"holds '{_short(cell, 30)}', which is not a number"
+                raise _fail(f"Row {number}, column {column + 1} {what}: every pixel must be a number.",
+                            "csv") from None
+            r += 1
+    except csv.Error as exc:
+        raise _csv_error(current[0], exc) from None
+    X = X[:r].reshape(r, side, side)
+    if r < MIN_SAMPLES:
+        _check_shape(X.shape, "csv")
     if label_col is not None:
         raw = np.array(labels)
         if all(_is_number(v) for v in labels):
@@ -486,17 +736,26 @@ def _parse_csv(data: bytes):
     return X, y, class_names, notes
 
 
+def _csv_error(number: int, exc: Exception) -> UploadError:
+    message = str(exc)
+    if "field larger than field limit" in message:
+        problem = f"a single value is longer than {csv.field_size_limit():,} characters"
+    elif "end of data" in message or "newline" in message:
+        problem = "a quote (\") opens a value that is never closed"
+    else:
+        problem = _short(message, 80)
+    return _fail(f"Row {number} cannot be read as CSV: {problem}. Save the file again as plain CSV (numbers "
+                 "separated by commas, one image per row, no quotes) and upload it.", "csv")
+
+
 # --- .zip of images ----------------------------------------------------------------------------------------
 
 def _parse_zip(data: bytes):
-    from PIL import Image
-
     zf = _open_zip(data, "zip")
     with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        _check_members(infos, "zip")
+        infos = _members(zf, "zip")
         files = [i for i in infos if not _JUNK.search(i.filename)]
-        others = [i.filename for i in files if not i.filename.lower().endswith(IMAGE_EXTENSIONS)]
+        others = [_short(i.filename, 40) for i in files if not i.filename.lower().endswith(IMAGE_EXTENSIONS)]
         images = [i for i in files if i.filename.lower().endswith(IMAGE_EXTENSIONS)]
         if not images:
             raise _fail("The zip holds no PNG or JPEG images" + (f" (only {', '.join(others[:3])})" if others else "")
@@ -505,35 +764,28 @@ def _parse_zip(data: bytes):
             more = f" and {len(others) - 3} more" if len(others) > 3 else ""
             raise _fail(f"The zip mixes images with other files ({', '.join(others[:3])}{more}): remove them.", "zip")
         if len(images) < MIN_SAMPLES:
-            raise _fail(f"The zip holds {len(images)} image{'s' if len(images) != 1 else ''}: a data set needs at least "
-                        f"{MIN_SAMPLES}.", "zip")
+            raise _fail(f"The zip holds {len(images)} image{'s' if len(images) != 1 else ''}: a data set needs at "
+                        f"least {MIN_SAMPLES}.", "zip")
         labels = _folder_labels([i.filename for i in images])
         budget = _Budget("zip")
-        decoded = []
+        decoded = []  # (image shrunk to fit MAX_SIDE, its size before shrinking)
+        kept_values = 0
         colour = 0
         for info in images:
             raw = budget.read(zf, info)
             if not raw:
-                raise _fail(f"'{info.filename}' is empty (0 bytes).", "zip")
-            try:
-                with Image.open(io.BytesIO(raw)) as img:
-                    if img.width * img.height > MAX_IMAGE_PIXELS:
-                        raise _fail(f"'{info.filename}' is {img.width}×{img.height} pixels: at most "
-                                    f"{MAX_IMAGE_PIXELS:,} pixels per image are decoded.", "zip")
-                    if img.format not in ("PNG", "JPEG", "MPO"):
-                        raise _fail(f"'{info.filename}' is a {img.format} image, not PNG or JPEG.", "zip")
-                    if img.mode not in ("L", "1", "I", "I;16", "F") and not (img.mode == "P" and _grey_palette(img)):
-                        colour += 1
-                    img.draft(img.mode, (MAX_SIDE * 2, MAX_SIDE * 2))  # JPEG: decode at a reduced size, cheaply
-                    img.load()
-                    decoded.append(_to_grey(img))
-            except UploadError:
-                raise
-            except Exception as exc:  # Pillow raises many types on damaged files (OSError, SyntaxError, ...)
-                raise _fail(f"'{info.filename}' is not a readable PNG or JPEG image (damaged or truncated: "
-                            f"{type(exc).__name__}).", "zip") from None
+                raise _fail(f"'{_short(info.filename)}' is empty (0 bytes).", "zip")
+            image, size, is_colour = _decode_image(raw, info.filename, budget)
+            del raw
+            colour += is_colour
+            decoded.append((image, size))
+            kept_values += image.size
+            if kept_values > 2 * MAX_TOTAL_VALUES:
+                raise _fail(f"The images hold more than {MAX_TOTAL_VALUES:,} pixel values even at "
+                            f"{MAX_SIDE}×{MAX_SIDE}: upload fewer images.", "zip")
         X, notes = _same_size(decoded)
-        X /= 255.0  # 8-bit images: 0–255 always, however dark or light this set happens to be
+        del decoded
+        X /= np.float32(255.0)  # 0–255 always (16-bit images were scaled by their bit depth), however dark the set
         if colour:
             notes.insert(0, f"{colour:,} colour image{'s were' if colour != 1 else ' was'} converted to grey.")
         if labels is None:
@@ -544,6 +796,95 @@ def _parse_zip(data: bytes):
     return X, y, class_names, notes
 
 
+_GREY_MODES = ("L", "1", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "LA", "La")
+
+
+def _decode_image(raw: bytes, name: str, budget: _Budget) -> tuple[np.ndarray, tuple[int, int], bool]:
+    """One PNG/JPEG as a float32 0–255 grey image no larger than MAX_SIDE, within the pixel budget.
+
+    The size is read from the header and checked before anything is decoded; JPEGs are decoded at a reduced
+    size (``draft``); any other image is shrunk (``reduce``, then a resize) as soon as it is decoded, so a
+    full-size copy never outlives this call. Returns the image, its size (height, width) as the file shows it
+    (EXIF orientation applied), and whether it was in colour.
+    """
+    from PIL import Image
+
+    shown = _short(name)
+    too_large = (f"'{shown}' is too large: at most 4096×4096 = {MAX_IMAGE_PIXELS:,} pixels per image are decoded. "
+                 f"This app trains on images of at most {MAX_SIDE}×{MAX_SIDE}: shrink it first (e.g. to 256×256).")
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            if img.format not in ("PNG", "JPEG", "MPO"):
+                raise _fail(f"'{shown}' is a {img.format} image, not PNG or JPEG.", "zip")
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _fail(too_large.replace("is too large:", f"is {width:,}×{height:,} pixels:"), "zip")
+            try:
+                orientation = int(img.getexif().get(0x0112, 1))
+            except Exception:  # a damaged EXIF block: keep the image as stored
+                orientation = 1
+            transpose = _exif_transpose_table().get(orientation)
+            if orientation in (5, 6, 7, 8):
+                width, height = height, width
+            th, tw = _fit(height, width)
+            is_colour = img.mode not in _GREY_MODES and not (img.mode in ("P", "PA") and _grey_palette(img))
+            if img.format in ("JPEG", "MPO"):
+                img.draft(img.mode, (max(tw, th) * 2, max(tw, th) * 2))  # decoded at 1/2, 1/4 or 1/8 size
+            budget.spend_pixels(img.width * img.height, name)
+            img.load()
+            small = _workable(img)
+            if small.size != (tw, th) and small.size != (th, tw):
+                w0, h0 = small.size
+                goal = (tw, th) if transpose is None or orientation in (2, 3, 4) else (th, tw)
+                factor = min(w0 // goal[0], h0 // goal[1])
+                if factor >= 2:
+                    small = small.reduce(factor)
+                small = small.resize(goal, Image.Resampling.BILINEAR)
+            if transpose is not None:
+                small = small.transpose(transpose)
+            return _to_grey(small), (height, width), is_colour
+    except UploadError:
+        raise
+    except Image.DecompressionBombError:
+        raise _fail(too_large, "zip") from None
+    except Exception as exc:  # Pillow raises many types on damaged files (OSError, SyntaxError, ...)
+        raise _fail(f"'{shown}' is not a readable PNG or JPEG image (damaged or truncated: "
+                    f"{type(exc).__name__}). Open it on your computer, save it again as PNG, and zip it again.",
+                    "zip") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _exif_transpose_table() -> dict:
+    from PIL import Image
+
+    t = Image.Transpose
+    return {2: t.FLIP_LEFT_RIGHT, 3: t.ROTATE_180, 4: t.FLIP_TOP_BOTTOM, 5: t.TRANSPOSE, 6: t.ROTATE_270,
+            7: t.TRANSVERSE, 8: t.ROTATE_90}  # the table of PIL.ImageOps.exif_transpose
+
+
+def _fit(h: int, w: int) -> tuple[int, int]:
+    """The size an h×w image is trained at: shrunk to fit MAX_SIDE×MAX_SIDE, shape kept."""
+    if max(h, w) <= MAX_SIDE:
+        return h, w
+    scale = MAX_SIDE / max(h, w)
+    return max(MIN_SIDE, round(h * scale)), max(MIN_SIDE, round(w * scale))
+
+
+def _workable(img):
+    """A mode Pillow can shrink, keeping what matters: 16-bit depth, transparency."""
+    if img.mode == "1":
+        return img.convert("L")
+    if img.mode.startswith("I;16"):
+        return img.convert("I")  # still 0–65535
+    if img.mode in ("P", "PA", "L", "RGB") and ("transparency" in img.info or img.mode == "PA"):
+        return img.convert("RGBA")
+    if img.mode == "P":
+        return img.convert("RGB")
+    if img.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        return img.convert("RGB")  # CMYK, YCbCr...
+    return img
+
+
 def _grey_palette(img) -> bool:
     palette = img.getpalette() or []
     triples = [palette[i:i + 3] for i in range(0, len(palette), 3)]
@@ -551,23 +892,28 @@ def _grey_palette(img) -> bool:
 
 
 def _to_grey(img) -> np.ndarray:
-    from PIL import Image
-
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
-    if img.mode in ("I", "I;16", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if arr.max() > 255 else 255.0
-        return (arr / top * 255.0).astype(np.float32)
+    """Grey 0–255 as float32. 16-bit images are scaled by their bit depth, whatever their content."""
+    if img.mode == "I":  # only 16-bit PNGs decode to "I"
+        return (np.asarray(img, dtype=np.float32) * np.float32(255.0 / 65535.0)).clip(0, 255)
+    if img.mode == "F":
+        return np.asarray(img, dtype=np.float32).clip(0, 255)
+    if img.mode in ("RGBA", "LA"):
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3] / 255.0
+        lum = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        weight = float(alpha.sum())
+        ink = float((lum * alpha).sum()) / weight if weight > 0 else 0.0
+        # Over a background that contrasts with what is drawn: light ink (or ink only in the alpha channel of
+        # a white layer) goes on black, dark ink on white. Over white alone, white ink would vanish.
+        background = 0.0 if ink > 127.5 else 255.0
+        return (lum * alpha + background * (1.0 - alpha)).astype(np.float32)
     return np.asarray(img.convert("L"), dtype=np.float32)
 
 
 def _folder_labels(names: list[str]) -> list[str] | None:
     """Labels from folders, after dropping the folders every image shares; None when there are none."""
     dirs = [posixpath.dirname(n.replace("\\", "/")) for n in names]
-    split = [d.split("/") if d else [] for d in dirs]
+    split = [[part for part in d.split("/") if part.strip()] for d in dirs]
     common = 0
     while all(len(s) > common for s in split) and len({s[common] for s in split}) == 1:
         common += 1
@@ -576,37 +922,34 @@ def _folder_labels(names: list[str]) -> list[str] | None:
         return None
     if any(not r for r in rest):
         loose = next(n for n, r in zip(names, rest) if not r)
-        raise _fail(f"Some images are in class folders and some are not (e.g. '{loose}'): put every image in a "
-                    "class folder, or all in one folder.", "zip")
-    return [r[0] for r in rest]
+        raise _fail(f"Some images are in class folders and some are not (e.g. '{_short(loose)}'): put every image "
+                    "in a class folder, or all in one folder.", "zip")
+    return [r[0].strip() for r in rest]
 
 
-def _same_size(decoded: list[np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """Resize every image to the most common size (shrunk to fit MAX_SIDE), with notes."""
+def _same_size(decoded: list[tuple[np.ndarray, tuple[int, int]]]) -> tuple[np.ndarray, list[str]]:
+    """Every image at the most common size (shrunk to fit MAX_SIDE), with notes."""
     from PIL import Image
 
     notes = []
-    sizes = Counter(a.shape for a in decoded)
+    sizes = Counter(size for _, size in decoded)
     (h, w), _ = sizes.most_common(1)[0]
-    if max(h, w) > MAX_SIDE:
-        scale = MAX_SIDE / max(h, w)
-        th, tw = max(MIN_SIDE, round(h * scale)), max(MIN_SIDE, round(w * scale))
+    th, tw = _fit(h, w)
+    if (th, tw) != (h, w):
         notes.append(f"The images ({w}×{h} pixels) were shrunk to {tw}×{th}, the largest this app trains on.")
-    else:
-        th, tw = h, w
     if min(th, tw) < MIN_SIDE:
         raise _fail(f"Most images are {w}×{h} pixels: use images of at least {MIN_SIDE}×{MIN_SIDE}.", "zip")
+    _check_shape((len(decoded), th, tw), "zip")
     out = np.empty((len(decoded), th, tw), dtype=np.float32)
     resized = 0
-    for i, a in enumerate(decoded):
+    for i, (a, size) in enumerate(decoded):
         if a.shape == (th, tw):
             out[i] = a
         else:
-            if a.shape != (h, w):
-                resized += 1
-            out[i] = np.asarray(Image.fromarray(a.astype(np.float32)).resize((tw, th), Image.Resampling.BILINEAR))
+            out[i] = np.asarray(Image.fromarray(a).resize((tw, th), Image.Resampling.BILINEAR))
+        if size != (h, w):
+            resized += 1
     if resized:
         notes.append(f"{resized:,} of {len(decoded):,} images had another size and were resized to {tw}×{th} "
                      "(the most common size).")
-    _check_shape(out.shape, "zip")
     return out, notes

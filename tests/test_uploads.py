@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -145,3 +146,153 @@ def test_the_page_selects_an_upload_renames_a_clash_and_removes_it():
     assert list(at.session_state["ae_uploads"]) == ["digits (2).npz"]
     assert at.session_state["sidebar_dataset"] == "mnist-5k"
     assert "digits.npz" not in at.selectbox(key="sidebar_dataset").options
+
+
+# --- issue 17, section 3: accepted, and now right ------------------------------------------------------------
+
+def test_16_bit_pngs_are_scaled_by_their_bit_depth_not_their_content():
+    x, _ = _all(parse_upload("png16.zip", corpus.zip_png16_dark()).dataset)
+    assert x.max() == pytest.approx(200 / 65535, abs=1e-4)  # was 200/255 = 0.78: dark images came out bright
+
+
+def test_exif_orientation_is_applied():
+    ds = parse_upload("rotated.zip", corpus.zip_exif_rotated()).dataset
+    assert ds.sample_shape == (16, 8)  # upright: 8 wide, 16 high (stored 16 wide, 8 high)
+    x, _ = _all(ds)
+    assert x[:, :4].mean() > 0.8 and x[:, 6:].mean() < 0.2  # the bright band is on top
+
+
+@pytest.mark.parametrize("make, n, side", [(corpus.csv_numeric_header, 50, 8), (corpus.csv_numeric_header_28, 12, 28)])
+def test_a_numeric_header_row_is_a_header(make, n, side):
+    upload = parse_upload("pandas.csv", make())
+    x, _ = _all(upload.dataset)
+    assert len(x) == n and upload.dataset.sample_shape == (side, side)
+    assert any("numbers the columns" in note for note in upload.notes)
+    if side == 8:
+        rows = corpus._digit_rows(50, label=False)
+        assert _canonical(x, ["all"] * n) == _canonical(np.array(rows, dtype=np.float64) / 255, ["all"] * n)
+
+
+@pytest.mark.parametrize("make", [corpus.csv_trailing_commas, corpus.csv_trailing_commas_header])
+def test_a_trailing_comma_on_every_row_is_ignored(make):
+    plain = _all(parse_upload("plain.csv", corpus.good_csv_no_header()).dataset)
+    trailing = parse_upload("trailing.csv", make())
+    x, labels = _all(trailing.dataset)
+    assert _canonical(x, labels) == _canonical(*plain)
+    assert any("ends with a comma" in note for note in trailing.notes)
+
+
+@pytest.mark.parametrize("make, white_ink", [(corpus.zip_alpha_ink, True), (corpus.zip_alpha_ink_black, False)])
+def test_ink_only_in_the_alpha_channel_is_kept(make, white_ink):
+    x_orig, y_orig = corpus._digits(20)
+    x, labels = _all(parse_upload("alpha.zip", make()).dataset)
+    expected = x_orig / 255.0 if white_ink else 1 - x_orig / 255.0  # white strokes on black; black on white
+    assert _canonical(x, labels) == _canonical(expected, [str(v) for v in y_orig])
+
+
+def test_a_valid_npz_with_a_long_header_loads():
+    long_ = _all(parse_upload("long.npz", corpus.npz_long_header()).dataset)
+    assert _canonical(*long_) == _canonical(*_all(parse_upload("digits.npz", corpus.good_npz()).dataset))
+
+
+@pytest.mark.parametrize("make, says", [
+    (corpus.zip_huge_dimension_png, "at most 4096×4096 = 16,777,216 pixels per image"),
+    (corpus.zip_wide_png, "'digits/0/wide.png' is 60,000×1,000 pixels: at most 4096×4096"),
+])
+def test_a_huge_image_is_too_large_and_the_message_names_the_limit(make, says):
+    with pytest.raises(UploadError, match="shrink it first") as info:
+        parse_upload("huge.zip", make())
+    assert says in str(info.value) and "damaged" not in str(info.value)
+
+
+def test_empty_labels_are_refused_not_a_class_named_empty():
+    for filename, make in (("e.csv", corpus.csv_empty_label), ("e.npz", corpus.npz_empty_label)):
+        with pytest.raises(UploadError, match="empty label"):
+            parse_upload(filename, make())
+
+
+# --- issue 17, section 2: budgets checked before the work ---------------------------------------------------
+
+def test_decoded_pixels_are_counted_from_the_headers_in_total(monkeypatch):
+    from aecore import uploads
+
+    members = {f"big/{i}.png": corpus._png(np.full((300, 200), i * 20, np.uint8)) for i in range(12)}
+    data = corpus._zip(members)
+    monkeypatch.setattr(uploads, "MAX_DECODED_PIXELS", 300 * 200 * 11)
+    with pytest.raises(UploadError, match="add up to more than 660,000 pixels"):
+        parse_upload("big.zip", data)
+    monkeypatch.setattr(uploads, "MAX_DECODED_PIXELS", 300 * 200 * 12)
+    assert parse_upload("big.zip", data).dataset.sample_shape == (64, 43)
+
+
+def test_jpegs_count_at_their_reduced_decoding_size(monkeypatch):
+    """A 1024×1024 JPEG is decoded at 1/8 size (draft): it costs 128×128 pixels of the budget, not 1024×1024."""
+    from aecore import uploads
+
+    rng = np.random.default_rng(0)
+    members = {f"j/{i}.jpg": corpus._png((rng.random((1024, 1024)) * 255).astype(np.uint8), "JPEG")
+               for i in range(10)}
+    monkeypatch.setattr(uploads, "MAX_DECODED_PIXELS", 10 * 128 * 128)
+    assert parse_upload("photos.zip", corpus._zip(members)).dataset.sample_shape == (64, 64)
+
+
+def test_labels_are_checked_from_the_shape_before_they_are_read(monkeypatch):
+    from aecore import uploads
+
+    def never(*args, **kwargs):
+        raise AssertionError("np.unique ran on labels that did not match the images")
+
+    monkeypatch.setattr(uploads.np, "unique", never)
+    with pytest.raises(UploadError, match="2,000,000 labels for 20 images"):
+        parse_upload("labels.npz", corpus.npz_many_labels())
+
+
+# --- the page: Remove clears the uploader; user-supplied names are text ----------------------------------------
+
+def _uploaders(at):
+    return [u for u in at.get("file_uploader")]
+
+
+def test_remove_also_clears_the_file_from_the_uploader():
+    """Issue 16, bug 9: after Remove the file chip stayed while the page said 'No uploads yet'."""
+    at = open_app()
+    go_to(at, PAGE)
+    at.file_uploader(key="your_data_file").set_value(
+        ("digits.npz", corpus.good_npz(), "application/octet-stream")).run()
+    assert at.session_state["sidebar_dataset"] == "digits.npz"
+    upload_id = at.session_state["ae_uploads"]["digits.npz"].upload_id
+    at.button(key=f"your_data_remove_{upload_id}").click().run()
+    assert not at.exception
+    assert any("No uploads yet" in i.value for i in at.info)
+    (uploader,) = _uploaders(at)
+    assert uploader.value is None, "the removed file still shows in the uploader"
+    # The fresh uploader works: the same file can be uploaded again.
+    uploader.set_value(("digits.npz", corpus.good_npz(), "application/octet-stream")).run()
+    assert list(at.session_state["ae_uploads"]) == ["digits.npz"] and not at.error
+    assert any("Loaded" in s.value for s in at.success)
+
+
+def test_remove_keeps_the_file_of_another_upload_in_the_uploader():
+    at = open_app()
+    go_to(at, PAGE)
+    at.file_uploader(key="your_data_file").set_value(("a.npz", corpus.good_npz(), "application/octet-stream")).run()
+    at.file_uploader(key="your_data_file").set_value(
+        ("b.csv", corpus.good_csv_header(), "application/octet-stream")).run()
+    upload_id = at.session_state["ae_uploads"]["a.npz"].upload_id
+    at.button(key=f"your_data_remove_{upload_id}").click().run()
+    assert list(at.session_state["ae_uploads"]) == ["b.csv"]
+    assert at.file_uploader(key="your_data_file").value.name == "b.csv"
+
+
+def test_folder_and_file_names_are_shown_as_text_not_markup():
+    at = open_app()
+    go_to(at, PAGE)
+    name = "[Log in again](https://evil.example) ![x](https://evil.example/i.png) " + "x" * 200 + ".zip"
+    at.file_uploader(key="your_data_file").set_value((name, corpus.zip_control_names(), "application/zip")).run()
+    assert not at.exception and not at.error
+    shown = " ".join(m.value for m in at.markdown) + " ".join(s.value for s in at.success)
+    assert "classes:" in shown
+    for markup in (r"\[Log in", r"\]\(https", r"\*\*bold", r"!\[x", r"https://"):
+        assert not re.search(r"(?<!\\)" + markup, shown), f"{markup!r} would render as markup"
+    assert r"\[Log in\]\(https\:" in shown and r"\*\*bold\*\*" in shown  # escaped: shown as typed
+    assert "x" * 100 not in shown  # long names are cut
