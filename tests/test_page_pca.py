@@ -1,7 +1,7 @@
 """The PCA-versus-autoencoder page through the real entry point, after a tiny training."""
 
 from aecore import compare, jobs
-from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, texts, train
 
 PAGE = "pages/pca_vs_ae.py"
 
@@ -92,3 +92,23 @@ def test_a_rerun_for_one_widget_reuses_everything_else(monkeypatch):
     assert [c.proto.spec for c in plotly_charts(at)] == before
     at.slider(key="pca_layer_image").set_value(3).run()  # a setting the layer strips depend on: drawn anew
     assert calls == ["layer_activations"]
+
+
+def test_the_sweep_verdict_waits_for_the_models_it_speaks_about():
+    """With one sweep model trained the page must not say the autoencoder beats PCA "at every code size":
+    it says how many are trained and that the verdict is so far."""
+    at = open_app()
+    train(at, {**TINY_SETTINGS, "sidebar_first_layer_nodes": 24})  # settings of its own: no sweep model of them exists yet
+    go_to(at, PAGE)
+    at.button(key="pca_two_start").click().run()
+    assert not at.exception
+    _wait_for_jobs()
+    at.run()
+    sweep_size = len(compare.sweep_experiments(at.session_state["ae_job"].result.experiment, 64))
+    verdicts = [el.value for el in list(at.info) + list(at.success) if "sweep models trained" in el.value]
+    assert len(verdicts) == 1, texts(at)
+    verdict = verdicts[0]
+    trained = int(verdict.split(" of ")[0])
+    assert 1 <= trained < sweep_size and verdict.startswith(f"{trained} of {sweep_size} sweep models trained")
+    assert "so far" in verdict.lower() and "not measured yet" in verdict
+    assert "at every code size" not in verdict
