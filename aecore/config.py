@@ -27,6 +27,7 @@ OUTPUT_ACTIVATIONS = ("sigmoid", "linear")
 LOSSES = ("mse", "bce")
 LOSS_LABELS = {"mse": "Mean squared error", "bce": "Binary cross-entropy"}
 NOISE_KINDS = ("gaussian", "salt_pepper", "masking")
+MAX_NOISE_SPANS = 10  # Gaussian σ above this many times the data's range is refused (nothing survives it)
 NOISE_LABELS = {
     "gaussian": "Gaussian (σ)",
     "salt_pepper": "Salt and pepper (fraction)",
@@ -209,10 +210,19 @@ class TrainConfig(_Hashable):
             raise ValueError("The learning rate must be a positive number (try 0.001).")
         if self.noise_kind not in NOISE_KINDS:
             raise ValueError(f"Unknown noise kind '{self.noise_kind}'.")
+        if not math.isfinite(self.noise_level):
+            raise ValueError("The noise level must be a number (try 0.3).")
         if self.noise_level < 0:
             raise ValueError("The noise level cannot be negative.")
         if self.noise_kind != "gaussian" and self.noise_level > 1:
             raise ValueError("A fraction of pixels must be between 0 and 1.")
+        # Degenerate noise: the model would see nothing of the image, and "learn" one output for everything.
+        if self.noise_kind == "masking" and self.noise_level >= 1:
+            raise ValueError("Masking at 1.0 drops every pixel: every input becomes all zeros, so there is "
+                             "nothing left to learn from. Use a masking fraction below 1 (e.g. 0.5).")
+        if self.noise_kind == "salt_pepper" and self.noise_level >= 1:
+            raise ValueError("Salt and pepper at 1.0 replaces every pixel with black or white at random: nothing of "
+                             "the image is left to learn from. Use a fraction below 1 (e.g. 0.3).")
         if self.patience < 1:
             raise ValueError("Early-stopping patience must be at least 1 epoch.")
         if n_train is not None and self.batch_size > n_train:
@@ -238,6 +248,18 @@ class Experiment(_Hashable):
         self.train.validate(n_train)
         if self.model.kind == "denoising" and self.train.noise_level <= 0:
             raise ValueError("A denoising autoencoder needs noise: raise the noise level above 0.")
+        level, kind = self.train.noise_level, self.train.noise_kind
+        if input_dim is not None and kind in ("masking", "salt_pepper") and 0 < (1 - level) * input_dim < 1:
+            raise ValueError(
+                f"{NOISE_LABELS[kind].split(' (')[0]} at {level:g} keeps on average fewer than one of the "
+                f"{input_dim} input numbers: almost every input holds nothing of its image. Use a fraction of at "
+                f"most {math.floor(100 * (1 - 1 / input_dim)) / 100:g}.")
+        span = value_range[1] - value_range[0]
+        if kind == "gaussian" and span > 0 and level > MAX_NOISE_SPANS * span:
+            raise ValueError(
+                f"Gaussian noise of σ = {level:g} is more than {MAX_NOISE_SPANS} times the data's whole range "
+                f"({span:.3g}): it drowns every image, leaving nothing to learn from. Use σ ≤ {span:.3g} "
+                "(e.g. 0.5 for pixels between 0 and 1).")
 
     def validate_for(self, dataset) -> None:
         """``validate`` against a loaded ``aecore.data.Dataset``."""

@@ -22,6 +22,15 @@ from aecore.data import Dataset
 PREVIEW_COUNT = 8
 SNAPSHOT_COUNT = 500  # test images whose codes are kept at every epoch ("codes over training")
 VALIDATION_CHUNK = 1024  # validation images per test_on_batch call (one chunk on mnist-5k)
+# "No longer learning" is judged over optimizer steps, not epochs: a 600-image upload in batches of 128 makes
+# 3 steps per epoch, and 3 epochs of that (9 steps) said nothing about the learning rate (issue 16, bug 5).
+PLATEAU_STEPS = 100  # the loss must have stopped falling over at least this many steps (and 3 epochs)
+# A model whose outputs differ across images by less than this fraction of the data's own spread gives
+# "the same output for every image". Relative, not absolute: float32 round-off leaves ~1e-6 of spread in
+# outputs that are identical in exact arithmetic, while a data set's spread can itself be that small.
+COLLAPSE_RATIO = 1e-3
+FEW_STEPS = 300  # fewer optimizer steps than this in a whole run: the result says how to get more
+LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 
 
 class TrainingCancelled(RuntimeError):
@@ -69,15 +78,22 @@ class TrainResult:
     code_snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    steps_per_epoch: int = 0  # optimizer steps (batches) per epoch; 0 when unknown (older cache entries)
+
     @property
     def message(self) -> str:
         if self.stopped == "cancelled":
-            return (f"Stopped by you after {self.epochs_run} completed epoch(s): showing the model from "
+            text = (f"Stopped by you after {self.epochs_run} completed epoch(s): showing the model from "
                     f"epoch {self.best_epoch}.")
-        if self.stopped == "early stopping":
-            return (f"Early stopping after {self.epochs_run} epochs: the validation loss stopped improving, "
+        elif self.stopped == "early stopping":
+            text = (f"Early stopping after {self.epochs_run} epochs: the validation loss stopped improving, "
                     f"so the model from epoch {self.best_epoch} is kept.")
-        return f"Trained for {self.epochs_run} epochs in {self.seconds:.1f} s."
+        else:
+            text = f"Trained for {self.epochs_run} epochs in {self.seconds:.1f} s."
+        steps = self.steps_per_epoch * self.epochs_run
+        if self.steps_per_epoch and steps < FEW_STEPS and self.stopped != "cancelled":
+            text += " " + few_steps_advice(self.experiment.train.batch_size, self.steps_per_epoch, self.epochs_run)
+        return text
 
     # Keras models are not thread-safe: one caller at a time.
     def encode(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -188,9 +204,59 @@ def release_training_graphs() -> int:
     return dropped
 
 
+def lower_rate(learning_rate: float) -> float:
+    """A learning rate clearly below ``learning_rate`` to suggest (never the same one)."""
+    for rate in LOWER_RATES:
+        if rate < 0.75 * learning_rate:
+            return rate
+    return float(f"{learning_rate / 3:.1g}")
+
+
+def steps_in_epoch(n_train: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch (the last partial batch is dropped, see ``_batches``)."""
+    return max(n_train // batch_size, 1)
+
+
+def few_steps_advice(batch_size: int, per_epoch: int, epochs_run: int) -> str:
+    """What gives a model more optimizer steps, when a run had few (small data or a large batch)."""
+    smaller = 16 if batch_size > 16 else None
+    batch_hint = (f"a smaller batch (16 gives about {per_epoch * batch_size // 16} steps per epoch)" if smaller
+                  else "more images")
+    return (f"Only {per_epoch * epochs_run} optimizer steps in all ({per_epoch} per epoch in batches of "
+            f"{batch_size}), so the model may be under-trained: {batch_hint} or more epochs train it further.")
+
+
+def collapsed(outputs: np.ndarray, reference_spread: float) -> bool:
+    """True when ``outputs`` (one row per image) are not finite, or are the same for every image: their
+    ``data_spread`` is at most ``COLLAPSE_RATIO`` times the data's (``reference_spread``)."""
+    outputs = np.asarray(outputs)
+    if not np.isfinite(outputs).all():
+        return True
+    return len(outputs) > 1 and data_spread(outputs) <= COLLAPSE_RATIO * reference_spread
+
+
+def data_spread(x: np.ndarray, rows: int = 4096) -> float:
+    """The largest per-feature standard deviation across samples (what ``collapsed`` compares with), over
+    the first ``rows`` samples (in float64, so float32 round-off does not count as spread)."""
+    x = np.asarray(x)[:rows]
+    return float(x.reshape(len(x), -1).astype(np.float64).std(axis=0).max()) if len(x) > 1 else 0.0
+
+
+def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = False) -> str:
+    rate = train_cfg.learning_rate
+    advice = f"The learning rate ({rate:g}) is probably too high for this model; try {lower_rate(rate):g}"
+    if rate <= 0.001:
+        advice += ", or the elu or leaky_relu activation, whose units cannot die"
+    if batch_hint and per_epoch < 20 and train_cfg.batch_size > 16:
+        advice += (f". Each epoch is only {per_epoch} optimizer steps ({n_images:,} images in batches of "
+                   f"{train_cfg.batch_size}): a smaller batch such as 16 gives more steps")
+    return advice + "."
+
+
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
-                   encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray]):
+                   encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
+                   spread: float = 0.0):
     import keras
 
     class Guard(keras.callbacks.Callback):
@@ -207,7 +273,38 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             self.stopped = "completed"
             self.diverged_at: str | None = None
             self.snapshots: list[tuple[int, np.ndarray]] = []
-            self.mse_history: list[float] = []
+            self.steps = 0  # optimizer steps taken so far
+            self.mse_history: list[tuple[int, float]] = []  # (steps after the epoch, training MSE)
+            self.same_output_epochs = 0  # consecutive epochs that ended giving one output for every image
+            self.reason = ""  # "infinite", "dead" or "plateau" once diverged
+
+        def outputs_identical(self) -> bool:
+            x_val = validation[0][:256]
+            return len(x_val) > 1 and collapsed(np.asarray(self.model(x_val, training=False)), spread)
+
+        def stuck(self, mse: float) -> str:
+            """"dead" / "plateau" when training cannot get anywhere any more, else ""."""
+            if mse <= baseline_mse:
+                return ""
+            history = self.mse_history
+            # One output for every image (units died, outputs saturated), two epochs running: it can at best
+            # draw the average image, and it is already worse than that.
+            if len(history) >= 2 and history[-1][1] >= history[-2][1] - 0.01 * history[-2][1]:
+                self.same_output_epochs = self.same_output_epochs + 1 if self.outputs_identical() else 0
+                if self.same_output_epochs >= 2:
+                    return "dead"
+            else:
+                self.same_output_epochs = 0
+            # No progress over the last PLATEAU_STEPS optimizer steps (and at least 3 epochs), while still
+            # worse than drawing the average image.
+            for i in range(len(history) - 3, -1, -1):
+                steps_then, mse_then = history[i]
+                if steps_then <= self.steps - PLATEAU_STEPS:
+                    window = [m for _, m in history[i:]]
+                    if min(window) > baseline_mse and mse >= mse_then - 1e-6:
+                        return "plateau"
+                    break
+            return ""
 
         def validate(self) -> dict[str, float]:
             # test_on_batch on a few large chunks, instead of fit(validation_data=...): Keras's evaluate
@@ -227,6 +324,8 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             if cancel is not None and cancel.is_set():
                 self.stopped = "cancelled"
                 self.model.stop_training = True
+            else:
+                self.steps += 1
 
         def on_epoch_end(self, epoch, logs=None):
             if self.diverged_at or self.stopped == "cancelled":
@@ -236,14 +335,14 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             logs = {k: float(v) for k, v in (logs or {}).items()}
             weights_finite = all(np.isfinite(w).all() for w in self.model.get_weights())
             if not weights_finite or not all(math.isfinite(v) for v in logs.values()):
-                self.diverged_at = f"epoch {epoch + 1}"
+                self.diverged_at, self.reason = f"epoch {epoch + 1}", "infinite"
                 self.model.stop_training = True
                 return
-            self.mse_history.append(logs.get("mse", math.inf))
-            recent = self.mse_history[-3:]
-            if len(recent) == 3 and min(recent) > baseline_mse and recent[-1] >= recent[0] - 1e-6:
-                # Worse than drawing the average image, and no longer learning: the units died.
-                self.diverged_at = f"epoch {epoch + 1} (the loss stopped falling above that of the average image)"
+            mse = logs.get("mse", math.inf)
+            self.mse_history.append((self.steps, mse))
+            reason = self.stuck(mse)
+            if reason:
+                self.diverged_at, self.reason = f"epoch {epoch + 1}", reason
                 self.model.stop_training = True
                 return
             self.epochs_done = epoch + 1
@@ -311,6 +410,11 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         x_train_in = dataset.x_train  # noise, if any, is added afresh every batch by the model's Corruption layer
         x_val_in = model_input(dataset.x_val, train_cfg.seed + 1)
         x_test_in = model_input(dataset.x_test, train_cfg.seed + 2)
+    spread = data_spread(dataset.x_train)
+    per_epoch = steps_in_epoch(len(x_train_in), train_cfg.batch_size)
+    if len(x_test_in) > 1 and collapsed(x_test_in, spread):
+        raise ValueError("Every image reaches the model as the same input (the noise or corruption leaves "
+                         "nothing of the image): there is nothing to learn from. Lower the noise level.")
     built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg,
                                       input_shape=x_train_in.shape[1:]), model_cfg, train_cfg)
     start = time.perf_counter()
@@ -319,7 +423,7 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                            x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
-                           validation=(x_val_in, dataset.x_val))
+                           validation=(x_val_in, dataset.x_val), spread=spread)
     built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed),
                           epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
     seconds = time.perf_counter() - start
@@ -327,10 +431,17 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     history = {k: v[: guard.epochs_done] for k, v in history.items()}
 
     if guard.diverged_at:
-        raise TrainingDiverged(
-            f"Training diverged at {guard.diverged_at}. The learning rate "
-            f"({train_cfg.learning_rate:g}) is too high for this model; try 0.001, or a smaller value."
-        )
+        rate, lower = train_cfg.learning_rate, lower_rate(train_cfg.learning_rate)
+        if guard.reason == "infinite":
+            raise TrainingDiverged(
+                f"Training diverged at {guard.diverged_at}: the loss became infinite. The learning rate "
+                f"({rate:g}) is too high for this model; try {lower:g}.")
+        what = ("the model's units died (it gives the same output for every image, worse than drawing the "
+                "average image)" if guard.reason == "dead" else
+                f"after {guard.steps} optimizer steps the loss had stopped falling, still above that of drawing "
+                "the average image")
+        raise TrainingDiverged(f"Training diverged at {guard.diverged_at}: {what}. "
+                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in), guard.reason == "plateau"))
     if guard.epochs_done == 0:
         raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
     keep_best = train_cfg.early_stopping and guard.best_weights is not None and guard.stopped != "cancelled"
@@ -339,12 +450,9 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
 
     test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))
     # A collapsed model (one image for every input, or NaN) must not be cached and shown as a result.
-    if not np.isfinite(test_rec).all() or float(test_rec.std(axis=0).max()) < 1e-6:
-        raise TrainingDiverged(
-            f"Training collapsed: the model gives the same output for every image. The learning rate "
-            f"({train_cfg.learning_rate:g}) is probably too high, or the model too small to start learning; "
-            "try 0.001 and a few more epochs."
-        )
+    if collapsed(test_rec, spread):
+        raise TrainingDiverged("Training collapsed: the model gives the same output for every image. "
+                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in)))
     train_rec = np.asarray(built.autoencoder.predict(x_train_in, batch_size=512, verbose=0))
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())
@@ -355,5 +463,5 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         train_mse=metrics.mse(dataset.x_train, train_rec), per_image_test_mse=per_image,
         test_reconstruction=test_rec, test_input=x_test_in,
         samples_per_second=guard.epochs_done * dataset.n_train / max(seconds, 1e-9),
-        code_snapshots=guard.snapshots,
+        code_snapshots=guard.snapshots, steps_per_epoch=per_epoch,
     )

@@ -62,3 +62,32 @@ def test_canonical_resets_unused_settings():
     a = ModelConfig(sparsity_weight=0.1).canonical()
     assert a.sparsity_weight == 0 and a == ModelConfig()
     assert ModelConfig(kind="sparse", sparsity_weight=0.1).canonical().sparsity_weight == 0.1
+
+
+@pytest.mark.parametrize("train, message", [
+    (TrainConfig(noise_kind="masking", noise_level=1.0), "nothing left to learn"),
+    (TrainConfig(noise_kind="salt_pepper", noise_level=1.0), "nothing of the image is left"),
+    (TrainConfig(noise_kind="gaussian", noise_level=float("nan")), "must be a number"),
+    (TrainConfig(noise_kind="masking", noise_level=float("inf")), "must be a number"),
+])
+def test_noise_that_leaves_nothing_to_learn_is_refused(train, message):
+    with pytest.raises(ValueError, match=message):
+        train.validate()
+    with pytest.raises(ValueError, match=message):  # whatever the model type: plain models train on noise too
+        Experiment(model=ModelConfig(kind="denoising"), train=train).validate(784)
+
+
+def test_noise_levels_depend_on_the_data():
+    # 64 pixels masked at 0.99: on average fewer than one pixel survives.
+    masked = Experiment(model=ModelConfig(kind="denoising", code_size=8),
+                        train=TrainConfig(noise_kind="masking", noise_level=0.99))
+    with pytest.raises(ValueError, match="fewer than one of the 64 input numbers.*at most 0.98"):
+        masked.validate(64)
+    masked.validate(784)  # 7.8 pixels of 784 survive on average: hard, but something is left
+    masked.replace(train=masked.train.replace(noise_level=0.98)).validate(64)
+    # Gaussian noise: refused only when it dwarfs the data's whole range.
+    loud = Experiment(model=ModelConfig(kind="denoising"), train=TrainConfig(noise_level=11.0))
+    with pytest.raises(ValueError, match="10 times the data's whole range"):
+        loud.validate(784)
+    loud.replace(model=loud.model.replace(loss="mse")).validate(784, value_range=(-10.0, 10.0))
+    Experiment(model=ModelConfig(kind="denoising"), train=TrainConfig(noise_level=1.0)).validate(784)

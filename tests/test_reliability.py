@@ -232,3 +232,26 @@ def test_stop_in_the_app_keeps_the_model_says_so_and_is_not_cached():
     warnings = [w.value for w in at.warning]
     assert any(f"after {result.epochs_run} completed epoch(s)" in w for w in warnings), warnings
     assert not cache.default_cache().contains(result.experiment), "a stopped (partial) model was cached"
+
+
+def test_a_link_to_masking_at_1_is_refused_with_one_error_and_nothing_cached():
+    """Issue 17 §6: /training?data=digits-8x8&kind=denoising&noise=masking&level=1&epochs=10 made every input
+    zero, yet trained, reported success and wrote a cache entry."""
+    from streamlit.testing.v1 import AppTest
+
+    from aecore import cache
+    from tests.apphelpers import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"data": "digits-8x8", "kind": "denoising", "noise": "masking", "level": "1",
+                            "epochs": "10"})
+    at.run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]  # a valid link: level 1 is readable
+    assert at.session_state["sidebar_noise_level"] == 1.0
+    at.button(key="sidebar_train").click().run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "nothing left to learn" in errors[0] and "below 1" in errors[0], errors
+    assert at.session_state["ae_job"] is None if "ae_job" in at.session_state else True
+    experiment = Experiment(DataConfig(name="digits-8x8"), ModelConfig(kind="denoising"),
+                            TrainConfig(epochs=10, noise_kind="masking", noise_level=1.0))
+    assert not cache.default_cache().contains(experiment)

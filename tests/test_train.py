@@ -100,3 +100,140 @@ def test_job_failure_is_reported_and_worker_survives():
     assert failed.status == jobs.FAILED and failed.error == "bad settings"
     ok = queue.submit("y", lambda report, cancel: 42)
     assert ok.wait(5) and ok.result == 42
+
+
+# --- issue 17 §6: a collapsed model is never a success; issue 16 bug 5: no false "diverged" on small data ------
+
+
+def _shapes_npz(n: int = 600, size: int = 28, seed: int = 0) -> bytes:
+    """A synthetic upload: ``n`` images of ``size``×``size``, ten classes of bars and rings at random places."""
+    import io
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    labels = np.arange(n) % 10
+    images = np.zeros((n, size, size), np.float32)
+    for i, label in enumerate(labels):
+        cy, cx = rng.uniform(size * 0.3, size * 0.7, 2)
+        r = rng.uniform(size * 0.15, size * 0.3)
+        angle = np.pi * label / 10 + rng.normal(0, 0.1)
+        along = (xx - cx) * np.cos(angle) + (yy - cy) * np.sin(angle)
+        across = -(xx - cx) * np.sin(angle) + (yy - cy) * np.cos(angle)
+        bar = (np.abs(across) < 1.5) & (np.abs(along) < r)
+        ring = np.abs(np.hypot(xx - cx, yy - cy) - r * (0.5 + 0.1 * (label - 5))) < 1.5
+        images[i] = bar if label < 5 else ring | (bar & (label >= 8))
+    images = np.clip(images + rng.normal(0, 0.02, images.shape), 0, 1)
+    buffer = io.BytesIO()
+    np.savez(buffer, x=(images * 255).astype(np.uint8), y=labels)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def shapes600():
+    from aecore.uploads import parse_upload
+
+    return parse_upload("shapes.npz", _shapes_npz())
+
+
+@pytest.mark.parametrize("learning_rate", [0.002, 0.001])
+def test_a_small_upload_does_not_falsely_diverge(shapes600, learning_rate):
+    """600 images of 28×28, code 5, the default batch of 128: 3 optimizer steps per epoch. Counting epochs,
+    the plateau check stopped this at epoch 6-8 as "diverged" (issue 16, bug 5)."""
+    from aecore import metrics
+    from aecore.config import ModelConfig, TrainConfig
+
+    data = shapes600.dataset
+    exp = Experiment(shapes600.data_config, ModelConfig(code_size=5), TrainConfig(learning_rate=learning_rate,
+                                                                                    epochs=15))
+    result = train_autoencoder(exp, data)
+    assert result.epochs_run >= 10, result.message
+    average = metrics.mse(data.x_test, np.broadcast_to(data.x_train.mean(axis=0), data.x_test.shape))
+    assert result.test_mse < average, (result.test_mse, average)  # it learnt more than the average image
+    # The result says what would train it further, and never blames the learning rate.
+    assert result.steps_per_epoch == 3
+    message = result.message
+    assert "Only 45 optimizer steps" in message and "smaller batch" in message and "more epochs" in message
+    assert "learning rate" not in message
+
+
+def test_the_plateau_check_counts_optimizer_steps():
+    """The guard alone: a loss that stays flat above the average image's is "stuck" only after
+    PLATEAU_STEPS optimizer steps (and 3 epochs), however few steps an epoch has."""
+    from aecore import train
+
+    empty = np.zeros((0, 4), np.float32)
+    guard = train._make_callback(None, None, 100, None, empty, empty, None, 0.0, baseline_mse=0.05,
+                                 validation=(empty, empty))
+
+    def run(steps_per_epoch: int, epochs: int) -> str:
+        guard.mse_history, guard.steps, verdict = [], 0, ""
+        for _ in range(epochs):
+            guard.steps += steps_per_epoch
+            guard.mse_history.append((guard.steps, 0.08))
+            verdict = guard.stuck(0.08) or verdict
+            if verdict:
+                return f"{verdict} after {guard.steps} steps"
+        return verdict
+
+    assert run(3, 8) == ""  # 24 steps: the case of issue 16, bug 5
+    assert run(3, 40) == f"plateau after {3 * 35} steps"
+    assert run(28, 8) == "plateau after 140 steps"  # mnist-5k at batch 128
+    assert run(230, 4) == "plateau after 690 steps"  # batch 16: at least 3 epochs all the same
+    guard.mse_history, guard.steps = [(300, 0.04)], 300
+    assert guard.stuck(0.04) == ""  # below the average image's error: learning, however slowly
+
+
+def test_divergence_advice_never_contradicts_itself():
+    from aecore import train
+    from aecore.config import TrainConfig
+    from ui import sidebar
+
+    for rate in sidebar.LEARNING_RATES:
+        lower = train.lower_rate(rate)
+        assert 0 < lower < rate and f"{lower:g}" != f"{rate:g}"
+        advice = train._stuck_advice(TrainConfig(learning_rate=rate), per_epoch=3, n_images=432, batch_hint=True)
+        assert f"({rate:g}) is probably too high for this model; try {lower:g}" in advice
+        assert f"try {rate:g}" not in advice.replace(f"try {lower:g}", "")
+        assert "smaller batch" in advice
+    assert train.lower_rate(10.0) == 0.001 and train.lower_rate(0.002) == 0.001 and train.lower_rate(0.001) == 0.0003
+    # Plenty of steps per epoch: the batch is not what to change.
+    assert "batch" not in train._stuck_advice(TrainConfig(), per_epoch=28, n_images=3680, batch_hint=True)
+
+
+def test_collapse_is_judged_relative_to_the_data_spread():
+    from aecore import train
+
+    rng = np.random.default_rng(0)
+    # One output for every image, with float32 round-off left in it (the masking-1.0 case: spread 2.5e-6).
+    same = np.tile(rng.random(64, dtype=np.float32), (100, 1)) + rng.normal(0, 2.5e-6, (100, 64)).astype(np.float32)
+    assert train.data_spread(same) > 1e-6  # the old absolute guard (1e-6) took this for a working model
+    assert train.collapsed(same, reference_spread=0.45)
+    # The same tiny spread is a real signal on data whose own spread is tiny.
+    assert not train.collapsed(same, reference_spread=5e-6)
+    assert train.collapsed(np.full((10, 4), np.nan), 1.0)
+    assert not train.collapsed(rng.random((100, 64)), 0.45)
+
+
+def test_noise_that_leaves_nothing_is_refused_before_training(digits, tiny_experiment):
+    """/training?data=digits-8x8&kind=denoising&noise=masking&level=1: every input is zero. It used to train,
+    report success (test MSE 0.1556) and be cached."""
+    exp = tiny_experiment.replace(model=tiny_experiment.model.replace(kind="denoising"),
+                                  train=tiny_experiment.train.replace(noise_kind="masking", noise_level=1.0))
+    reports = []
+    with pytest.raises(ValueError, match="nothing left to learn"):
+        train_autoencoder(exp, digits, progress=reports.append)
+    assert reports == []
+    # Inputs that are all the same for another reason (a corruption of the caller's) are refused as well.
+    zeros = tuple(np.zeros_like(x) for x in (digits.x_train, digits.x_val, digits.x_test))
+    with pytest.raises(ValueError, match="nothing to learn"):
+        train_autoencoder(tiny_experiment, digits, inputs=zeros)
+
+
+def test_a_model_whose_units_die_is_stopped_early_with_one_consistent_hint(digits, tiny_experiment):
+    exp = tiny_experiment.replace(train=tiny_experiment.train.replace(learning_rate=10.0, epochs=6))
+    reports = []
+    with pytest.raises(TrainingDiverged) as info:
+        train_autoencoder(exp, digits, progress=reports.append)
+    message = str(info.value)
+    assert "diverged" in message and "try 0.001" in message and "(10)" in message
+    assert len(reports) < 6
