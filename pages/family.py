@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from aecore import architecture, family, figures, jobs
+from aecore.applications import letters
 from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
 from aecore.figures import family as family_figures
 from aecore.metrics import psnr, psnr_from_mse
@@ -386,58 +387,76 @@ def overcomplete_section() -> None:
     st.header("Over-complete: the identity trap")
     st.markdown(f"The code has **{model_cfg.code_size}** numbers for an input of **{dataset.input_dim}**, no hidden "
                 "layer is narrower than that and nothing penalises the code. The easiest solution is to copy the "
-                "input through. The test: **random images** that are not digits. A model that learned what digits "
-                "look like cannot rebuild them; a model that learned to copy can.")
-    noise_sets = {
-        "random images with the digits' statistics": memo(
-            "data_noise", (experiment.data.key(),), lambda: family.data_noise_images(dataset.x_train, 200)),
-        "uniform random pixels": family.noise_images(dataset.sample_shape, 200, seed=0),
-    }
+                "input through. The test: images that are **not digits**. A model that learned what digits look "
+                "like cannot rebuild them; a model that learned to copy can.")
+    noise_sets = {}
+    if dataset.is_image and len(dataset.sample_shape) == 2:  # letters are drawn as 2-D images
+        noise_sets["letters (never in the training data)"] = memo(
+            "letters", (dataset.sample_shape,), lambda: letters(200, dataset.sample_shape, seed=0)[0])
+    noise_sets["random images with the digits' statistics"] = memo(
+        "data_noise", (experiment.data.key(),), lambda: family.data_noise_images(dataset.x_train, 200))
+    noise_sets["uniform random pixels"] = family.noise_images(dataset.sample_shape, 200, seed=0)
     x = test_subset(ANALYSIS_IMAGES)
     names = list(noise_sets)
+    first = names[0].split(" (")[0]
 
     def tests(model_result, key):
-        return memo("identity", (key,), lambda: [family.identity_test(model_result.reconstruct, noise, x)
-                                                 for noise in noise_sets.values()])
+        return memo("identity", (key, tuple(names)), lambda: [family.identity_test(model_result.reconstruct, noise, x)
+                                                              for noise in noise_sets.values()])
 
     mine = tests(result, experiment.key())
     comp = family.companion(experiment, dataset.input_dim)
     other = companion_result(comp, "see what a bottleneck changes")
     theirs = tests(other, comp.experiment.key()) if other is not None else None
-    cols = st.columns(4)
-    cols[0].metric("MSE on random images (over-complete)", f"{mine[0].noise_mse:.4f}",
-                   help=f"PSNR {mine[0].noise_psnr:.1f} dB. Random images with the digits' per-pixel statistics.")
-    cols[1].metric("MSE on test digits (over-complete)", f"{mine[0].data_mse:.4f}")
+    # Short metric labels under a model name: long ones are cut off ("MSE on random images (under-comp…").
+    columns = st.columns(2 if theirs is not None else 1)
+    for col, name, measured in zip(columns, [f"over-complete, code of {model_cfg.code_size}", comp.label],
+                                   [mine, theirs]):
+        col.markdown(f"**{name[0].upper() + name[1:]}**")
+        left, right = col.columns(2)
+        left.metric(f"MSE, {first}", f"{measured[0].noise_mse:.4f}",
+                    help=f"Reconstruction error on {names[0]}: PSNR {measured[0].noise_psnr:.1f} dB.")
+        right.metric("MSE, test digits", f"{measured[0].data_mse:.4f}")
+    rows, titles, captions = [], [], []
+    for i, (name, noise) in enumerate(noise_sets.items()):
+        given, copied = noise[:8], np.clip(result.reconstruct(noise[:8]), 0, 1)
+        rows += [images(given), images(copied)]
+        titles += [f"{name}: what it is given", "over-complete model's output"]
+        captions += [None, [f"{v:.3f}" for v in ((copied - given) ** 2).reshape(8, -1).mean(axis=1)]]
+        if other is not None:
+            rebuilt = np.clip(other.reconstruct(noise[:8]), 0, 1)
+            rows.append(images(rebuilt))
+            titles.append(f"{comp.label}'s output")
+            captions.append([f"{v:.3f}" for v in ((rebuilt - given) ** 2).reshape(8, -1).mean(axis=1)])
+        if i == 0:
+            st.plotly_chart(figures.image_grid(rows, titles, captions, image_px=64), key="family_overcomplete_copy")
+            st.caption("The number under each output is its MSE against the image it was given (lower = closer "
+                       "copy). " + ("The over-complete model hands back what it is given, letters included; the "
+                                    "under-complete one can only answer with something digit-like."
+                                    if theirs is not None else "Train the comparison model to see a bottleneck "
+                                                               "next to it."))
+            rows, titles, captions = [], [], []
     if theirs is not None:
-        cols[2].metric(f"MSE on random images ({comp.label})", f"{theirs[0].noise_mse:.4f}",
-                       help=f"PSNR {theirs[0].noise_psnr:.1f} dB")
-        cols[3].metric(f"MSE on test digits ({comp.label})", f"{theirs[0].data_mse:.4f}")
-        labels = names + ["test digits"]
-        st.plotly_chart(family_figures.bars(
-            labels, [("over-complete", [t.noise_mse for t in mine] + [mine[0].data_mse]),
-                     (comp.label, [t.noise_mse for t in theirs] + [theirs[0].data_mse])],
-            "reconstruction MSE per pixel (lower = closer copy)", title="Who can rebuild what"),
-            key="family_overcomplete_bars")
         ratio = theirs[0].noise_mse / max(mine[0].noise_mse, 1e-12)
         st.markdown(
-            f"On random images with the digits' statistics the over-complete model's error is "
-            f"**{ratio:.1f}× {'lower' if ratio >= 1 else 'higher'}** than the under-complete model's "
+            f"On {names[0]} the over-complete model's error is **{ratio:.1f}× "
+            f"{'lower' if ratio >= 1 else 'higher'}** than the under-complete model's "
             f"({mine[0].noise_psnr:.1f} dB against {theirs[0].noise_psnr:.1f} dB): "
             + ("it copies images that are not digits, because what it learned is closer to copying (the identity) "
                "than to what digits look like. A low error on the test set alone does not prove a useful code. "
                if ratio >= 1.2 else "here it does not copy them clearly better; train it for more epochs to see "
                "the trap. ")
-            + f"On uniform random pixels both fail (MSE {mine[1].noise_mse:.3f} and {theirs[1].noise_mse:.3f}): "
+            + f"On uniform random pixels both fail (MSE {mine[-1].noise_mse:.3f} and {theirs[-1].noise_mse:.3f}): "
             "the identity is only learned in the directions the training digits vary in, and pixels that are black "
             "in every training image (the borders) are never copied.")
-    rows, titles = [], []
-    for i, (name, noise) in enumerate(noise_sets.items()):
-        rows += [images(noise[:8]), images(result.reconstruct(noise[:8]))]
-        titles += [name, "over-complete model's output"]
-        if other is not None:
-            rows.append(images(other.reconstruct(noise[:8])))
-            titles.append(f"{comp.label}'s output")
-    st.plotly_chart(figures.image_grid(rows, titles, image_px=64), key="family_overcomplete_grid")
+        short = {"random images with the digits' statistics": "digit-like random images"}
+        labels = [short.get(n, n.split(" (")[0]) for n in names] + ["test digits"]
+        st.plotly_chart(family_figures.bars(
+            labels, [("over-complete", [t.noise_mse for t in mine] + [mine[0].data_mse]),
+                     (comp.label, [t.noise_mse for t in theirs] + [theirs[0].data_mse])],
+            "reconstruction MSE per pixel (lower = closer copy)", title="Who can rebuild what"),
+            key="family_overcomplete_bars")
+    st.plotly_chart(figures.image_grid(rows, titles, captions, image_px=64), key="family_overcomplete_grid")
     st.caption("Random images with the digits' statistics: a Gaussian with the training images' per-pixel mean "
                "and pixel-to-pixel covariance, so they have ink where digits have ink, but no strokes and no shape.")
 

@@ -88,11 +88,20 @@ def test_sparse_section_compares_with_the_unpenalised_model():
 def test_overcomplete_section_runs_the_identity_test_against_a_bottleneck():
     at = trained_family_page("overcomplete", {"sidebar_code_size": 128, "sidebar_n_hidden_layers": 0,
                                               "sidebar_epochs": 5})
-    assert "MSE on random images (over-complete)" in texts(at)
+    assert "MSE, letters" in [m.label for m in at.metric]
     _train_comparison(at, "overcomplete")
     labels = [m.label for m in at.metric]
-    assert any(label.startswith("MSE on random images (under-complete") for label in labels)
+    assert labels.count("MSE, letters") == 2 and labels.count("MSE, test digits") == 2
+    assert all(len(label) <= 20 for label in labels), labels  # short enough not to be cut off in a column
+    assert "**Under-complete, code of 8**" in texts(at)
     assert "On uniform random pixels both fail" in texts(at)
+    # the identity trap shown: letters it was never trained on, the over-complete copy, the bottleneck's answer
+    copy_grid = [c for c in plotly_charts(at) if "what it is given" in c.proto.spec][0]
+    spec = json.loads(copy_grid.proto.spec)
+    row_titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert any(t.startswith("letters") for t in row_titles)
+    assert "over-complete model's output" in row_titles
+    assert any(t.startswith("under-complete") for t in row_titles)
 
 
 def test_sidebar_enters_overcomplete_with_a_large_code_and_restores_it():
