@@ -48,7 +48,8 @@ def _render(markdown: str) -> str:
 
 
 def _text_of(rendered: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+    """The visible text of rendered HTML (word joiners are invisible)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace(safe_text.WORD_JOINER, "").strip()
 
 
 def _assert_inert(markdown: str) -> None:
@@ -60,6 +61,10 @@ def _assert_inert(markdown: str) -> None:
     # characters must be escaped in the source.
     unescaped = re.search(r"(?<!\\)(://|www\.|@)", markdown)
     assert unescaped is None, (unescaped, markdown[:300])
+    # ... and Streamlit's also does so after resolving escapes (mdast-util-gfm-autolink-literal's patterns):
+    rendered_text = html.unescape(re.sub(r"<[^>]+>", "", _render(markdown)))
+    for pattern in (r"https?://", r"www(?=\.)", r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+"):
+        assert re.search(pattern, rendered_text, re.IGNORECASE) is None, (pattern, rendered_text[:300])
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))

@@ -29,6 +29,7 @@ _ALWAYS = set("\\`*_{}[]()<>#!|~$:.@&")
 # These mean something only at the start of a line (list items, thematic breaks): "- x", "+ x", "= ...".
 _AT_START = set("-+=")
 _SPACES = re.compile(r"\s+")
+WORD_JOINER = "\u2060"  # invisible, zero width, no line break
 
 
 def _visible(text: str) -> str:
@@ -51,13 +52,18 @@ def shorten(value: object, limit: int | None = DEFAULT_LIMIT) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Markdown source that renders exactly as ``text`` (one line: see ``shorten``)."""
+    """Markdown source that renders exactly as ``text`` (one line: see ``shorten``), give or take invisible
+    word joiners that keep bare addresses from becoming links."""
     out = []
     for i, ch in enumerate(text):
         if ch in _ALWAYS or (i == 0 and ch in _AT_START):
             out.append("\\" + ch)
         else:
             out.append(ch)
+        if ch in ":@" or (ch in "wW" and text[i - 2:i + 2].lower() == "www."):
+            # Streamlit's GFM renderer also links bare "https://...", "www.x" and "a@b.c" after the escapes are
+            # resolved (a pass over the text, not the syntax): an invisible word joiner breaks those patterns.
+            out.append(WORD_JOINER)
     return "".join(out)
 
 
