@@ -35,6 +35,12 @@ NOISE_LABELS = {
 }
 
 
+def _cut(value: object, limit: int = 60) -> str:
+    """A name from a user (a link, a file) as it goes into a message: one line, at most ``limit`` characters."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def stable_hash(*parts: object, length: int = 16) -> str:
     """Hash of plain values and configs, identical across processes and runs."""
 
@@ -80,7 +86,7 @@ class DataConfig(_Hashable):
         from aecore.data import DATASETS
 
         if self.name not in DATASETS and not self.upload_id:
-            raise ValueError(f"Unknown data set '{self.name}'. Choose one of: {', '.join(DATASETS)}.")
+            raise ValueError(f"Unknown data set '{_cut(self.name)}'. Choose one of: {', '.join(DATASETS)}.")
         if not 0 < self.test_fraction < 0.9:
             raise ValueError("The test fraction must be between 0 and 0.9.")
         if not 0 < self.val_fraction < 0.5:
@@ -139,13 +145,13 @@ class ModelConfig(_Hashable):
 
     def validate(self, input_dim: int | None = None, value_range: tuple[float, float] = (0.0, 1.0)) -> None:
         if self.kind not in MODEL_KINDS:
-            raise ValueError(f"Unknown autoencoder type '{self.kind}'.")
+            raise ValueError(f"Unknown autoencoder type '{_cut(self.kind)}'.")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"Unknown activation '{self.activation}'. Choose one of: {', '.join(ACTIVATIONS)}.")
+            raise ValueError(f"Unknown activation '{_cut(self.activation)}'. Choose one of: {', '.join(ACTIVATIONS)}.")
         if self.output_activation not in OUTPUT_ACTIVATIONS:
-            raise ValueError(f"Unknown output activation '{self.output_activation}'.")
+            raise ValueError(f"Unknown output activation '{_cut(self.output_activation)}'.")
         if self.loss not in LOSSES:
-            raise ValueError(f"Unknown loss '{self.loss}'. Choose mean squared error or binary cross-entropy.")
+            raise ValueError(f"Unknown loss '{_cut(self.loss)}'. Choose mean squared error or binary cross-entropy.")
         if self.code_size < 1:
             raise ValueError("The code size must be at least 1 number.")
         if not 0 <= self.n_hidden_layers <= 6:
@@ -209,7 +215,7 @@ class TrainConfig(_Hashable):
         if not (0 < self.learning_rate < 100) or not math.isfinite(self.learning_rate):
             raise ValueError("The learning rate must be a positive number (try 0.001).")
         if self.noise_kind not in NOISE_KINDS:
-            raise ValueError(f"Unknown noise kind '{self.noise_kind}'.")
+            raise ValueError(f"Unknown noise kind '{_cut(self.noise_kind)}'.")
         if not math.isfinite(self.noise_level):
             raise ValueError("The noise level must be a number (try 0.3).")
         if self.noise_level < 0:
@@ -266,6 +272,6 @@ class Experiment(_Hashable):
         self.validate(dataset.input_dim, dataset.n_train, dataset.value_range)
         if self.model.kind == "conv" and not dataset.is_square_image:
             raise ValueError(
-                f"A convolutional autoencoder needs square images, but '{dataset.name}' holds samples of shape "
+                f"A convolutional autoencoder needs square images, but '{_cut(dataset.name)}' holds samples of shape "
                 f"{dataset.sample_shape}. Pick an image data set or another autoencoder type."
             )

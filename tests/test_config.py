@@ -91,3 +91,13 @@ def test_noise_levels_depend_on_the_data():
         loud.validate(784)
     loud.replace(model=loud.model.replace(loss="mse")).validate(784, value_range=(-10.0, 10.0))
     Experiment(model=ModelConfig(kind="denoising"), train=TrainConfig(noise_level=1.0)).validate(784)
+
+
+def test_names_in_messages_are_cut(digits):
+    long_name = "x" * 5000 + ".zip"
+    with pytest.raises(ValueError) as info:
+        DataConfig(name=long_name).validate()
+    assert len(str(info.value)) < 300 and "…" in str(info.value)
+    with pytest.raises(ValueError) as info:
+        ModelConfig(activation="a\nb" * 1000).validate()
+    assert len(str(info.value)) < 300 and "\n" not in str(info.value)
