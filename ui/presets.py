@@ -88,7 +88,8 @@ def draw_selector() -> None:
     preset = active_preset()
     if preset is not None:
         line1, line2 = preset.explanation
-        sb.caption(line2 if links.presenter_mode() else f"{line1}  \n{line2}")
+        title = f"**{preset.title}**  \n" if len(preset.title) > 26 else ""  # the selectbox cuts long names off
+        sb.caption(title + (line2 if links.presenter_mode() else f"{line1}  \n{line2}"))
         if _cached(preset):
             sb.caption(":material/bolt: Pre-trained: **Train** loads it from the model cache at once.")
     sb.toggle("Presenter mode", key=state.PRESENTER,

@@ -16,6 +16,9 @@ CSS = f"""
 [data-testid="stCaptionContainer"] p {{ color: {TEXT_GREY}; }}
 [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"],
 [data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"] small {{ color: {TEXT_GREY}; }}
+/* Long option names (the lesson presets) are not cut off: the open list grows to fit them. */
+[data-testid="stSelectboxVirtualDropdown"] {{ width: max-content !important; min-width: var(--trigger-width);
+  max-width: min(640px, 90vw); }}
 </style>
 """
 
