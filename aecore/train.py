@@ -91,7 +91,8 @@ class TrainResult:
         else:
             text = f"Trained for {self.epochs_run} epochs in {self.seconds:.1f} s."
         steps = self.steps_per_epoch * self.epochs_run
-        if self.steps_per_epoch and steps < FEW_STEPS and self.stopped != "cancelled":
+        still_improving = self.stopped == "completed" and self.best_epoch == self.epochs_run
+        if self.steps_per_epoch and steps < FEW_STEPS and still_improving:
             text += " " + few_steps_advice(self.experiment.train.batch_size, self.steps_per_epoch, self.epochs_run)
         return text
 
@@ -218,12 +219,10 @@ def steps_in_epoch(n_train: int, batch_size: int) -> int:
 
 
 def few_steps_advice(batch_size: int, per_epoch: int, epochs_run: int) -> str:
-    """What gives a model more optimizer steps, when a run had few (small data or a large batch)."""
-    smaller = 16 if batch_size > 16 else None
-    batch_hint = (f"a smaller batch (16 gives about {per_epoch * batch_size // 16} steps per epoch)" if smaller
-                  else "more images")
-    return (f"Only {per_epoch * epochs_run} optimizer steps in all ({per_epoch} per epoch in batches of "
-            f"{batch_size}), so the model may be under-trained: {batch_hint} or more epochs train it further.")
+    """What trains a model further when a run ended still improving after few optimizer steps."""
+    more = "a smaller batch or more epochs train" if batch_size > 16 else "more epochs train"
+    return (f"It was still improving after only {per_epoch * epochs_run} optimizer steps ({per_epoch} per epoch "
+            f"in batches of {batch_size}): {more} it further.")
 
 
 def collapsed(outputs: np.ndarray, reference_spread: float) -> bool:
