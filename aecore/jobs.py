@@ -422,6 +422,9 @@ class JobQueue:
     def remaining_seconds(self, job: Job) -> float:
         """A running job's time left: from its own progress reports when they say (training epochs do),
         else its expected time minus the time it has run (never below a tenth of it: it is not done)."""
+        epochs_left = self._epochs_left(job)
+        if epochs_left is not None:
+            return epochs_left
         report = job.latest
         if report is not None and callable(getattr(report, "seconds_left", None)):
             try:
@@ -430,6 +433,22 @@ class JobQueue:
                 pass
         expected = self.expected_seconds(job)
         return max(expected - (time.time() - (job.started or time.time())), 0.1 * expected)
+
+    def _epochs_left(self, job: Job) -> float | None:
+        """Seconds left of a job of epochs, at the pace of its epochs after the first (the first also builds
+        and traces the model, so it is slower), or at the machine's measured pace after one epoch."""
+        reports = [r for r in list(job.reports) if getattr(r, "epoch", None) and getattr(r, "elapsed", None)]
+        if not reports or not getattr(reports[-1], "epochs", None):
+            return None
+        first, last = reports[0], reports[-1]
+        if last.epoch > first.epoch:
+            per_epoch = (last.elapsed - first.elapsed) / (last.epoch - first.epoch)
+        elif job.epoch_work:
+            per_epoch = min(self.speed.estimate(job.epoch_work, 1) - self.speed.estimate(0.0, 0),
+                            last.elapsed / last.epoch)
+        else:
+            per_epoch = last.elapsed / last.epoch
+        return max(per_epoch * (last.epochs - last.epoch), 0.0)
 
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job``: running ones plus those that will start before it (0 when not queued)."""

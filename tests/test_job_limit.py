@@ -144,3 +144,14 @@ def test_queue_waits_use_the_measured_speed():
     assert queue.wait_estimate(third) == pytest.approx(queue.wait_estimate(second) + 23.0, abs=0.5)
     gate.set()
     assert third.wait(10)
+
+
+def test_time_left_follows_the_epochs_after_the_first():
+    """The first epoch also builds and traces the model: "time left" must not multiply it by every epoch."""
+    queue = jobs.JobQueue(workers=1)
+    job = jobs.Job("k", None, epoch_work=0.5, epochs=40)
+    job.reports = [Report(1, 40, 7.0)]  # a slow first epoch...
+    queue.speed.factor, queue.speed.overhead = 2.0, 5.0
+    assert queue.remaining_seconds(job) == pytest.approx(39 * 1.0)  # ...then the measured pace: 2 x 0.5 s
+    job.reports += [Report(2, 40, 8.2), Report(3, 40, 9.4)]
+    assert queue.remaining_seconds(job) == pytest.approx(37 * 1.2)  # its own pace once it has one

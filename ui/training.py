@@ -282,7 +282,7 @@ def _status_line(job: jobs.Job) -> str:
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
         return f"Starting: {starting}…{shared}"
     return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
-            f"about {report.seconds_left():.0f} s left at most{shared}")
+            f"about {jobs.default_queue().remaining_seconds(job):.0f} s left at most{shared}")
 
 
 def _progress_fraction(job: jobs.Job) -> float:
