@@ -241,10 +241,18 @@ def data_spread(x: np.ndarray, rows: int = 4096) -> float:
     return float(x.reshape(len(x), -1).astype(np.float64).std(axis=0).max()) if len(x) > 1 else 0.0
 
 
-def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = False) -> str:
+_PENALTIES = {"variational": ("kl_weight", "KL weight (β)"), "sparse": ("sparsity_weight", "sparsity weight"),
+              "contractive": ("contractive_weight", "contractive weight")}
+
+
+def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = False, model_cfg=None) -> str:
     rate = train_cfg.learning_rate
     advice = f"The learning rate ({rate:g}) is probably too high for this model; try {lower_rate(rate):g}"
-    if rate <= 0.001:
+    if model_cfg is not None and model_cfg.kind in _PENALTIES:
+        field_name, label = _PENALTIES[model_cfg.kind]
+        advice += (f", or a smaller {label} than {getattr(model_cfg, field_name):g} (a strong penalty can leave "
+                   "the code carrying nothing)")
+    elif rate <= 0.001:
         advice += ", or the elu or leaky_relu activation, whose units cannot die"
     if batch_hint and per_epoch < 20 and train_cfg.batch_size > 16:
         advice += (f". Each epoch is only {per_epoch} optimizer steps ({n_images:,} images in batches of "
@@ -440,7 +448,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                 f"after {guard.steps} optimizer steps the loss had stopped falling, still above that of drawing "
                 "the average image")
         raise TrainingDiverged(f"Training diverged at {guard.diverged_at}: {what}. "
-                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in), guard.reason == "plateau"))
+                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in), guard.reason == "plateau",
+                                               model_cfg))
     if guard.epochs_done == 0:
         raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
     keep_best = train_cfg.early_stopping and guard.best_weights is not None and guard.stopped != "cancelled"
@@ -451,7 +460,7 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     # A collapsed model (one image for every input, or NaN) must not be cached and shown as a result.
     if collapsed(test_rec, spread):
         raise TrainingDiverged("Training collapsed: the model gives the same output for every image. "
-                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in)))
+                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in), model_cfg=model_cfg))
     train_rec = np.asarray(built.autoencoder.predict(x_train_in, batch_size=512, verbose=0))
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())

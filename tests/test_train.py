@@ -239,3 +239,14 @@ def test_a_model_whose_units_die_is_stopped_early_with_one_consistent_hint(digit
     message = str(info.value)
     assert "diverged" in message and "try 0.001" in message and "(10)" in message
     assert len(reports) < 6
+
+
+def test_collapse_advice_names_the_penalty_of_penalised_models():
+    from aecore import train
+    from aecore.config import ModelConfig, TrainConfig
+
+    vae = ModelConfig(kind="variational", code_size=2, kl_weight=4.0)
+    advice = train._stuck_advice(TrainConfig(), per_epoch=28, n_images=3680, model_cfg=vae)
+    assert "smaller KL weight (β) than 4" in advice and "try 0.001" in advice
+    sparse = ModelConfig(kind="sparse", sparsity_weight=0.01)
+    assert "smaller sparsity weight than 0.01" in train._stuck_advice(TrainConfig(), 28, 3680, model_cfg=sparse)
