@@ -24,6 +24,7 @@ import posixpath
 import re
 import stat
 import struct
+import warnings
 import zipfile
 import zlib
 from collections import Counter
@@ -595,11 +596,30 @@ def _parse_csv(data: bytes):
     if "\x00" in text:
         raise _fail("The file is not text (it holds NUL bytes).", "csv")
 
+    if "\n" not in text and "\r" in text:  # old Mac line ends
+        text = text.replace("\r", "\n")
+    delimiter = None  # the first row decides
+
+    def too_wide(number: int, values: int) -> UploadError:
+        return _fail(f"Row {number} holds {values:,} values: a row is one image of at most {MAX_SIDE}×{MAX_SIDE} "
+                     f"= {MAX_SIDE * MAX_SIDE:,} pixels (and a label).", "csv")
+
     def lines(skip: int = 0):
-        """(line number, line) of the non-blank lines, lazily: a list of every line would cost far more."""
-        for number, line in enumerate(io.StringIO(text, newline=None), 1):
-            if number > skip and line.strip():
-                yield number, line
+        """(line number, line) of the non-blank lines, lazily, each refused from a count of its delimiters
+        before it is copied out: a list of every line, or of a very wide row's cells, would cost far more."""
+        number, start, end_of_text = 0, 0, len(text)
+        while start < end_of_text:
+            end = text.find("\n", start)
+            end = end_of_text if end < 0 else end
+            number += 1
+            if number > skip:
+                values = 1 + max(text.count(d, start, end) for d in ((delimiter,) if delimiter else ",;\t"))
+                if values > MAX_CSV_ROW_VALUES:
+                    raise too_wide(number, values)
+                line = text[start:end]
+                if line.strip():
+                    yield number, line
+            start = end + 1
 
     first = next(lines(), None)
     if first is None:
@@ -612,8 +632,7 @@ def _parse_csv(data: bytes):
     def check_width(number: int, line: str) -> None:
         values = line.count(delimiter) + 1
         if values > MAX_CSV_ROW_VALUES:  # refused from a count, before a list of millions of cells is made
-            raise _fail(f"Row {number} holds {values:,} values: a row is one image of at most {MAX_SIDE}×{MAX_SIDE} "
-                        f"= {MAX_SIDE * MAX_SIDE:,} pixels (and a label).", "csv")
+            raise too_wide(number, values)
 
     def parse_line(number: int, line: str) -> list[str]:
         check_width(number, line)
@@ -683,7 +702,6 @@ def _parse_csv(data: bytes):
 
     def checked_lines():
         for number, line in lines(data_no - 1):
-            check_width(number, line)
             current[0] = number
             yield line
 
@@ -767,6 +785,7 @@ def _parse_zip(data: bytes):
             raise _fail(f"The zip holds {len(images)} image{'s' if len(images) != 1 else ''}: a data set needs at "
                         f"least {MIN_SAMPLES}.", "zip")
         labels = _folder_labels([i.filename for i in images])
+        _prescan(zf, images)
         budget = _Budget("zip")
         decoded = []  # (image shrunk to fit MAX_SIDE, its size before shrinking)
         kept_values = 0
@@ -799,6 +818,67 @@ def _parse_zip(data: bytes):
 _GREY_MODES = ("L", "1", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "LA", "La")
 
 
+def _too_large(name: str, size: tuple[int, int] | None = None) -> UploadError:
+    what = f"is {size[0]:,}×{size[1]:,} pixels" if size else "is too large"
+    return _fail(f"'{_short(name)}' {what}: at most 4096×4096 = {MAX_IMAGE_PIXELS:,} pixels per image are decoded. "
+                 f"This app trains on images of at most {MAX_SIDE}×{MAX_SIDE}: shrink it first (e.g. to 256×256).",
+                 "zip")
+
+
+def _plan(img, name: str) -> tuple[tuple[int, int], tuple[int, int], int]:
+    """From the header alone: the upright size (h, w), the size to keep (th, tw) and the EXIF orientation.
+
+    Refuses a format other than PNG/JPEG and an image over MAX_IMAGE_PIXELS; sets a JPEG's reduced decoding
+    size (``draft``), so ``img.size`` is then what decoding will cost.
+    """
+    if img.format not in ("PNG", "JPEG", "MPO"):
+        raise _fail(f"'{_short(name)}' is a {img.format} image, not PNG or JPEG.", "zip")
+    width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _too_large(name, (width, height))
+    try:
+        # A PNG's getexif() decodes the whole image to look for EXIF after the pixels: only an EXIF block
+        # before them (img.info) is read. A JPEG's EXIF is in its header.
+        orientation = 1 if img.format == "PNG" and "exif" not in img.info else int(img.getexif().get(0x0112, 1))
+    except Exception:  # a damaged EXIF block: keep the image as stored
+        orientation = 1
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    th, tw = _fit(height, width)
+    if img.format in ("JPEG", "MPO"):
+        img.draft(img.mode, (max(tw, th) * 2, max(tw, th) * 2))  # decoded at 1/2, 1/4 or 1/8 size
+    return (height, width), (th, tw), orientation
+
+
+def _prescan(zf: zipfile.ZipFile, images: list[zipfile.ZipInfo]) -> None:
+    """Refuse too large images, and too many pixels in total, from the headers, before any image is decoded."""
+    from PIL import Image
+
+    scan = _Budget("zip")
+    for info in images:
+        try:
+            with zf.open(info) as member:
+                head = member.read(256 * 1024)  # PNG: 33 bytes; JPEG: up to its frame header, after EXIF
+        except _DAMAGE_ERRORS as exc:
+            raise _damaged(info.filename, exc, "zip") from None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                img = Image.open(io.BytesIO(head))
+        except Image.DecompressionBombError:
+            raise _too_large(info.filename) from None
+        except Exception:  # unreadable from its first bytes: decoding it will say what is wrong
+            continue
+        with img:
+            try:
+                _plan(img, info.filename)
+            except UploadError:
+                raise
+            except Exception:
+                continue
+            scan.spend_pixels(img.width * img.height, info.filename)
+
+
 def _decode_image(raw: bytes, name: str, budget: _Budget) -> tuple[np.ndarray, tuple[int, int], bool]:
     """One PNG/JPEG as a float32 0–255 grey image no larger than MAX_SIDE, within the pixel budget.
 
@@ -809,46 +889,29 @@ def _decode_image(raw: bytes, name: str, budget: _Budget) -> tuple[np.ndarray, t
     """
     from PIL import Image
 
-    shown = _short(name)
-    too_large = (f"'{shown}' is too large: at most 4096×4096 = {MAX_IMAGE_PIXELS:,} pixels per image are decoded. "
-                 f"This app trains on images of at most {MAX_SIDE}×{MAX_SIDE}: shrink it first (e.g. to 256×256).")
     try:
         with Image.open(io.BytesIO(raw)) as img:
-            if img.format not in ("PNG", "JPEG", "MPO"):
-                raise _fail(f"'{shown}' is a {img.format} image, not PNG or JPEG.", "zip")
-            width, height = img.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise _fail(too_large.replace("is too large:", f"is {width:,}×{height:,} pixels:"), "zip")
-            try:
-                orientation = int(img.getexif().get(0x0112, 1))
-            except Exception:  # a damaged EXIF block: keep the image as stored
-                orientation = 1
+            upright, (th, tw), orientation = _plan(img, name)
             transpose = _exif_transpose_table().get(orientation)
-            if orientation in (5, 6, 7, 8):
-                width, height = height, width
-            th, tw = _fit(height, width)
             is_colour = img.mode not in _GREY_MODES and not (img.mode in ("P", "PA") and _grey_palette(img))
-            if img.format in ("JPEG", "MPO"):
-                img.draft(img.mode, (max(tw, th) * 2, max(tw, th) * 2))  # decoded at 1/2, 1/4 or 1/8 size
             budget.spend_pixels(img.width * img.height, name)
             img.load()
             small = _workable(img)
-            if small.size != (tw, th) and small.size != (th, tw):
-                w0, h0 = small.size
-                goal = (tw, th) if transpose is None or orientation in (2, 3, 4) else (th, tw)
-                factor = min(w0 // goal[0], h0 // goal[1])
+            goal = (th, tw) if orientation in (5, 6, 7, 8) else (tw, th)  # (width, height) as stored
+            if small.size != goal:
+                factor = min(small.width // goal[0], small.height // goal[1])
                 if factor >= 2:
-                    small = small.reduce(factor)
+                    small = small.reduce(factor)  # box average: cheap, and the big copy is dropped at once
                 small = small.resize(goal, Image.Resampling.BILINEAR)
             if transpose is not None:
                 small = small.transpose(transpose)
-            return _to_grey(small), (height, width), is_colour
+            return _to_grey(small), upright, is_colour
     except UploadError:
         raise
     except Image.DecompressionBombError:
-        raise _fail(too_large, "zip") from None
+        raise _too_large(name) from None
     except Exception as exc:  # Pillow raises many types on damaged files (OSError, SyntaxError, ...)
-        raise _fail(f"'{shown}' is not a readable PNG or JPEG image (damaged or truncated: "
+        raise _fail(f"'{_short(name)}' is not a readable PNG or JPEG image (damaged or truncated: "
                     f"{type(exc).__name__}). Open it on your computer, save it again as PNG, and zip it again.",
                     "zip") from None
 

@@ -296,3 +296,24 @@ def test_folder_and_file_names_are_shown_as_text_not_markup():
         assert not re.search(r"(?<!\\)" + markup, shown), f"{markup!r} would render as markup"
     assert r"\[Log in\]\(https\:" in shown and r"\*\*bold\*\*" in shown  # escaped: shown as typed
     assert "x" * 100 not in shown  # long names are cut
+
+
+def test_too_many_pixels_in_total_are_refused_before_any_image_is_decoded(monkeypatch):
+    from aecore import uploads
+
+    def never(*args, **kwargs):
+        raise AssertionError("an image was decoded before the headers were added up")
+
+    big = corpus._png(np.full((400, 300), 90, np.uint8))
+    data = corpus._zip({f"big/{i}.png": big for i in range(12)})
+    monkeypatch.setattr(uploads, "MAX_DECODED_PIXELS", 400 * 300 * 11)
+    monkeypatch.setattr(uploads, "_decode_image", never)
+    with pytest.raises(UploadError, match="reached at 'big/11.png'"):
+        parse_upload("big.zip", data)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_read_like_unix_ones(newline):
+    unix = corpus.good_csv_header()
+    other = parse_upload("other.csv", unix.replace(b"\n", newline.encode()))
+    assert _canonical(*_all(other.dataset)) == _canonical(*_all(parse_upload("unix.csv", unix).dataset))
