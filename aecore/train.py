@@ -29,7 +29,8 @@ PLATEAU_STEPS = 100  # the loss must have stopped falling over at least this man
 # "the same output for every image". Relative, not absolute: float32 round-off leaves ~1e-6 of spread in
 # outputs that are identical in exact arithmetic, while a data set's spread can itself be that small.
 COLLAPSE_RATIO = 1e-3
-FEW_STEPS = 300  # fewer optimizer steps than this in a whole run: the result says how to get more
+FEW_STEPS = 300  # fewer optimizer steps than this in a whole run...
+FEW_STEPS_PER_EPOCH = 20  # ...of fewer than this per epoch, still improving: the result says how to get more
 LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 
 
@@ -92,7 +93,8 @@ class TrainResult:
             text = f"Trained for {self.epochs_run} epochs in {self.seconds:.1f} s."
         steps = self.steps_per_epoch * self.epochs_run
         still_improving = self.stopped == "completed" and self.best_epoch == self.epochs_run
-        if self.steps_per_epoch and steps < FEW_STEPS and still_improving:
+        few_per_epoch = 0 < self.steps_per_epoch < FEW_STEPS_PER_EPOCH  # small data, or a large batch
+        if few_per_epoch and steps < FEW_STEPS and still_improving:
             text += " " + few_steps_advice(self.experiment.train.batch_size, self.steps_per_epoch, self.epochs_run)
         return text
 
