@@ -126,3 +126,17 @@ def test_presenter_figure_enlarges_every_text_and_leaves_the_original_alone():
     assert chart.layout.font.size >= 16 and chart.layout.xaxis.range == _sweep_chart().layout.xaxis.range
     plain = figures.presenter_figure(figures.histogram(np.arange(10.0), "x"))
     assert plain.layout.font.size >= 16 and plain.layout.font.color
+
+
+def test_an_exact_pca_at_full_rank_does_not_squash_the_error_axis():
+    """digits-8x8 has 64 pixels: PCA with 64 components rebuilds it to rounding noise (MSE ~1e-30). The axis
+    stops at 40 dB (MSE 1e-4) with a handful of labels, instead of 20 overlapping ones down to 1e-30."""
+    k = np.arange(1, 65)
+    test = np.where(k < 60, 0.06 * np.exp(-k / 12), 1e-31)
+    fig = pca_figures.error_vs_code_size(k, test, test * 0.9, [8], [0.09], [0.088], current_k=8)
+    lo, hi = fig.layout.yaxis.range
+    assert lo == pytest.approx(math.log10(pca_figures.MSE_FLOOR), abs=0.1) and hi >= math.log10(0.09)
+    assert 2 <= len(fig.layout.yaxis.tickvals) <= 8
+    assert min(fig.layout.yaxis.tickvals) >= pca_figures.MSE_FLOOR / 1.5
+    wide = figures.log_ticks(1e-9, 0.1)
+    assert len(wide["tickvals"]) <= 8 and wide["ticktext"][-1] == "0.1"

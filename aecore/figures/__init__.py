@@ -33,11 +33,14 @@ def log_ticks(lo: float, hi: float) -> dict:
     Plotly's own log ticks label every minor step ("7 6 5 4 3 2 0.01 9 8..."); these are a few round numbers.
     """
     lo, hi = max(float(lo), 1e-9), max(float(hi), 1e-9)
-    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
-              for m in (1, 2, 5)]
+    decades = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+    values = [m * 10.0 ** e for e in decades for m in (1, 2, 5)]
     values = [v for v in values if lo / 1.5 <= v <= hi * 1.5]
     if len(values) > 9:
         values = [v for v in values if str(f"{v:g}").lstrip("0.").startswith(("1", "5"))] or values
+    if len(values) > 9:  # many decades: powers of ten only, every n-th one
+        powers = [v for v in values if str(f"{v:g}").lstrip("0.").startswith("1")]
+        values = powers[::int(np.ceil(len(powers) / 7))] or values
     return dict(tickvals=values, ticktext=[f"{v:g}" for v in values])
 
 
@@ -102,11 +105,37 @@ def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float =
     font.setdefault("color", PRESENTER_TEXT_COLOUR)
     layout["font"] = font
     _scale_fonts(spec, factor, minimum)
+    size = font["size"]
     layout["uniformtext"] = dict(minsize=minimum, mode="show")
-    # Larger titles and legends need room: let the margins grow with them.
-    for key in list(layout):
-        if key.startswith(("xaxis", "yaxis")) and isinstance(layout[key], dict):
-            layout[key].setdefault("automargin", True)
+
+    def sized(part: dict, key: str, value: float) -> None:
+        part[key] = dict(part.get(key) or {})
+        part[key].setdefault("size", value)
+        part[key].setdefault("color", font["color"])
+
+    # Streamlit's chart theme gives tick labels, legends and titles its own small sizes and faint grey unless a
+    # figure names them, so name every one.
+    sized(layout, "legend", {})
+    sized(layout["legend"], "font", size)
+    if isinstance(layout["legend"].get("title"), dict):
+        sized(layout["legend"]["title"], "font", size)
+    if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
+        sized(layout["title"], "font", size * 1.3)
+    axis_keys = [k for k in layout if k.startswith(("xaxis", "yaxis")) and isinstance(layout[k], dict)]
+    if any(t.get("type", "scatter") not in ("scatter3d", "pie") for t in spec["data"]):
+        axis_keys = sorted(set(axis_keys) | {"xaxis", "yaxis"})
+    for key in axis_keys:
+        axis = layout[key] = dict(layout.get(key) or {})
+        sized(axis, "tickfont", size)
+        axis.setdefault("automargin", True)  # larger labels need room: let the margins grow with them
+        if isinstance(axis.get("title"), dict):
+            sized(axis["title"], "font", size)
+    for scene in [k for k in layout if k.startswith("scene") and isinstance(layout[k], dict)]:
+        for key in ("xaxis", "yaxis", "zaxis"):
+            axis = layout[scene][key] = dict(layout[scene].get(key) or {})
+            sized(axis, "tickfont", size)
+    for annotation in layout.get("annotations") or []:
+        sized(annotation, "font", size)
     return go.Figure(spec, skip_invalid=True)
 
 
@@ -188,7 +217,8 @@ def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",
                                      name=name, line=dict(dash="dot" if key == "val_loss" else None)))
     if best_epoch:
         vertical_marker(fig, best_epoch, f"kept: epoch {best_epoch}", xanchor="center")
-    fig.update_xaxes(title="epoch", rangemode="tozero")
+    epochs = max((len(history.get(key) or []) for key in names), default=0)
+    fig.update_xaxes(title="epoch", rangemode="tozero", **(dict(dtick=1) if epochs <= 10 else {}))  # no "epoch 2.5"
     fig.update_yaxes(title=loss_label)
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
     return _base_layout(fig, title, 400)

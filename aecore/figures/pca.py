@@ -12,6 +12,7 @@ from aecore.figures import (CLASS_COLOURS, _base_layout, error_captions, image_g
                             vertical_marker)
 
 PCA_COLOUR = "#4c78a8"
+MSE_FLOOR = 1e-4  # the lowest MSE a log error axis shows: 40 dB PSNR, an error nobody can see
 AE_COLOUR = "#e45756"
 
 
@@ -55,9 +56,14 @@ def error_vs_code_size(pca_k: np.ndarray, pca_test: np.ndarray, pca_train: np.nd
                      minor=dict(showgrid=False))
     errors = [float(v) for v in list(pca_test) + list(pca_train) + list(ae_test) + list(ae_train)
               if np.isfinite(v) and v > 0]
-    y_ticks = log_ticks(min(errors), max(errors)) if log_y and errors else {}
+    y_axis = {}
+    if log_y and errors:
+        # PCA with every component rebuilds the data exactly (MSE ~1e-30, rounding noise): below MSE_FLOOR
+        # (40 dB, no visible error) the curve leaves the chart instead of squeezing the rest into the top.
+        bottom, top = max(min(errors), MSE_FLOOR), max(max(errors), MSE_FLOOR * 10)
+        y_axis = dict(range=log_range(bottom, top, pad=0.08), **log_ticks(bottom, top))
     fig.update_yaxes(title="reconstruction MSE per pixel" + (" (log scale)" if log_y else ""),
-                     type="log" if log_y else "linear", **y_ticks)
+                     type="log" if log_y else "linear", **y_axis)
     fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0), hovermode="closest")
     _base_layout(fig, title, 460)
     fig.update_layout(margin=dict(t=100 if title else 60))  # room for the legend under the title
