@@ -421,7 +421,14 @@ class JobQueue:
 
     def remaining_seconds(self, job: Job) -> float:
         """A running job's time left: from its own progress reports when they say (training epochs do),
-        else its expected time minus the time it has run (never below a tenth of it: it is not done)."""
+        else its expected time minus the time it has run (never below a tenth of it: it is not done). Never
+        beyond the time limit, where the job is stopped."""
+        left = self._left(job)
+        if job.limit_seconds is not None and job.working is not None:
+            left = min(left, max(job.limit_seconds - (time.time() - job.working), 0.0))
+        return left
+
+    def _left(self, job: Job) -> float:
         epochs_left = self._epochs_left(job)
         if epochs_left is not None:
             return epochs_left
@@ -470,7 +477,7 @@ class JobQueue:
                 slot = min(range(len(free)), key=free.__getitem__)
                 if queued is job:
                     return free[slot]
-                free[slot] += self.expected_seconds(queued)
+                free[slot] += min(self.expected_seconds(queued), self.max_seconds)  # stopped at the limit
         return 0.0
 
     # -- cancelling, sessions --------------------------------------------------------------------------------
@@ -683,7 +690,7 @@ class JobQueue:
             per_epoch = (last.elapsed - first.elapsed) / (last.epoch - first.epoch)
         else:
             per_epoch = last.elapsed / last.epoch
-        overhead = (time.time() - job.working) - per_epoch * last.epoch
+        overhead = max((time.time() - job.working) - per_epoch * last.epoch, 0.0)  # jitter can make it < 0
         self.speed.record(job.epoch_work, per_epoch, overhead)
         self.stats["measured"] += 1
 

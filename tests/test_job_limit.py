@@ -155,3 +155,15 @@ def test_time_left_follows_the_epochs_after_the_first():
     assert queue.remaining_seconds(job) == pytest.approx(39 * 1.0)  # ...then the measured pace: 2 x 0.5 s
     job.reports += [Report(2, 40, 8.2), Report(3, 40, 9.4)]
     assert queue.remaining_seconds(job) == pytest.approx(37 * 1.2)  # its own pace once it has one
+
+
+def test_waits_never_count_a_running_job_beyond_the_limit():
+    queue = jobs.JobQueue(workers=1, max_seconds=2.0)
+    queue.speed.factor, queue.speed.overhead = 1.0, 0.0
+    running = queue.submit("long", epochs_until_cancelled(0.05), session="alice", epoch_work=0.001, epochs=1000)
+    while not running.reports:
+        time.sleep(0.01)
+    running.reports.append(Report(running.latest.epoch, 1000, running.latest.elapsed + 500))  # looks very slow
+    waiting = queue.submit("next", lambda r, c: 1, session="bob", epoch_work=0.001, epochs=10)
+    assert queue.wait_estimate(waiting) <= 2.0  # alice's job is stopped at the limit, whatever its pace
+    assert running.wait(10) and running.hit_limit and waiting.wait(10)
