@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import links, presets, runtime_fixes, sidebar, state, theme
+from ui import classroom, links, presets, runtime_fixes, sidebar, state, theme
 
 ROOT = Path(__file__).parent
 # (file, title, icon); a page appears once its file exists.
@@ -20,6 +20,7 @@ PAGES = [
     ("pages/draw.py", "Draw a digit", ":material/draw:"),
     ("pages/your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/export.py", "Export and share", ":material/download:"),
+    ("pages/classroom.py", "Classroom", ":material/groups:"),
 ]
 
 st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:", layout="wide")
@@ -34,6 +35,7 @@ pages = [st.Page(str(ROOT / path), title=title, icon=icon, default=(i == 0))
 # st.navigation must come before the sidebar's widgets: called after them, it resets their values on the
 # first rerun (measured with Streamlit 1.67).
 navigation = st.navigation(pages)
+classroom.class_bar(navigation, pages)  # class mode: a teacher's push is applied before the sidebar is drawn
 sidebar.draw_sidebar()
 links.mirror_to_url()
 presets.presenter_banner()

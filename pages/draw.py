@@ -7,7 +7,7 @@ from streamlit_drawable_canvas import st_canvas
 from aecore import drawing, figures
 from aecore.figures import drawing as drawing_figures
 from aecore.metrics import psnr_from_mse
-from ui import links, runtime_fixes, state, training
+from ui import classroom, links, runtime_fixes, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -50,6 +50,7 @@ with left:
     canvas = st_canvas(stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
                        width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key="draw_canvas")
     st.caption("White on black, like MNIST. The bin icon under the canvas clears it.")
+    classroom.send_drawing_button(canvas.image_data)  # class members: onto the teacher's class map
 
 rgba = canvas.image_data
 digit = drawing.prepare(rgba, shape) if rgba is not None else None

@@ -141,6 +141,15 @@ def test_joins_are_rate_limited_per_client(store):
     with pytest.raises(RateLimited, match="wait"):
         store.join(new.code, "Real", who)  # even the right code, from a client that flooded
     store.join(new.code, "Real", client())  # another client is not blocked
+    # One network address (a school router) lets a whole class in, but not a flood.
+    router = client()
+    for i in range(class_store.NETWORK_JOIN_LIMIT[0]):
+        try:
+            store.join("ZZZZZZ", f"n{i}", client(), network=router)
+        except UnknownClass:
+            pass
+    with pytest.raises(RateLimited, match="network"):
+        store.join(new.code, "Late", client(), network=router)
 
 
 def test_follow_push_and_version(store):
@@ -153,6 +162,11 @@ def test_follow_push_and_version(store):
     assert store.follow_version(new.code) == 1
     store.push(new.code, new.teacher_key, {}, "Training")
     assert store.follow_version(new.code) == 2
+    assert store.pulse(new.code) == (2, None, False)
+    poll = store.ask(new.code, new.teacher_key, "Q?", ["a", "b"])
+    assert store.pulse(new.code) == (2, poll.id, False)
+    store.reveal(new.code, new.teacher_key, poll.id, "a")
+    assert store.pulse(new.code) == (2, poll.id, True)
 
 
 def test_board_points_hold_settings_and_metrics_only(store):

@@ -1,7 +1,5 @@
-"""Class mode without accounts: the class store (SQLAlchemy), the board, polls and their figures. No streamlit."""
+"""Class mode without accounts: the class store (SQLAlchemy), the board, polls and their figures. No streamlit.
 
-from aecore.classroom.store import (BadInput, BoardPoint, ClassroomError, ClassStore, Follow, Member, NewClass,
-                                    NicknameTaken, NotTeacher, Poll, RateLimited, UnknownClass, default_store)
-
-__all__ = ["BadInput", "BoardPoint", "ClassroomError", "ClassStore", "Follow", "Member", "NewClass", "NicknameTaken",
-           "NotTeacher", "Poll", "RateLimited", "UnknownClass", "default_store"]
+Submodules: ``store`` (the database; imports SQLAlchemy), ``errors``, ``board``, ``polls``, ``figures``. Nothing
+is imported here, so the app's start-up does not pay for SQLAlchemy until a class is used.
+"""

@@ -41,39 +41,15 @@ DRAWING_SHAPE = (28, 28)
 MAX_DRAWINGS_PER_MEMBER = 10
 MAX_DRAWINGS_PER_CLASS = 400
 MAX_POINTS_PER_CLASS = 2000
-JOIN_LIMIT = (10, 60.0)  # attempts (right or wrong) per client per window of seconds
+JOIN_LIMIT = (10, 60.0)  # attempts (right or wrong) per client (a browser session) per window of seconds
+# per network address: a class behind one school router shares it, so it allows the whole class, not a flood
+NETWORK_JOIN_LIMIT = (120, 60.0)
 VOTE_LIMIT = (5, 10.0)  # votes per member per window of seconds (a member may change its vote)
 CHALLENGE_FIELDS = ("model.code_size", "train.epochs", "model.n_hidden_layers", "model.first_layer_nodes")
 
 
-class ClassroomError(Exception):
-    """A refusal with a message for the user (what happened, what to do next)."""
-
-
-class NotTeacher(ClassroomError):
-    pass
-
-
-class UnknownClass(ClassroomError):
-    pass
-
-
-class NicknameTaken(ClassroomError):
-    pass
-
-
-class RateLimited(ClassroomError):
-    pass
-
-
-class BadInput(ClassroomError):
-    pass
-
-
-NOT_TEACHER = ("Only the teacher of this class can do this. Open the teacher's link (it holds the teacher "
-               "key) on the teacher's computer; students cannot steer the class.")
-NO_CLASS = ("No class has this code. Check the code on the teacher's screen (6 letters and digits) and try "
-            "again.")
+from aecore.classroom.errors import (NO_CLASS, NOT_TEACHER, BadInput, ClassroomError, NicknameTaken,  # noqa: E402,F401
+                                     NotTeacher, RateLimited, UnknownClass)
 
 
 def hash_key(key: str) -> str:
@@ -413,13 +389,18 @@ class ClassStore:
         return counts
 
     # -- students: joining -----------------------------------------------------------------------------------
-    def join(self, code: str, nickname: str, client: str) -> Member:
-        """Join the class ``code`` as ``nickname``. ``client`` identifies who asks (for the rate limit)."""
+    def join(self, code: str, nickname: str, client: str, network: str | None = None) -> Member:
+        """Join the class ``code`` as ``nickname``. ``client`` (a browser session) and ``network`` (its address)
+        identify who asks, for the rate limits."""
         nickname = clean_nickname(nickname)
         wait = int(JOIN_LIMIT[1])
         with self._tx() as conn:
             self._rate(conn, f"join:{client}"[:64], JOIN_LIMIT,
                        f"Too many tries to join from here: wait {wait} seconds, then type the code again.")
+        if network:
+            with self._tx() as conn:
+                self._rate(conn, f"joinnet:{network}"[:64], NETWORK_JOIN_LIMIT,
+                           f"Too many tries to join from this network: wait {wait} seconds, then try again.")
         with self._tx() as conn:
             row = self._class_row(conn, code)
             count = conn.execute(sa.select(sa.func.count()).select_from(members).where(
@@ -472,6 +453,19 @@ class ClassStore:
         if value is None:
             raise UnknownClass("The class has ended (or its code changed): you can keep exploring on your own.")
         return int(value)
+
+    def pulse(self, code: str) -> tuple[int, int | None, bool]:
+        """One cheap query for a student's once-a-second check: (follow version, current poll id, revealed)."""
+        code = normalise_code(code)
+        with self._tx() as conn:
+            version = conn.execute(sa.select(classes.c.id, classes.c.follow_version).where(
+                classes.c.code == code)).first()
+            if version is None:
+                raise UnknownClass("The class has ended: you can keep exploring on your own.")
+            poll = conn.execute(sa.select(polls.c.id, polls.c.revealed).where(polls.c.class_id == version.id).order_by(
+                polls.c.id.desc()).limit(1)).first()
+        return int(version.follow_version), (None if poll is None else int(poll.id)), bool(
+            poll is not None and poll.revealed is not None)
 
     def follow(self, code: str) -> Follow:
         with self._tx() as conn:
