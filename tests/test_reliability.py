@@ -209,9 +209,11 @@ def test_stop_mid_epoch_keeps_the_last_completed_epoch(digits):
     np.testing.assert_allclose(result.reconstruct(digits.x_test[:8]), reports[1].preview, atol=1e-5)
 
 
-def test_stop_in_the_app_keeps_the_model_says_so_and_is_not_cached():
+def test_stop_in_the_app_keeps_the_model_says_so_and_is_not_cached(monkeypatch):
     from aecore import cache, jobs
 
+    # A long run on purpose (it is stopped after its first epoch): above the default job-time limit.
+    monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "100000")
     at = open_app()
     set_sidebar(at, sidebar_dataset="digits-8x8", sidebar_code_size=12, sidebar_epochs=200, sidebar_batch_size=16,
                 sidebar_early_stopping=False)
