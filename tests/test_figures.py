@@ -140,3 +140,12 @@ def test_an_exact_pca_at_full_rank_does_not_squash_the_error_axis():
     assert min(fig.layout.yaxis.tickvals) >= pca_figures.MSE_FLOOR / 1.5
     wide = figures.log_ticks(1e-9, 0.1)
     assert len(wide["tickvals"]) <= 8 and wide["ticktext"][-1] == "0.1"
+
+
+def test_rate_distortion_error_axis_stops_at_8_bit_rounding():
+    points = _rd_points() + [SimpleNamespace(method="PCA", setting="64 numbers, float32", bytes_per_image=256,
+                                             mse=1e-13, psnr=130.0, lossless=False)]
+    fig = F.rate_distortion_figure(points, "mse")
+    lo, hi = fig.layout.yaxis.range
+    assert lo == pytest.approx(math.log10(F.RD_MSE_FLOOR), abs=0.2) and hi > math.log10(max(p.mse for p in points))
+    assert len(fig.layout.yaxis.tickvals) <= 9

@@ -193,9 +193,9 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
             row=r, col=1)
         # One y extent for every row (caption room included): plotly counts annotations in an autorange,
         # so rows with captions would otherwise get smaller tiles than rows without on a wide screen.
-        fig.update_yaxes(range=[h - 0.5 + caption_room, -0.5], showticklabels=False, showgrid=False,
+        fig.update_yaxes(range=[h - 0.5 + caption_room, -0.5], showticklabels=False, ticks="", showgrid=False,
                          zeroline=False, scaleanchor=f"x{r if r > 1 else ''}", row=r, col=1)
-        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=r, col=1)
+        fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False, row=r, col=1)
         if captions[r - 1] is not None:
             for i, text in enumerate(captions[r - 1]):
                 fig.add_annotation(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import CLASS_COLOURS, _base_layout, log_ticks, mosaic, vertical_marker
+from aecore.figures import CLASS_COLOURS, _base_layout, log_range, log_ticks, mosaic, vertical_marker
 
 METHOD_COLOURS = {"your autoencoder": "#d62728", "autoencoder": "#e45756", "PCA": "#4c78a8", "JPEG": "#f58518", "JPEG (shared tables)": "#b279a2",
                   "PNG": "#54a24b", "gzip": "#72b7b2", "raw 8-bit": "#9d755d"}
@@ -121,6 +121,7 @@ def accuracy_figure(rows: Sequence[dict], title: str | None = None) -> go.Figure
 
 
 PRECISION_DASH = {"float32": "solid", "float16": "dot", "8-bit": "dash"}
+RD_MSE_FLOOR = 1e-6  # about the error of rounding pixels to 8 bits
 
 
 def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | None = None) -> go.Figure:
@@ -174,9 +175,11 @@ def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | N
     fig.update_xaxes(title="bytes per image (log scale)", type="log", tickangle=0,
                      **log_ticks(min(sizes), max(sizes)))
     if metric == "mse":
-        errors = [p.mse for p in points if not p.lossless and p.mse > 0]
+        # Below 8-bit rounding (MSE ~1e-6, what even the lossless files keep) nothing is visible: a full-rank
+        # PCA's ~1e-13 would otherwise squeeze every other curve into the top of the chart.
+        errors = [max(p.mse, RD_MSE_FLOOR) for p in points if not p.lossless and p.mse > 0]
         fig.update_yaxes(title="test MSE per pixel (log scale, lower is better)", type="log",
-                         **log_ticks(min(errors), max(errors)))
+                         range=log_range(min(errors), max(errors), pad=0.1), **log_ticks(min(errors), max(errors)))
     else:
         fig.update_yaxes(title="test PSNR (dB, higher is better)")
     legend_title = "method" + ("<br>code lines: solid float32,<br>dotted float16, dashed 8-bit" if any_codes else "")
