@@ -5,6 +5,16 @@ files are loaded with ``allow_pickle=False`` (so nothing is ever unpickled), and
 zip archives (an ``.npz`` is one too) are checked for their declared *and* actual
 uncompressed size before and while their members are read.
 
+Memory and time are bounded before the work, from what the file declares: the number of
+zip entries (folders included) from the raw bytes, every image's size from its header
+(per image and in total, before any image is decoded; JPEGs count at their reduced
+``draft`` size, and each image is shrunk as soon as it is decoded), an array's shape and
+bytes from its ``.npy`` header (labels are checked against the images before either is
+read; arrays are read as views of the member's bytes, never with ``np.load``), and a CSV
+row's width from a count of its delimiters before it is split. Any damage (corrupt
+deflate/LZMA/bzip2 streams, bad CRCs or local headers, methods Python cannot read, broken
+quotes) ends in ``UploadError``; an exception no check foresaw does too, and is logged.
+
 ``parse_upload(filename, data)`` returns an ``Upload`` whose ``dataset`` is split
 and scaled like the built-in sets (float32 in [0, 1], images keep their 2-D
 shape), or raises ``UploadError`` with a message saying what was wrong and what
