@@ -72,7 +72,11 @@ def test_sparse_section_compares_with_the_unpenalised_model():
     assert float(metrics["Mean |activation| (sparse)"]) < float(metrics["Mean |activation| (no penalty)"])
     histogram = [c for c in plotly_charts(at) if any(t.get("type") == "histogram" for t in chart_traces(c))][0]
     assert len(chart_traces(histogram)) == 2
-    assert "final loss" in texts(at)
+    assert "final training loss" in texts(at)
+    assert all(len(m.label) <= 30 for m in at.metric), [m.label for m in at.metric]  # not cut off in 4 columns
+    plain_mse, sparse_mse = float(metrics["Test MSE (no penalty)"]), float(metrics["Test MSE (sparse)"])
+    if sparse_mse != plain_mse:  # (equal after rounding: either sentence is right)
+        assert ("costs some reconstruction quality" in texts(at)) == (sparse_mse > plain_mse)
     # the headline's claim matches the page's own numbers (issue 16: "silent" next to 94 % active)
     active = metrics["Active units (sparse)"]
     headline = [h.value for h in at.header if h.value.startswith("Sparse")][0]
