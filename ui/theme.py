@@ -1,5 +1,8 @@
 """Page-wide styling shared by every page, and presenter mode's larger chart text."""
 
+import threading
+import weakref
+
 import streamlit as st
 
 from aecore.figures import presenter_figure
@@ -60,6 +63,35 @@ def _presenter_on() -> bool:
         return False
 
 
+# Pages keep many figures in a memo and draw the same object on every rerun: keep its projector copy as long
+# as the figure itself lives (copying a 5,000-point map takes ~0.1-0.2 s).
+_PRESENTER_COPIES: dict[int, tuple] = {}  # id(figure) -> (weak reference to it, its projector copy)
+_COPIES_LOCK = threading.Lock()
+
+
+def _presenter_copy(fig):
+    key = id(fig)
+    with _COPIES_LOCK:
+        ref, cached = _PRESENTER_COPIES.get(key, (None, None))
+    if ref is not None and ref() is fig:
+        return cached
+    cached = presenter_figure(fig)
+    try:
+        ref = weakref.ref(fig, lambda _, key=key: _forget(key))
+    except TypeError:  # not weak-referenceable: no caching
+        return cached
+    with _COPIES_LOCK:
+        _PRESENTER_COPIES[key] = (ref, cached)
+    return cached
+
+
+def _forget(key: int) -> None:
+    with _COPIES_LOCK:
+        entry = _PRESENTER_COPIES.get(key)
+        if entry is not None and entry[0]() is None:
+            del _PRESENTER_COPIES[key]
+
+
 def presenter_charts() -> None:
     """Make every ``plotly_chart`` call draw a projector-sized copy of its figure while the session is in
     presenter mode (every chart text at least 16 px, dark; aecore.figures.presenter_figure).
@@ -76,7 +108,7 @@ def presenter_charts() -> None:
 
     def plotly_chart(self, figure_or_data, *args, **kwargs):
         if _presenter_on() and hasattr(figure_or_data, "to_plotly_json"):
-            figure_or_data = presenter_figure(figure_or_data)
+            figure_or_data = _presenter_copy(figure_or_data)
         return original(self, figure_or_data, *args, **kwargs)
 
     plotly_chart._aelab_presenter = True

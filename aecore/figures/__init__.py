@@ -94,17 +94,22 @@ def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float =
     Text that plotly would shrink to fit (bar labels inside bars) keeps the minimum size too. The figure
     passed in is left as it is (pages keep figures in a memo).
     """
-    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
-    spec = {"data": [dict(t) for t in spec.get("data", [])], "layout": dict(spec.get("layout", {}))}
-    import copy
-
-    spec = copy.deepcopy(spec)
-    layout = spec["layout"]
+    # Copy the figure (fast) and rebuild only its layout: building a figure from a dict validates every data
+    # array again (~1 s for a 5,000-point map).
+    out = go.Figure(fig)
+    layout = out.layout.to_plotly_json()  # a deep copy
     font = dict(layout.get("font") or {})
     font["size"] = float(font.get("size") or 12)  # plotly's default
     font.setdefault("color", PRESENTER_TEXT_COLOUR)
     layout["font"] = font
-    _scale_fonts(spec, factor, minimum)
+    _scale_fonts(layout, factor, minimum)
+    for trace in out.data:  # text drawn by the traces themselves (bar labels, marker text)
+        for name in ("textfont", "insidetextfont", "outsidetextfont"):
+            part = getattr(trace, name, None)
+            if part is not None and part.size is not None:
+                sizes = part.size
+                part.size = ([max(float(v) * factor, minimum) for v in sizes] if isinstance(sizes, (list, tuple))
+                             else max(float(sizes) * factor, minimum))
     size = font["size"]
     layout["uniformtext"] = dict(minsize=minimum, mode="show")
 
@@ -122,7 +127,7 @@ def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float =
     if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
         sized(layout["title"], "font", size * 1.3)
     axis_keys = [k for k in layout if k.startswith(("xaxis", "yaxis")) and isinstance(layout[k], dict)]
-    if any(t.get("type", "scatter") not in ("scatter3d", "pie") for t in spec["data"]):
+    if any(t.type not in ("scatter3d", "pie") for t in out.data):
         axis_keys = sorted(set(axis_keys) | {"xaxis", "yaxis"})
     for key in axis_keys:
         axis = layout[key] = dict(layout.get(key) or {})
@@ -136,7 +141,8 @@ def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float =
             sized(axis, "tickfont", size)
     for annotation in layout.get("annotations") or []:
         sized(annotation, "font", size)
-    return go.Figure(spec, skip_invalid=True)
+    out.layout = go.Layout(layout, skip_invalid=True)
+    return out
 
 
 def _base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
