@@ -671,7 +671,7 @@ def _parse_csv(data: bytes):
     if trailing:
         notes.append("Every row ends with a comma: the empty value after it was ignored.")
     if header is not None:
-        if len(header) == width_raw and trailing and not header[-1]:
+        if len(header) == width + 1 and not header[-1]:  # a trailing comma on the header row (and maybe the rows)
             header = header[:-1]
         if len(header) != width:
             raise _fail(f"The header names {len(header)} columns but the rows hold {width} values.", "csv")

@@ -317,3 +317,10 @@ def test_windows_and_old_mac_line_ends_read_like_unix_ones(newline):
     unix = corpus.good_csv_header()
     other = parse_upload("other.csv", unix.replace(b"\n", newline.encode()))
     assert _canonical(*_all(other.dataset)) == _canonical(*_all(parse_upload("unix.csv", unix).dataset))
+
+
+def test_a_trailing_comma_on_the_header_row_only_is_ignored():
+    rows = corpus._digit_rows(50)
+    data = corpus._csv(rows, ["label"] + [f"pixel{i}" for i in range(64)] + [""])
+    x, labels = _all(parse_upload("header_comma.csv", data).dataset)
+    assert _canonical(x, labels) == _canonical(*_all(parse_upload("plain.csv", corpus.good_csv_no_header()).dataset))

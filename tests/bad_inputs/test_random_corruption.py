@@ -125,7 +125,7 @@ def test_every_corrupted_copy_is_refused_cleanly_or_parsed_correctly():
 
 
 @pytest.mark.parametrize("name", ["digits.npz", "pngs.zip", "digits.csv"])
-def test_the_old_parser_would_have_let_exceptions_escape(name, monkeypatch):
+def test_an_exception_no_check_foresaw_becomes_one_clear_upload_error(name, monkeypatch):
     """The safety net: an exception no check foresaw becomes one UploadError that says what to do."""
     from aecore import uploads
 
