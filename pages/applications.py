@@ -246,11 +246,11 @@ with tabs[1]:
                          "unseen position: output": res.psnr_unseen_model}
             st.plotly_chart(F.psnr_bars(bars, title="Test set PSNR", highlight="model output"),
                             key="applications_wm_bars")
-            m1, m2 = st.columns(2)
-            m1.metric("Gain, whole image", f"{res.psnr_model - res.psnr_input:+.1f} dB",
+            # one under the other: side by side in this narrow column their labels would be cut off
+            st.metric("Gain, whole image", f"{res.psnr_model - res.psnr_input:+.1f} dB",
                       help="Output PSNR minus marked-input PSNR over every pixel (trained position).")
             if res.psnr_mark_model is not None:
-                m2.metric("Gain where the mark was", f"{res.psnr_mark_model - res.psnr_mark_input:+.1f} dB",
+                st.metric("Gain where the mark was", f"{res.psnr_mark_model - res.psnr_mark_input:+.1f} dB",
                           help="The same, over only the pixels the mark changed.")
         if res.psnr_mark_model is not None:
             whole = res.psnr_model - res.psnr_input
