@@ -99,7 +99,7 @@ ACCEPTED["any"] = ("Accepted files: .npz (an array of images, optional labels), 
                    "are not accepted.")
 LIMITS_TEXT = (f"at least {MIN_SAMPLES} images, at most {MAX_TOTAL_VALUES:,} pixels in total "
                f"(about {MAX_TOTAL_VALUES // 784:,} images of 28×28), images from {MIN_SIDE}×{MIN_SIDE} "
-               f"to {MAX_SIDE}×{MAX_SIDE} pixels")
+               f"to {MAX_SIDE}×{MAX_SIDE} pixels (in a zip, larger ones up to 4096×4096 are shrunk)")
 
 
 class UploadError(ValueError):
