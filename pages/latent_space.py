@@ -239,9 +239,10 @@ def live(followed: frozenset = frozenset(j.id for j in page_jobs if watched(j)))
     code_bar, kl_line, live_map, pixel_bar, snap_bar, stop_slot = (st.empty() for _ in range(6))
     if watched(code_job):
         progress(code_bar, code_job, codes_what)
-        kl_line.caption("KL divergence (in nats): how much the map's neighbourhoods still differ from the codes'. "
-                        "t-SNE moves the points to lower it; it falls as clusters settle.")
         frame = code_job.latest
+        if isinstance(frame, embed.EmbedFrame) and frame.kl_divergence is not None:
+            kl_line.caption("KL divergence (in nats): how much the map's neighbourhoods still differ from the "
+                            "codes'. t-SNE moves the points to lower it; it falls as the clusters settle.")
         if isinstance(frame, embed.EmbedFrame):
             live_map.plotly_chart(latent_figures.latent_map(
                 frame.embedding, labels, class_names, splits=splits, split_index=split_index,
@@ -299,13 +300,13 @@ def main_map(latent: embed.LatentMap) -> None:
         if latent.complete and latent.knn is not None:
             st.metric("kNN accuracy on the map", f"{latent.knn:.1%}",
                       help="5-fold accuracy of a 10-nearest-neighbour classifier that only sees the 2-D positions.")
-            st.caption("kNN accuracy: how often the 10 nearest points on the map have the point's own label "
-                       "(by majority): high means the classes form clean clusters.")
+            st.caption("kNN accuracy: how often a point's 10 nearest neighbours on the map mostly share its "
+                       "label. High: the classes form clean clusters.")
             st.metric("Trustworthiness (k = 10)", f"{latent.trust:.3f}",
                       help="1.000: every point's 10 nearest neighbours on the map are also among its 10 nearest "
                            "codes. Lower: the map invents neighbours.")
-            st.caption("Trustworthiness: 1 means the neighbours a point has on the map are really its neighbours "
-                       "among the codes; lower means the map shows neighbours that are not.")
+            st.caption("Trustworthiness: 1 means a point's neighbours on the map are its true neighbours among "
+                       "the codes; lower means the map invents some.")
         st.caption(f"Computed in {latent.seconds:.1f} s.")
 
 

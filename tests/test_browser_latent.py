@@ -2,7 +2,16 @@
 
 import re
 
+import pytest
+
 from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """One app server for this file's tests (a later test loads the model and maps the first one made)."""
+    with streamlit_server() as url:
+        yield url
 
 
 def _save_state(page, name: str, events: list[str]) -> str:
@@ -14,8 +23,9 @@ def _save_state(page, name: str, events: list[str]) -> str:
     return text
 
 
-def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
-    with streamlit_server() as url:
+def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, server_url):
+    url = server_url
+    if True:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.set_default_timeout(60_000)
         events: list[str] = []  # the browser's side of a failure
@@ -92,3 +102,157 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser):
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "latent-walk.png"))
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+# --- bug 4 (white page with several self-refreshing maps) and bug 8 (walk mode) --------------------------
+
+CRASH_SIGNS = ("Bad delta path", "Cannot send rerun", "Cannot set a node", "Bad 'setIn' index")
+
+
+def _digits_model_on_latent_page(browser, url: str, events: list[str], steps_up: int = 1):
+    """A new tab: digits-8x8 with the sidebar's default model, trained (or loaded), on the latent page with
+    100 + 100 * ``steps_up`` points; returns the page once the first map is done."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(60_000)
+    page.on("pageerror", lambda error: events.append(f"page error: {error}"))
+    page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}")
+            if msg.type in ("error", "warning") else None)
+    page.goto(url)
+    page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+    wait_idle(page)
+    option = page.get_by_role("option", name="Digits 8×8 (offline)")
+    for attempt in range(3):  # a click that lands while the sidebar redraws can be lost
+        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Data set").click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except Exception as exc:
+            if attempt == 2:
+                raise AssertionError("the data set list never opened; the page showed:\n"
+                                     + _save_state(page, "latent-robust-no-options", events)[-3000:]) from exc
+    option.click()
+    wait_idle(page)
+    heading = page.get_by_role("heading", name="Latent space (t-SNE)")
+    for attempt in range(3):  # a navigation click that lands while the sidebar redraws can be lost
+        goto_page(page, url, "Latent space (t-SNE)")
+        try:
+            heading.wait_for(timeout=15_000)
+            break
+        except Exception as exc:
+            if attempt == 2:
+                raise AssertionError("the latent page never opened; the page showed:\n"
+                                     + _save_state(page, "latent-robust-no-page", events)[-3000:]) from exc
+    press_train(page)
+    thumb = page.locator(".st-key-latent_points input[type='range']")
+    try:
+        thumb.wait_for(state="attached", timeout=240_000)
+    except Exception as exc:
+        raise AssertionError("the page's controls never appeared; it showed:\n"
+                             + _save_state(page, "latent-robust-no-controls", events)[-3000:]) from exc
+    wait_idle(page)
+    thumb.focus()
+    page.keyboard.press("Home")
+    for _ in range(steps_up):
+        page.keyboard.press("ArrowRight")
+    wait_idle(page)
+    _wait_for_map(page, events, "latent-robust-no-map")
+    return page
+
+
+def _wait_for_map(page, events: list[str], name: str, timeout: float = 240_000) -> None:
+    points = page.locator(".st-key-latent_map .js-plotly-plot .scatterlayer .trace .points path")
+    try:
+        points.first.wait_for(timeout=timeout)
+    except Exception as exc:
+        raise AssertionError("the map never appeared; the page showed:\n"
+                             + _save_state(page, name, events)[-3000:]) from exc
+    wait_idle(page)
+
+
+def _crashes(events: list[str]) -> list[str]:
+    return [e for e in events if e.startswith("page error") or any(sign in e for sign in CRASH_SIGNS)]
+
+
+def test_stop_and_slider_presses_while_maps_refresh_keep_the_page(browser, server_url):
+    """Bug 4: default model, map done, Perplexity to 50, Stop t-SNE, then four ArrowLeft presses back to 30
+    while the other maps and "Codes over training" still refresh: the page stays (no white page, no
+    "Bad delta path" / "Cannot send rerun" in the console)."""
+    events: list[str] = []
+    url = server_url
+    if True:
+        page = _digits_model_on_latent_page(browser, url, events)
+        main = page.get_by_test_id("stMain")
+        page.locator(".st-key-latent_iterations input[type='range']").focus()
+        page.keyboard.press("End")  # 1,500 iterations: the maps still run when Stop is pressed
+        wait_idle(page)
+        perplexity = page.locator(".st-key-latent_perplexity input[type='range']")
+        for round_ in range(2):  # the crash was intermittent: drive the sequence twice
+            perplexity.focus()
+            presses = 4 + round_  # 30 -> 50 (then 55: a map stopped at 50 stays stopped), one rerun per press
+            for _ in range(presses):
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(150)
+            stop = page.get_by_role("button", name="Stop t-SNE")
+            try:
+                stop.wait_for(timeout=60_000)
+            except Exception as exc:
+                raise AssertionError(f"round {round_}: Stop t-SNE never appeared; the page showed:\n"
+                                     + _save_state(page, "latent-robust-no-stop", events)[-3000:]) from exc
+            page.wait_for_timeout(500)  # let the maps refresh a few times
+            try:
+                stop.click(timeout=20_000)
+            except Exception as exc:
+                raise AssertionError(f"round {round_}: Stop t-SNE went away; the page showed:\n"
+                                     + _save_state(page, "latent-robust-stop-gone", events)[-3000:]) from exc
+            page.get_by_text("t-SNE was stopped early").or_(page.get_by_text("stopped before the end")).first.wait_for()
+            page.wait_for_timeout(300)
+            perplexity.focus()
+            for _ in range(presses):  # back to 30 while the pixel maps and the maps over training still refresh
+                page.keyboard.press("ArrowLeft")
+                page.wait_for_timeout(250)
+            page.wait_for_timeout(3000)  # several polls of whatever still refreshes
+            assert not _crashes(events), _save_state(page, "latent-robust-crash", events)[-3000:]
+            _wait_for_map(page, events, "latent-robust-no-map-after")
+            assert perplexity.input_value() == "30"
+            assert main.get_by_text("Latent space (t-SNE)").first.is_visible()
+            assert page.locator("[data-testid='stException']").count() == 0
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(ARTIFACTS / "latent-after-stop-and-presses.png"))
+        assert not _crashes(events), _save_state(page, "latent-robust-crash", events)[-3000:]
+        page.close()
+
+
+def test_from_here_and_to_here_switch_the_walk_to_the_picked_points(browser, server_url):
+    """Bug 8: after "From here" / "To here" on the map, "Walk between" shows the picked points and the strip
+    walks from A to B (it stayed on "two digit classes", "typical 4 -> typical 9")."""
+    events: list[str] = []
+    page = _digits_model_on_latent_page(browser, server_url, events)
+    points = page.locator(".st-key-latent_map .js-plotly-plot .scatterlayer .trace .points path")
+    walk = page.locator(".st-key-latent_walk")
+    walk.wait_for()
+    assert "typical" in walk.text_content()  # the default walk: between two digit classes
+
+    def pick(index: int, button: str) -> None:
+        page.locator(".st-key-latent_map").scroll_into_view_if_needed()
+        box = points.nth(index).bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_role("button", name=button).wait_for(timeout=30_000)
+        wait_idle(page)
+        page.get_by_role("button", name=button).click()
+        wait_idle(page)
+        page.wait_for_timeout(500)
+
+    pick(3, "From here")
+    pick(120, "To here")
+    mode = page.locator(".st-key-latent_walk_mode")
+    mode.scroll_into_view_if_needed()
+    assert mode.get_by_role("radio", name="two points picked on the map").is_checked()
+    strip = walk.text_content()
+    assert re.search(r"from A \(\w+\) to B \(\w+\)", strip), strip
+    assert "typical" not in strip
+    walk.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "latent-walk-picked.png"))
+    assert not _crashes(events), events
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
