@@ -152,3 +152,22 @@ def test_no_model_text_gives_an_honest_estimate_and_mentions_make_warm():
     assert "make warm" in info
     assert "measured speed" in info or "cautious guess" in info, info
     assert re.search(r"train in about \d+ (s|min) \(", info), info
+
+
+def test_a_training_stopped_at_the_time_limit_says_so_and_keeps_its_last_epoch(monkeypatch):
+    """Issue 17 §5: no session holds the worker past the teacher's limit; the page says why training ended."""
+    from aecore import jobs
+
+    queue = jobs.default_queue()
+    monkeypatch.setattr(queue.speed, "factor", 0.001)  # an estimate that passes the check before training...
+    monkeypatch.setattr(queue.speed, "overhead", 0.0)
+    monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "15")  # ...and a limit it reaches while training
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 200, "sidebar_early_stopping": False})
+    at.button(key="sidebar_train").click().run()
+    job = at.session_state["ae_job"]
+    assert job.wait(90) and job.hit_limit and job.status == "cancelled" and job.result is not None, job.error
+    at.run()
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any("time limit of 15 s" in w and "AELAB_MAX_JOB_SECONDS" in w and "Test MSE" in w for w in warnings), warnings
+    assert job.result.epochs_run >= 1 and job.result.epochs_run < 200
