@@ -133,7 +133,7 @@ def _fail(problem: str, kind: str = "any") -> UploadError:
 
 def _short(name: object, limit: int = 60) -> str:
     """A user-supplied name for a message: control characters replaced, cut to ``limit`` characters."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(name))
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(name)[:limit + 1])
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
