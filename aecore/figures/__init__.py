@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from aecore.architecture import LayerSpec
 
 FONT = dict(size=15)
+TICK_FONT_PX = 14
 PART_COLOURS = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518",
                 "output": "#4c78a8"}
 ERROR_SCALE = [[0.0, "#ffffff"], [1.0, "#b40426"]]  # white = exact, red = wrong (|error| of 0.5 or more)
@@ -148,6 +149,10 @@ def presenter_figure(fig, factor: float = PRESENTER_FONT_SCALE, minimum: float =
 def _base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
     fig.update_layout(font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
                       title=dict(text=title) if title else None, height=height)
+    # Streamlit's chart theme draws tick labels and legends at 12 px unless a figure names a size.
+    fig.update_xaxes(tickfont=dict(size=TICK_FONT_PX))
+    fig.update_yaxes(tickfont=dict(size=TICK_FONT_PX))
+    fig.update_layout(legend_font_size=TICK_FONT_PX)
     return fig
 
 
