@@ -183,3 +183,22 @@ def _assert_inert_if_named(markdown: str) -> None:
         rendered = _render(markdown)
         assert "<a" not in rendered and "<img" not in rendered, rendered[:400]
         assert re.search(r"(?<!\\)://", markdown) is None, markdown[:300]
+
+
+def test_a_job_error_holding_a_name_is_shown_as_text():
+    """aecore's messages are plain text but may quote an upload's name: the job panel shows them as text."""
+
+    def script():
+        import types
+
+        from aecore import jobs
+        from ui import training
+
+        job = types.SimpleNamespace(status=jobs.FAILED, hit_limit=False, result=None,
+                                    error="'[Log in again](https://evil.example/login)' is not a square image.")
+        training.show_job_outcome(job)
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    rendered = _renderer().render(at.error[0].value)
+    assert "<a" not in rendered and "Log in again" in at.error[0].value

@@ -9,6 +9,7 @@ from aecore import cache, figures, jobs
 from aecore.config import LOSS_LABELS, Experiment
 from aecore.data import Dataset
 from ui import state
+from ui.safe_text import plain
 
 POLL_SECONDS = 0.5
 # A tab disconnected this long is closed (a reload or a network blip reconnects well within it).
@@ -127,7 +128,7 @@ def start_training(experiment: Experiment, where=None) -> None:
     try:
         experiment.validate_for(dataset)
     except ValueError as exc:
-        where.error(f"Cannot train with these settings: {exc}")
+        where.error(f"Cannot train with these settings: {plain(str(exc), limit=None)}")
         return
     owner = state.session_id() if experiment.data.upload_id else None  # uploads: private to this session
     job = submit_experiment(experiment, dataset, experiment.model.kind, owner)
@@ -340,12 +341,12 @@ def sidebar_status() -> None:
 def show_job_outcome(job: jobs.Job, where=st) -> None:
     """One line saying how the job ended."""
     if job.status == jobs.FAILED:
-        where.error(job.error or "Training failed.")
+        where.error(plain(job.error, limit=None) if job.error else "Training failed.")
     elif job.hit_limit:
         result = job.result
         scores = (f" Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB." if result is not None
                   and hasattr(result, "test_mse") else "")
-        where.warning(f"{job.error}{scores}", icon=":material/timer_off:")
+        where.warning(f"{plain(job.error or '', limit=None)}{scores}", icon=":material/timer_off:")
     elif job.result is not None:
         result = job.result
         text = f"{result.message} Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB."
@@ -356,7 +357,7 @@ def show_job_outcome(job: jobs.Job, where=st) -> None:
             text = f"Shared: another session asked for these exact settings, so it was trained once. {text}"
         (where.warning if job.status == jobs.CANCELLED else where.success)(text)
     elif job.status == jobs.CANCELLED:
-        where.info(job.error or "Stopped before the first epoch finished: there is no model yet.")
+        where.info(plain(job.error, limit=None) if job.error else "Stopped before the first epoch finished: there is no model yet.")
 
 
 def live_training_view(dataset: Dataset | None) -> None:
