@@ -149,3 +149,27 @@ def test_rate_distortion_error_axis_stops_at_8_bit_rounding():
     lo, hi = fig.layout.yaxis.range
     assert lo == pytest.approx(math.log10(F.RD_MSE_FLOOR), abs=0.2) and hi > math.log10(max(p.mse for p in points))
     assert len(fig.layout.yaxis.tickvals) <= 9
+
+
+@pytest.mark.app
+def test_presenter_mode_sends_projector_sized_charts_and_only_for_that_session():
+    """Through the real entry point: with presenter mode on, the chart the page sends has every font at
+    16 px or more; another session without it gets the normal sizes (the hook is per call, per session)."""
+    import json
+
+    from tests.apphelpers import open_app, plotly_charts
+
+    presenter = open_app()
+    presenter.session_state["sidebar_presenter"] = True
+    presenter.run()
+    normal = open_app()
+
+    def font_sizes(at):
+        spec = json.loads(plotly_charts(at)[0].proto.spec)
+        layout = spec["layout"]
+        sizes = [layout["font"]["size"], layout["xaxis"]["tickfont"]["size"]]
+        sizes += [a["font"]["size"] for a in layout.get("annotations", []) if "font" in a]
+        return sizes
+
+    assert min(font_sizes(presenter)) >= figures.PRESENTER_MIN_FONT_PX
+    assert min(font_sizes(normal)) < figures.PRESENTER_MIN_FONT_PX
