@@ -295,7 +295,7 @@ def main_map(latent: embed.LatentMap) -> None:
                 if column.button(label, key=f"latent_pick_{end.lower()}", help=f"{what} the walk below at this "
                                                                               f"point ({end})."):
                     st.session_state["latent_picked"][end] = (code_key, chosen)
-                    st.session_state["latent_walk_mode"] = WALK_MODES[1]  # the walk follows the picked points
+                    st.session_state[FOLLOW_PICKS] = True  # the walk below switches to the picked points
                     st.rerun()
         if latent.complete and latent.knn is not None:
             st.metric("kNN accuracy on the map", f"{latent.knn:.1%}",
@@ -311,6 +311,7 @@ def main_map(latent: embed.LatentMap) -> None:
 
 
 WALK_MODES = ["two digit classes", "two points picked on the map"]
+FOLLOW_PICKS = "latent_walk_follow_picks"  # a point was just picked on the map: walk between the picks
 if code_job.status == jobs.CANCELLED and code_job.result is not None:
     main_map(code_job.result)  # stopped early: the map as it was then
 elif not settled(code_job, code_key, codes_what, note_while_running=False):
@@ -354,6 +355,10 @@ if latent_done is None:
     st.info("The walk appears when the map above is ready.")
 else:
     walk_cols = st.columns([2, 1, 1, 2])
+    if st.session_state.pop(FOLLOW_PICKS, False):
+        # set in the run that draws the radio: a widget value set in an earlier run could be overwritten by
+        # the browser's older value arriving with a refresh in between (the walk stayed on two classes)
+        st.session_state["latent_walk_mode"] = WALK_MODES[1]
     mode = walk_cols[0].radio("Walk between", WALK_MODES, key="latent_walk_mode", horizontal=False)
     steps = walk_cols[3].slider("Images on the line", 5, 15, 10, key="latent_walk_steps")
     if mode == WALK_MODES[0]:

@@ -1,5 +1,6 @@
 """AppTest: the latent-space page after a tiny training, through the real app.py and its sidebar."""
 
+import sys
 import time
 
 from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
@@ -83,3 +84,59 @@ def test_stop_tsne_only_detaches_this_session_from_a_map_others_watch():
     finally:
         for job in list(mine.values()):
             jobs_module.default_queue().cancel(job)
+
+
+def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypatch):
+    """Bug 4 (white page, "Bad delta path index 14 (should be between [0, 13])"): several fragments refreshed
+    themselves at places that moved when a job started or ended. The page now has one refreshing fragment,
+    at the same place and with the same number of elements whether its maps run or are done."""
+    import streamlit as st
+    import streamlit.runtime.fragment as fragment_module
+    from aecore import jobs as jobs_module
+
+    refreshing, places = [], []
+    real_fragment, real_identity = st.fragment, fragment_module._make_fragment_identity
+
+    def fragment(func=None, *, run_every=None, **kwargs):
+        if run_every and sys._getframe(1).f_code.co_filename.endswith("latent_space.py"):
+            refreshing.append(run_every)
+        return real_fragment(func, run_every=run_every, **kwargs)
+
+    def identity(func, *, delta_path, additional_hash_info):
+        if func.__code__.co_filename.endswith("latent_space.py"):
+            places.append(delta_path)
+        return real_identity(func, delta_path=delta_path, additional_hash_info=additional_hash_info)
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    monkeypatch.setattr(fragment_module, "_make_fragment_identity", identity)
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 1500  # still running during the next two runs
+    go_to(at, "pages/latent_space.py")
+    mine = at.session_state["latent_jobs"]
+    try:
+        assert any(j.active for j in mine.values())
+        refreshing.clear(), places.clear()
+        at.run()
+        assert len(refreshing) == 1, f"{len(refreshing)} self-refreshing fragments in one run"
+        running_place = places[-1]
+        running_slots = len(_block_at(at, running_place).children)
+    finally:
+        for job in list(mine.values()):
+            jobs_module.default_queue().cancel(job)
+    for job in list(mine.values()):
+        job.wait(30)
+    refreshing.clear(), places.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert refreshing == [] and places == [running_place]
+    assert len(_block_at(at, running_place).children) == running_slots == 6
+
+
+def _block_at(at, delta_path: str):
+    """The element tree's block at a delta path such as "[0, 7]" (main is 0)."""
+    block = at._tree
+    for index in (int(i) for i in delta_path.strip("[]").split(",")):
+        block = block.children[index]
+    return block
