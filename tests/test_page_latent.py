@@ -32,6 +32,9 @@ def test_latent_page_renders_maps_scores_and_walk():
     text = texts(at)
     assert "t-SNE of the codes" in text
     assert "kNN accuracy on the map" in text
+    # the scores' plain-language lines, visible (not only behind "?"), next to where they first appear
+    assert "kNN accuracy: how often a point's 10 nearest neighbours on the map mostly share its label" in text
+    assert "Trustworthiness: 1 means a point's neighbours on the map are its true neighbours" in text
     charts = plotly_charts(at)
     # main map, three side-by-side maps, the walk strip, the epoch map and its kNN curve
     assert len(charts) >= 7, len(charts)
@@ -84,6 +87,8 @@ def test_stop_tsne_only_detaches_this_session_from_a_map_others_watch():
     finally:
         for job in list(mine.values()):
             jobs_module.default_queue().cancel(job)
+        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+            job.wait(30)
 
 
 def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypatch):
@@ -125,8 +130,8 @@ def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypa
     finally:
         for job in list(mine.values()):
             jobs_module.default_queue().cancel(job)
-    for job in list(mine.values()):
-        job.wait(30)
+        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+            job.wait(30)
     refreshing.clear(), places.clear()
     at.run()
     assert not at.exception, at.exception
@@ -140,3 +145,32 @@ def _block_at(at, delta_path: str):
     for index in (int(i) for i in delta_path.strip("[]").split(",")):
         block = block.children[index]
     return block
+
+
+def test_kl_divergence_gets_a_plain_line_while_the_map_forms():
+    from aecore import embed
+    from aecore import jobs as jobs_module
+
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 1500
+    go_to(at, "pages/latent_space.py")
+    mine = at.session_state["latent_jobs"]
+    code_job = next(j for j in mine.values() if j.label == "t-SNE of the codes")
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not (isinstance(code_job.latest, embed.EmbedFrame)
+                                               and code_job.latest.kl_divergence is not None):
+            time.sleep(0.2)
+        assert code_job.active, "the map finished before the test could see it forming"
+        at.run()
+        assert not at.exception, at.exception
+        bars = " ".join(p.proto.text for p in at.get("progress"))
+        assert "KL divergence" in bars and "nats" in bars
+        assert "KL divergence (in nats): how much the map's neighbourhoods still differ" in texts(at)
+    finally:
+        for job in list(mine.values()):
+            jobs_module.default_queue().cancel(job)
+        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+            job.wait(30)
