@@ -173,3 +173,28 @@ def test_presenter_mode_sends_projector_sized_charts_and_only_for_that_session()
 
     assert min(font_sizes(presenter)) >= figures.PRESENTER_MIN_FONT_PX
     assert min(font_sizes(normal)) < figures.PRESENTER_MIN_FONT_PX
+
+
+def test_sensitivity_marker_label_sits_at_its_sigma_on_the_log_axis():
+    """On a log axis an annotation's x is log10 of the value: plotly's add_vline put 'σ = 0.1' at 10**0.1."""
+    import math
+
+    from aecore.figures import family
+
+    fig = family.sensitivity([0.01, 0.1, 1.0], [("a", [1, 2, 3]), ("b", [1, 1, 1])], "change", marked_std=0.1)
+    labels = [a for a in fig.layout.annotations if "σ = 0.1" in (a.text or "")]
+    assert len(labels) == 1
+    assert math.isclose(labels[0].x, math.log10(0.1))
+    assert fig.layout.shapes[0].x0 == 0.1
+
+
+def test_the_bottom_rows_captions_have_room_below_the_grid():
+    import numpy as np
+
+    from aecore import figures
+
+    images = np.zeros((4, 8, 8))
+    with_captions = figures.image_grid([images, images], ["a", "b"], captions=[None, ["0.1"] * 4])
+    without = figures.image_grid([images, images], ["a", "b"])
+    assert with_captions.layout.margin.b >= 13 + 16  # one 13 px caption line and its gap
+    assert without.layout.margin.b < with_captions.layout.margin.b

@@ -16,7 +16,7 @@ CONTRACTIVE_WEIGHTS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 KIND_HELP = {
     "dense": "A stack of dense layers squeezing the input into a small code and back: the plain autoencoder.",
     "denoising": "Trained with fit(x_noisy, x): it sees corrupted inputs and must output the clean ones.",
-    "sparse": "An L1 penalty on the code pushes most code numbers to zero for any one input.",
+    "sparse": "An L1 penalty on the code pushes its numbers toward zero: smaller codes (the family page measures how many units it switches off).",
     "conv": "Convolutions see neighbouring pixels together, so they suit images better than dense layers.",
     "contractive": "A penalty on the encoder's Jacobian: how much the code moves when the input moves a little.",
     "variational": "The code is a probability distribution: sample it to generate new images.",

@@ -213,7 +213,10 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
                                    font=dict(size=13), row=r, col=1)
     fig.update_layout(width=None, height=int(n_rows * (image_px + 70) + (40 if title else 0)),
                       plot_bgcolor="#d9d9d9")  # grey gaps frame both black digits and white error tiles
-    return _base_layout(fig, title, fig.layout.height)
+    fig = _base_layout(fig, title, fig.layout.height)
+    if captions[-1] is not None:  # the bottom row's captions hang below its plot area, into the margin
+        fig.update_layout(margin_b=32)
+    return fig
 
 
 def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import _base_layout, mosaic
+from aecore.figures import _base_layout, mosaic, vertical_marker
 
 MODEL_COLOURS = ("#e45756", "#4c78a8")  # the trained model, the model it is compared with
 
@@ -107,8 +107,7 @@ def sensitivity(stds: Sequence[float], series: Sequence[tuple[str, Sequence[floa
         fig.add_trace(go.Scatter(x=list(stds), y=list(values), mode="lines+markers", name=name,
                                  line=dict(color=MODEL_COLOURS[i % 2], width=3)))
     if marked_std is not None:
-        fig.add_vline(x=marked_std, line=dict(color="grey", dash="dash"),
-                      annotation_text=f"σ = {marked_std:g}", annotation_position="top left")
+        vertical_marker(fig, marked_std, f"σ = {marked_std:g}", log_x=True, xanchor="right")
     fig.update_xaxes(title="σ of the Gaussian perturbation added to every pixel (pixel range 0–1)", type="log")
     fig.update_yaxes(title=y_title, rangemode="tozero")
     return _finish(fig, title, 440)
