@@ -1,0 +1,89 @@
+"""Slow motion (issue 15, part 2): the Stepper trains one batch at a time; N steps equal ``fit`` on the same
+N batches, and its batch order is the one the app's training uses."""
+
+import numpy as np
+import pytest
+
+from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+
+pytestmark = pytest.mark.unit
+
+EXPERIMENT = Experiment(DataConfig(name="digits-8x8"),
+                        ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32).canonical(),
+                        TrainConfig(epochs=3, batch_size=64, seed=5, early_stopping=False))
+
+
+def fresh_model(experiment, dataset):
+    """The model train_autoencoder would build: same seed, same initial weights, same compile setup."""
+    import keras
+
+    from aecore.models import build_model, compile_model
+
+    keras.utils.set_random_seed(experiment.train.seed)
+    built = build_model(experiment.model, dataset.sample_shape, experiment.train,
+                        input_shape=dataset.x_train.shape[1:])
+    return compile_model(built, experiment.model, experiment.train).autoencoder
+
+
+def test_loss_after_n_steps_equals_fit_on_the_same_batches(digits):
+    from aecore.stepping import Stepper
+
+    stepper = Stepper(EXPERIMENT, digits)
+    records = stepper.step(1) + stepper.step(10)  # Next batch, then Next 10
+    assert stepper.steps == 11 and [r.step for r in records] == list(range(1, 12))
+    assert all(len(r.indices) == 64 for r in records)
+
+    model = fresh_model(EXPERIMENT, digits)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), stepper.initial_weights))
+    order = np.concatenate([r.indices for r in records])
+    x = digits.x_train[order]  # exactly the stepper's 11 batches, in its order
+    history = model.fit(x, x, batch_size=64, epochs=1, shuffle=False, verbose=0).history
+    # fit reports the mean of its batches' losses; the stepper keeps each one.
+    assert np.mean(stepper.losses) == pytest.approx(history["loss"][0], rel=1e-5)
+    for a, b in zip(model.get_weights(), stepper.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    held_out = digits.x_val[:200]
+    fit_loss = float(model.evaluate(held_out, held_out, verbose=0)[0])
+    assert stepper.loss_on(held_out) == pytest.approx(fit_loss, rel=1e-5)
+    assert stepper.losses[-1] < stepper.losses[0]  # it learns
+
+
+def test_batch_order_is_the_apps_training_order_over_three_epochs(digits):
+    """The same pipeline train_autoencoder hands to fit: three whole epochs of steps equal its three epochs."""
+    from aecore.stepping import Stepper
+    from aecore.train import _batches
+
+    stepper = Stepper(EXPERIMENT, digits)
+    first = stepper.last_batch(count=64)  # looking at the next batch does not consume the order
+    per_epoch = stepper.steps_per_epoch
+    assert per_epoch == len(digits.x_train) // 64
+    stepper.step(3 * per_epoch)
+    np.testing.assert_array_equal(first, digits.x_train[stepper.history[0].indices])
+    assert [r.epoch for r in stepper.history[per_epoch - 1: per_epoch + 1]] == [1, 2]
+    for epoch in range(3):  # every epoch is a permutation of different images (drop_remainder drops a few)
+        seen = np.concatenate([r.indices for r in stepper.history[epoch * per_epoch:(epoch + 1) * per_epoch]])
+        assert len(np.unique(seen)) == len(seen)
+
+    model = fresh_model(EXPERIMENT, digits)
+    history = model.fit(_batches(digits.x_train, digits.x_train, 64, EXPERIMENT.train.seed), epochs=3,
+                        shuffle=False, verbose=0).history
+    stepper_epochs = [np.mean(stepper.losses[e * per_epoch:(e + 1) * per_epoch]) for e in range(3)]
+    np.testing.assert_allclose(stepper_epochs, history["loss"], rtol=1e-5)
+    for a, b in zip(model.get_weights(), stepper.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_input_gradient_map_shape_and_sign(digits):
+    from aecore.stepping import Stepper
+
+    stepper = Stepper(EXPERIMENT.replace(model=EXPERIMENT.model.replace(loss="mse")), digits)
+    stepper.step(3)
+    batch = stepper.last_batch()
+    assert batch.shape == (8, 8, 8)
+    gradient = stepper.input_gradient(batch)
+    assert gradient.shape == batch.shape
+    assert np.isfinite(gradient).all() and (gradient >= 0).all() and gradient.max() > 0
+    # Each image's map is its own: the same image alone gives the same map as within the batch.
+    np.testing.assert_allclose(stepper.input_gradient(batch[:1])[0], gradient[0], rtol=1e-4, atol=1e-8)
+    reconstruction = stepper.reconstruct(batch)
+    assert reconstruction.shape == batch.shape
