@@ -43,6 +43,7 @@ CLASS_PARAM = "class"
 TEACHER_PARAM = "teacher"
 FOLLOW_SECONDS = 1.0  # a following student's check: at most one rerun a second
 BOARD_SECONDS = 2.0  # the teacher's live board and poll
+DRAWINGS_SECONDS = 3.0  # the teacher's class map
 PAGE_PATH = "classroom"
 PCA_DATA = ("mnist-5k", "digits-8x8")  # offline data sets whose PCA curve is drawn over the board
 
@@ -284,9 +285,11 @@ def _start_or_join() -> None:
     join, start = st.columns([3, 2], gap="large")
     with join:
         st.subheader("Join a class")
+        prefill = st.session_state.pop(PREFILL, None)
+        if prefill:  # a join link's code, also when the form was drawn empty before the link was read
+            st.session_state["classroom_join_code"] = prefill
         with st.form("classroom_join_form", border=True):
-            typed = st.text_input("Class code", value=st.session_state.get(PREFILL, ""), max_chars=12,
-                                  key="classroom_join_code", placeholder="e.g. K7P2QX")
+            typed = st.text_input("Class code", max_chars=12, key="classroom_join_code", placeholder="e.g. K7P2QX")
             nickname = st.text_input("Nickname", max_chars=24, key="classroom_nickname",
                                      placeholder="a name your teacher will recognise")
             pressed = st.form_submit_button("Join", type="primary")
@@ -428,21 +431,20 @@ def _pca_curve(data_name: str) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _board_tab(class_code: str) -> None:
-    controls = st.columns([2, 2, 2])
-    x_setting = controls[0].selectbox("Across (x)", list(board.AXIS_SETTINGS), format_func=board.AXIS_SETTINGS.get,
-                                      key="classroom_board_x")
-    y_metric = controls[1].radio("Up (y)", list(board.METRICS), format_func=lambda m: board.METRICS[m].split(" (")[0],
-                                 horizontal=True, key="classroom_board_y")
-    data_slot = controls[2].empty()
-
     @st.fragment(run_every=BOARD_SECONDS)
-    def live():
+    def live():  # the controls live inside: a fragment may only draw into its own container
+        controls = st.columns([2, 2, 2])
+        x_setting = controls[0].selectbox("Across (x)", list(board.AXIS_SETTINGS), format_func=board.AXIS_SETTINGS.get,
+                                          key="classroom_board_x")
+        y_metric = controls[1].radio("Up (y)", list(board.METRICS),
+                                     format_func=lambda m: board.METRICS[m].split(" (")[0], horizontal=True,
+                                     key="classroom_board_y")
         points = store().board(class_code)
         if not points:
             st.info("No models yet. Every model a student of the class trains appears here as one point.")
             return
         datasets = sorted({p.data for p in points}, key=lambda d: -sum(p.data == d for p in points))
-        data = data_slot.selectbox("Data set", datasets, key="classroom_board_data", format_func=safe_text.shorten)
+        data = controls[2].selectbox("Data set", datasets, key="classroom_board_data", format_func=safe_text.shorten)
         shown = [p for p in points if p.data == data]
         leaders = [p.id for p in board.leaderboard(shown, store().challenge(class_code))[:3]]
         curve = _pca_curve(data)
@@ -477,9 +479,11 @@ def _selected_point(event) -> int | None:
     return None
 
 
-def _table(points) -> list[dict]:
-    # st.dataframe shows cells as text: a nickname is never markup there.
-    return [{"nickname": safe_text.shorten(p.nickname, 24), "model": board.describe(p.settings),
+def _table(points, markdown: bool = False) -> list[dict]:
+    """Rows for st.dataframe (cells are plain text) or, with ``markdown``, for st.table (cells are markdown:
+    every user string is escaped)."""
+    text = safe_text.plain if markdown else safe_text.shorten
+    return [{"nickname": text(p.nickname, 24), "model": text(board.describe(p.settings), 80), "data": text(p.data, 24),
              "test MSE": round(p.test_mse, 5), "PSNR (dB)": round(p.test_psnr, 2)} for p in points]
 
 
@@ -519,10 +523,11 @@ def _challenge_tab(class_code: str, key: str) -> None:
     cols = st.columns(len(board.CHALLENGE_LABELS))
     for col, (name, label) in zip(cols, board.CHALLENGE_LABELS.items()):
         field = name.split(".", 1)[1]
-        on = col.checkbox(label, value=name in current or (not current and name in ("model.code_size", "train.epochs")),
+        on = col.checkbox(f"Limit the {label.lower().removesuffix(' at most')}",
+                          value=name in current or (not current and name in ("model.code_size", "train.epochs")),
                           key=f"classroom_limit_on_{field}")
         value = col.number_input(label, min_value=0, max_value=2048, value=int(current.get(name, defaults[name])),
-                                 key=f"classroom_limit_{field}", label_visibility="collapsed", disabled=not on)
+                                 key=f"classroom_limit_{field}", disabled=not on)
         if on:
             limits[name] = value
     if st.button("Set the challenge", type="primary", key="classroom_set_challenge", icon=":material/flag:"):
@@ -539,10 +544,11 @@ def _challenge_tab(class_code: str, key: str) -> None:
     elif not ranked:
         st.info("No model respects the challenge yet.")
     else:
-        st.dataframe([{"rank": i + 1, **row} for i, row in enumerate(_table(ranked))] if ranked else [],
-                     hide_index=True, width="stretch", key="classroom_leaderboard")
-        st.caption("Models on different data sets are ranked together only if the teacher asked for them; "
-                   "compare within one data set.")
+        # st.table reads well on a projector; its cells are markdown, so _table escapes every user string.
+        st.table([{"rank": i + 1, **row} for i, row in enumerate(_table(ranked[:20], markdown=True))],
+                 hide_index=True)
+        if len({p.data for p in ranked}) > 1:
+            st.caption("The ranking mixes data sets: compare errors within one data set (see the data column).")
 
 
 def _class_model():
@@ -553,6 +559,14 @@ def _class_model():
 
 
 def _drawings_tab(class_code: str, key: str) -> None:
+    @st.fragment(run_every=DRAWINGS_SECONDS)
+    def live():
+        _drawings_map(class_code, key)
+
+    live()
+
+
+def _drawings_map(class_code: str, key: str) -> None:
     drawings = store().drawings(class_code)
     result = _class_model()
     st.markdown(f"Drawings sent from the **Draw a digit** page: {len(drawings)}. They are placed on the latent map "
@@ -586,7 +600,7 @@ def _drawings_tab(class_code: str, key: str) -> None:
         except ClassroomError as exc:
             st.error(str(exc))
             return
-        st.rerun()
+        st.rerun(scope="fragment")
 
 
 def _poll_tab(class_code: str, key: str) -> None:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from aecore.classroom.board import AXIS_SETTINGS, LOG_AXES, METRICS, describe
 from aecore.config import KIND_LABELS, MODEL_KINDS
-from aecore.figures import CLASS_COLOURS, _base_layout
+from aecore.figures import CLASS_COLOURS, _base_layout, log_range, log_ticks
 
 KIND_COLOURS = dict(zip(MODEL_KINDS, ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d")))
 PCA_COLOUR = "#333333"
@@ -37,9 +37,16 @@ def board_scatter(points: Sequence, x_setting: str = "model.code_size", y_metric
     ``highlight``: ids of points to ring (the challenge's leaders). Each marker's customdata is the point id.
     """
     fig = go.Figure()
+    shown_y = [float(getattr(p, y_metric)) for p in points]
     if pca_curve is not None and x_setting == "model.code_size":
         ks, mse = np.asarray(pca_curve[0], dtype=float), np.asarray(pca_curve[1], dtype=float)
+        # Up to twice the largest code on the board (PCA with every component is exact: an error of 0 would
+        # stretch the axis over ten decades and squash the class's points).
+        largest = max([float(p.settings.get(x_setting) or 1) for p in points] + [8.0])
+        keep = ks <= min(2 * largest, len(ks) - 1)
+        ks, mse = ks[keep], mse[keep]
         y = mse if y_metric == "test_mse" else 10 * np.log10(1.0 / np.maximum(mse, 1e-12))
+        shown_y += [float(v) for v in y]
         fig.add_trace(go.Scatter(x=ks, y=y, mode="lines", name="PCA (same test images)",
                                  line=dict(color=PCA_COLOUR, width=2, dash="dash"),
                                  hovertemplate="PCA with %{x} components: %{y:.4f}<extra></extra>"))
@@ -64,6 +71,9 @@ def board_scatter(points: Sequence, x_setting: str = "model.code_size", y_metric
         ticks = [2 ** i for i in range(0, 11) if 2 ** i <= max(max(xs), 2) * 2]
         fig.update_xaxes(tickvals=ticks, ticktext=[str(t) for t in ticks], tickangle=0)
     fig.update_yaxes(title=METRICS[y_metric], type="log" if y_metric == "test_mse" else "linear")
+    finite = [v for v in shown_y if np.isfinite(v) and v > 0]
+    if y_metric == "test_mse" and finite:
+        fig.update_yaxes(range=log_range(min(finite), max(finite), pad=0.1), **log_ticks(min(finite), max(finite)))
     fig.update_layout(legend=dict(title="type", orientation="h", y=1.0, yanchor="bottom", x=0), hovermode="closest",
                       clickmode="event+select")
     _base_layout(fig, title, 440)
