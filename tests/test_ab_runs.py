@@ -129,3 +129,56 @@ def test_figures(noise_pair):
     heat = F.difference_map(result.a.test_reconstruction, result.b.test_reconstruction)
     assert heat.data[0].z.shape == (8, 8)
     np.testing.assert_allclose(np.asarray(heat.data[0].z).mean(), result.difference().mean(), rtol=1e-5)
+
+
+# --- the page, through the real entry point ----------------------------------------------------------------
+
+PAGE = "pages/ab_runs.py"
+
+
+@pytest.mark.app
+def test_page_trains_a_and_b_and_shows_both():
+    import json
+
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar, texts
+
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 2})
+    go_to(at, PAGE)
+    assert "Train A and B" in [b.label for b in at.button]
+    at.selectbox(key="ab_runs_setting").set_value("noise_level").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="ab_runs_value_noise_level").set_value(0.3).run()
+    at.button(key="ab_runs_train").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["ab_runs_job"]
+    assert job.wait(180), "A/B training did not finish in time"
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert job.status == "done", job.error
+    text = texts(at)
+    assert "identical weights" in text and "B: test MSE" in text
+    charts = plotly_charts(at)
+    assert len(charts) == 3  # loss curves, images through both, difference map
+    traces = json.loads(charts[0].proto.spec)["data"]
+    assert [t["name"].split(":")[0] for t in traces] == ["A (noise level 0)"] * 2 + ["B (noise level 0.3)"] * 2
+    assert all(len(t["y"]) == 2 for t in traces)
+    result = job.result
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["A: test MSE"] == f"{result.a.test_mse:.4f}" and metrics["B: test MSE"] == f"{result.b.test_mse:.4f}"
+
+
+@pytest.mark.app
+def test_page_refuses_an_impossible_b_with_one_message():
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, set_sidebar
+
+    at = open_app()
+    set_sidebar(at, **TINY_SETTINGS)
+    go_to(at, PAGE)
+    at.selectbox(key="ab_runs_setting").set_value("code_size").run()
+    at.selectbox(key="ab_runs_value_code_size").set_value(64).run()  # not smaller than the 64 inputs
+    at.button(key="ab_runs_train").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "Run B cannot train" in at.error[0].value
+    assert at.session_state["ab_runs_job"] is None if "ab_runs_job" in at.session_state else True
