@@ -170,3 +170,40 @@ def test_draw_page_sends_a_drawing_to_the_teachers_class_map(class_db):
     go_to(teacher, "pages/classroom.py")
     maps = [c.proto.spec for c in teacher.get("plotly_chart") if "class drawings" in c.proto.spec]
     assert maps and "drawn by" in maps[0] and "Ada" in maps[0]
+
+
+def test_teacher_link_with_a_missing_key_or_code_is_refused(class_db):
+    new = class_db.create_class()
+    empty = session({"class": new.code, "teacher": ""})
+    assert "Only the teacher of this class can do this" in texts(empty)
+    assert "class_teacher_key" not in empty.session_state
+    no_code = session({"teacher": new.teacher_key})
+    assert "This teacher link has no class code" in texts(no_code)
+    assert "class_teacher_key" not in no_code.session_state
+
+
+def test_joins_from_one_session_are_rate_limited_on_the_page(class_db):
+    new = class_db.create_class()
+    at = session()
+    for i in range(class_store.JOIN_LIMIT[0]):
+        join(at, "WRONG1", f"guess{i}")
+        assert "No class has this code" in texts(at)
+    join(at, new.code, "Eve")
+    assert "Too many tries to join from here" in texts(at) and "class_member" not in at.session_state
+    assert class_db.members(new.code) == []
+
+
+def test_leaderboard_shows_nicknames_as_text(class_db):
+    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+
+    teacher = session()
+    code, key = start_class(teacher)
+    bo = class_db.join(code, "**Bo** [x](https://e.ex)", "c-bo")
+    experiment = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=4), TrainConfig(epochs=3))
+    class_db.add_point(code, bo.id, experiment.key(), board.settings_of(experiment), "digits-8x8", 0.03, 15.2)
+    class_db.set_challenge(code, key, {"model.code_size": 8})
+    teacher.run()
+    assert not teacher.exception, teacher.exception
+    (table,) = teacher.table
+    cell = table.value.iloc[0]["nickname"]
+    assert cell.startswith("\\*\\*Bo\\*\\*") and "](" not in cell  # markdown source that renders as the text
