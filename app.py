@@ -12,6 +12,7 @@ PAGES = [
     ("pages/home.py", "What is an autoencoder?", ":material/school:"),
     ("pages/training.py", "Training", ":material/model_training:"),
     ("pages/ab_runs.py", "Two runs side by side", ":material/compare_arrows:"),
+    ("pages/step_mode.py", "Slow motion", ":material/slow_motion_video:"),
     ("pages/reconstruction.py", "Reconstructions", ":material/grid_view:"),
     ("pages/pca_vs_ae.py", "PCA versus autoencoder", ":material/compare:"),
     ("pages/latent_space.py", "Latent space (t-SNE)", ":material/scatter_plot:"),

@@ -1,6 +1,8 @@
 """Slow motion (issue 15, part 2): the Stepper trains one batch at a time; N steps equal ``fit`` on the same
 N batches, and its batch order is the one the app's training uses."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -87,3 +89,39 @@ def test_input_gradient_map_shape_and_sign(digits):
     np.testing.assert_allclose(stepper.input_gradient(batch[:1])[0], gradient[0], rtol=1e-4, atol=1e-8)
     reconstruction = stepper.reconstruct(batch)
     assert reconstruction.shape == batch.shape
+
+
+@pytest.mark.app
+def test_slow_motion_page_steps_and_charts():
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar, texts
+
+    at = open_app()
+    set_sidebar(at, **TINY_SETTINGS, sidebar_batch_size=64)
+    go_to(at, "pages/step_mode.py")
+    assert "Press Next batch" in texts(at).replace("**", "")
+    assert at.metric[0].value == "0"
+    at.button(key="step_mode_next").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "1"
+    at.button(key="step_mode_next10").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "11"
+    assert "step 11 of 20 in this epoch" in texts(at)
+    assert len(plotly_charts(at)) == 2
+    loss = next(c for c in plotly_charts(at) if "step (one batch)" in c.proto.spec)
+    spec = json.loads(loss.proto.spec)
+    assert spec["data"][0]["x"] == list(range(1, 12)) and len(spec["data"][0]["y"]) == 11
+    batch = next(c for c in plotly_charts(at) if "batch images" in c.proto.spec)
+    heat = json.loads(batch.proto.spec)["data"][2]
+    assert heat["zmin"] == 0 and heat["zmax"] > 0
+    # The stepper lives in this session; changing the sidebar starts again from step 0.
+    stepper = at.session_state["step_mode_stepper"][1]
+    assert stepper.steps == 11
+    set_sidebar(at, sidebar_code_size=4)
+    assert at.metric[0].value == "0"
+    assert "starts again from step 0" in texts(at)
+    at.button(key="step_mode_next").click().run()
+    assert at.metric[0].value == "1"
+    at.button(key="step_mode_reset").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "0"
