@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import compare, figures, jobs, metrics
 from aecore.data import DATASETS
 from aecore.figures import pca as pca_figures
-from ui import runtime_fixes, state, training
+from ui import runtime_fixes, scorecard, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -145,6 +145,7 @@ cols[2].metric(f"Autoencoder-{k} test MSE", f"{ae_test_mse:.4f}",
 cols[3].metric(f"Autoencoder-{k} test PSNR", f"{result.test_psnr:.1f} dB")
 winner = "autoencoder" if ae_test_mse < pca_test_mse else "PCA"
 cols[4].metric("Winner (lower test MSE)", winner)
+scorecard.show(result, pca=(k_pca, pca_test_mse, dataset))
 if winner == "PCA":
     st.warning(f"PCA wins here: with k = {k} and {dataset.n_train:,} training images, the linear method "
                "reconstructs held-out images better. Autoencoders win with small codes and enough data; see the "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import runtime_fixes, state, training
+from ui import runtime_fixes, scorecard, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -15,3 +15,4 @@ dataset = state.dataset_or_error(shown.data if shown else state.current_experime
 if job is not None and job.result is not None:
     training.outdated_warning(shown)
 training.live_training_view(dataset)
+scorecard.show(job.result if job is not None and job.status == "done" else None)

@@ -132,3 +132,41 @@ def test_bits_comparison_with_a_trained_model(digits, tiny_experiment):
     assert [p.numbers for p in ae] == [8, 8]
     n_params = sum(int(np.prod(w.shape)) for w in result.decoder.get_weights())
     assert B.decoder_bits(result) == 32 * n_params
+
+
+# --- the Limits page (AppTest through the real entry point) ----------------------------------------------
+
+def test_limits_page_shows_the_bits_view_and_the_bytes_view():
+    from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+
+    at = open_app()
+    train(at)
+    go_to(at, "pages/limits.py")
+    assert at.radio(key="limits_compress_view").value == "bits"  # real bits first
+    job = at.session_state["limits_bits_job"]
+    assert job.wait(120), "the bits job did not finish"
+    at.run()
+    assert not at.exception, at.exception
+    points = job.result
+    assert {p.method for p in points} == {"your autoencoder", "PCA", "JPEG", "PNG"}
+    mine = {p.bits: p for p in points if p.method == "your autoencoder"}
+    assert sorted(mine) == list(B.BIT_DEPTHS)
+    text = texts(at)
+    assert "At the same error" in text and f"MSE ≤ {mine[6].mse:.4f}" in text
+    assert f"{mine[6].bits_per_pixel:.3f} bits per pixel" in text
+    assert "The decoder is not free" in text and "parameters × 32" in text
+    table = next(d.value for d in at.dataframe if "ideal coder (bpp)" in d.value.columns)
+    assert list(table["method"])[0] == "your autoencoder" and "PNG (lossless)" in list(table["method"])
+    assert table["bits per pixel"].iloc[0] == pytest.approx(mine[6].bits_per_pixel)
+    charts = len(plotly_charts(at))
+    # another bit depth: the same job's points, a new matched MSE (no recomputation)
+    at.select_slider(key="limits_bits_depth").set_value(3).run()
+    assert not at.exception, at.exception
+    assert at.session_state["limits_bits_job"] is job
+    assert f"MSE ≤ {mine[3].mse:.4f}" in texts(at)
+    # the nominal bytes view is still there
+    at.radio(key="limits_compress_view").set_value("bytes").run()
+    assert not at.exception, at.exception
+    assert at.session_state["limits_rd_job"].wait(120)
+    at.run()
+    assert "Who wins where" in texts(at) and len(plotly_charts(at)) >= charts - 1
