@@ -100,6 +100,7 @@ def test_limits_page_compares_inputs_and_compression():
     assert "No model yet" in texts(at) or "Train" in texts(at)
     train(at)
     go_to(at, LIMITS)
+    at.radio(key="limits_compress_view").set_value("bytes").run()  # the nominal-bytes view
     text = texts(at)
     assert "Fashion-MNIST" in text  # says it is missing (no keras cache in tests) or shows it
     assert "Letters" in text or "letters" in text
