@@ -13,8 +13,11 @@ Scenarios (an empty disk cache in a temporary folder unless said otherwise):
   warm-N      the default-N classroom again after a restart (new queue, same disk cache): disk loads
   closed-tab  a real `streamlit run` + chromium: one tab trains a long model and closes; the
               server's CPU time shows when the job was cancelled (Streamlit 1.67 session detection)
+  class-N     class mode (--class-run): a teacher starts a class, N students join it and each trains a
+              distinct small model (digits-8x8, code 1..N); how long after its training ended each model
+              appeared on the class board (target: within 1 s), and the class store's share of the time
 
-    .venv/bin/python benchmarks/classroom.py [--sizes 10 30] [--skip-browser]
+    .venv/bin/python benchmarks/classroom.py [--sizes 10 30] [--skip-browser] [--class-run [--class-db URL]]
 """
 
 from __future__ import annotations
@@ -258,6 +261,57 @@ def closed_tab() -> list[str]:
     return lines
 
 
+def class_run(n: int, url: str | None) -> None:
+    """Class mode: N students of one class each train a distinct small model; board latency and DB share."""
+    from aecore.classroom.store import ClassStore
+    from ui import classroom as class_ui
+
+    if url:
+        os.environ["AELAB_CLASS_DB"] = url
+    else:
+        os.environ.setdefault("AELAB_CLASS_DB", "sqlite:///" + os.path.join(os.environ["AELAB_CACHE_DIR"], "class.sqlite3"))
+    store = class_ui.store()  # the app's process-wide store: its timing counts every call the sessions make
+    assert isinstance(store, ClassStore)
+    jobs.import_tensorflow()
+    from aecore.data import load_dataset
+    from aecore.config import DataConfig
+
+    load_dataset(DataConfig(name="digits-8x8"))
+    new = store.create_class()
+    store.timing.seconds, store.timing.calls = 0.0, 0
+    wall_start = time.perf_counter()
+
+    def settings(i):
+        return {"sidebar_dataset": "digits-8x8", "sidebar_code_size": i + 1, "sidebar_n_hidden_layers": 1,
+                "sidebar_first_layer_nodes": 32, "sidebar_epochs": 3, "sidebar_early_stopping": False}
+
+    members = {}
+
+    def joined_settings(i):
+        values = settings(i)
+        member = store.join(new.code, f"student {i + 1}", client=f"bench-{i}")
+        members[i] = member
+        values.update({class_ui.CODE: new.code, class_ui.MEMBER: member, class_ui.FOLLOWING: False})
+        return values
+
+    row = classroom(n, joined_settings, f"class-{n}")
+    wall = time.perf_counter() - wall_start
+    points = {p.member_id: p for p in store.board(new.code)}
+    delays = [p.created - p.trained_at for p in points.values() if p.trained_at]
+    print()
+    print(f"Class mode, {n} students, one class ({store.dialect}), each a distinct model (digits-8x8, code 1..{n}, "
+          "3 epochs), one worker:")
+    print("| students | points on the board | trainings | board after training end, median (s) | max (s) | "
+          "within 1 s | DB calls | DB time (s) | DB share of the run | DB per call (ms) | run (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    within = sum(d <= 1.0 for d in delays)
+    print(f"| {n} | {len(points)} | {row['trainings']} | {statistics.median(delays):.2f} | {max(delays):.2f} | "
+          f"{within}/{len(delays)} | {store.timing.calls} | {store.timing.seconds:.2f} | "
+          f"{store.timing.seconds / wall:.1%} | {1000 * store.timing.seconds / max(store.timing.calls, 1):.1f} | "
+          f"{wall:.1f} |")
+    store.end_class(new.code, new.teacher_key)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30])
@@ -265,7 +319,12 @@ def main() -> None:
                         help="epochs of each preset in the fairness run (fairness does not depend on it)")
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--closed-tab-only", action="store_true")
+    parser.add_argument("--class-run", action="store_true", help="only the class-mode run (class-N, N = --sizes' largest)")
+    parser.add_argument("--class-db", default=None, help="class store URL for --class-run (default: SQLite file)")
     args = parser.parse_args()
+    if args.class_run:
+        class_run(max(args.sizes), args.class_db)
+        return
     if args.closed_tab_only:
         print("| closed tab (real server + chromium) | |\n|---|---|\n" + "\n".join(closed_tab()))
         return
