@@ -128,6 +128,11 @@ def test_a_students_trained_model_reaches_the_board(class_db):
     assert not any("<b>Ada</b>" in spec for spec in charts)
     table = teacher.dataframe[0].value
     assert "<b>Ada</b>" in table.to_string()  # a table cell shows the text as it is
+    # A click on the point (its id, as the chart's selection gives it) shows its reconstructions from the disk cache.
+    teacher.session_state["classroom_board_selected"] = point.id
+    teacher.run()
+    assert not teacher.exception, teacher.exception
+    assert any("its reconstructions" in c.proto.spec for c in teacher.get("plotly_chart"))
 
 
 def test_nickname_is_shown_as_text_in_the_students_banner(class_db):
@@ -207,3 +212,21 @@ def test_leaderboard_shows_nicknames_as_text(class_db):
     (table,) = teacher.table
     cell = table.value.iloc[0]["nickname"]
     assert cell.startswith("\\*\\*Bo\\*\\*") and "](" not in cell  # markdown source that renders as the text
+
+
+def test_a_built_in_poll_is_revealed_with_a_measurement(class_db):
+    teacher = session()
+    code, key = start_class(teacher)
+    ada = class_db.join(code, "Ada", "c-ada")
+    teacher.radio(key="classroom_poll_choice").set_value("pca64").run()
+    teacher.button(key="classroom_ask").click().run()
+    assert not teacher.exception, teacher.exception
+    poll = class_db.current_poll(code)
+    assert poll.builtin == "pca64"
+    class_db.vote(code, ada.id, poll.id, 0)
+    teacher.button(key="classroom_reveal").click().run()
+    assert not teacher.exception, teacher.exception
+    revealed = class_db.current_poll(code).revealed
+    mse = float(revealed.split("test MSE of ")[1].split(" ")[0])
+    assert 0.008 < mse < 0.014  # PCA-64 on mnist-5k, measured now (DESIGN: about 0.011)
+    assert "Nobody in the class has trained" in revealed
