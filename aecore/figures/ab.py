@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from aecore.figures import _base_layout, as_images, error_captions, image_grid
+from aecore.figures import _base_layout, as_images, image_grid
 
 # Okabe–Ito blue and vermillion: told apart with every common colour-vision deficiency; the dash style and
 # marker shape are the second, non-colour cue.
@@ -60,9 +60,9 @@ def ab_images(originals: np.ndarray, rec_a: np.ndarray, rec_b: np.ndarray, name_
             errors.append(False)
     for rec, name in ((rec_a, name_a), (rec_b, name_b)):
         rows.append(as_images(np.clip(rec, 0, 1)))
-        titles.append(name)
+        titles.append(f"{name}: MSE under each image")
         mse = ((np.asarray(targets, dtype=np.float64) - rec).reshape(len(rec), -1) ** 2).mean(axis=1)
-        captions.append(error_captions(mse))
+        captions.append([f"{v:.3f}" for v in mse])  # no prefix: small tiles sit close together
         errors.append(False)
     diff = np.abs(np.asarray(rec_a, dtype=np.float32) - np.asarray(rec_b, dtype=np.float32))
     rows.append(as_images(diff))
@@ -79,6 +79,7 @@ def difference_map(rec_a: np.ndarray, rec_b: np.ndarray, title: str | None = Non
     fig = go.Figure(go.Heatmap(z=mean, colorscale=DIFFERENCE_SCALE, zmin=0,
                                colorbar=dict(title=dict(text="mean |A − B|", side="right"), thickness=14),
                                hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, ticks="", showgrid=False,
+                     zeroline=False)
+    fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     return _base_layout(fig, title, 330)
