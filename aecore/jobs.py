@@ -389,6 +389,9 @@ class JobQueue:
     def _enqueue(self, job: Job) -> None:
         job.status = QUEUED
         job.queued_at = time.time()
+        if getattr(job.fn, "runs_elsewhere", False):  # it only waits for a Dask cluster: no local slot
+            self._start_elsewhere(job)
+            return
         self._queue.append(job)
         self._ensure_workers()
 
@@ -679,6 +682,22 @@ class JobQueue:
             del job, result  # an idle worker must not keep the last job (and its model) alive
             if idle:
                 self._release()
+
+    def _start_elsewhere(self, job: Job) -> None:
+        """Run a job whose work happens elsewhere (a Dask cluster, see aecore.distributed) on its own thread
+        (caller holds the lock): it relays progress and Stop, so it must not hold one of this server's slots."""
+        job.status = RUNNING
+        job.started = time.time()
+
+        def relay() -> None:
+            status, result = self._run(job, job.fn)
+            with self._lock:
+                job.result, job.source = result, "run"
+                self._measure(job)
+                self.stats["remote_runs"] += 1
+                self._finish(job, status)
+
+        threading.Thread(target=relay, name=f"aelab-remote-{job.id}", daemon=True).start()
 
     def _measure(self, job: Job) -> None:
         """Teach the machine's speed what a job of epochs really took (from its own progress reports)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import cache, figures, jobs
+from aecore import cache, distributed, figures, jobs
 from aecore.config import LOSS_LABELS, Experiment
 from aecore.data import Dataset
 from ui import state
@@ -17,6 +17,9 @@ CLOSED_TAB_GRACE = 5.0
 
 
 def _train_fn(experiment: Experiment, dataset: Dataset):
+    if distributed.enabled() and not experiment.data.upload_id:  # $AELAB_DASK_SCHEDULER: train on its workers
+        return distributed.train_fn(experiment, dataset)
+
     def run(report, cancel):
         from aecore.train import train_autoencoder
 

@@ -1,0 +1,202 @@
+"""Training on a Dask cluster (aecore.distributed): a LocalCluster of two worker processes, digits-8x8."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from aecore import distributed as remote  # noqa: E402
+from aecore import jobs  # noqa: E402
+from aecore.cache import DiskCache  # noqa: E402
+from aecore.train import TrainingCancelled, train_autoencoder  # noqa: E402
+
+
+def _warm():
+    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+    from aecore.data import load_dataset
+
+    exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=2, n_hidden_layers=1, first_layer_nodes=8),
+                     TrainConfig(epochs=1, batch_size=256, early_stopping=False))
+    return train_autoencoder(exp, load_dataset(exp.data)).epochs_run
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # One TensorFlow thread per worker process: two workers share the two cores once.
+    saved = {k: os.environ.get(k) for k in ("AELAB_WORKERS", "OMP_NUM_THREADS")}
+    os.environ["AELAB_WORKERS"] = "2"
+    os.environ["OMP_NUM_THREADS"] = "1"
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+                                       silence_logs=40)
+    with distributed.Client(cluster) as client:
+        # Both workers import TensorFlow and train once now, in parallel (as `make warm` does for the app).
+        client.gather([client.submit(_warm, workers=[w], allow_other_workers=False, pure=False)
+                       for w in client.scheduler_info()["workers"]])
+    for k, v in saved.items():
+        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    yield cluster
+    remote.close_clients()
+    cluster.close()
+
+
+@pytest.fixture
+def client(cluster):
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        yield client
+
+
+def _experiment(tiny_experiment, seed, **train):
+    return tiny_experiment.replace(train=tiny_experiment.train.replace(seed=seed, **train))
+
+
+def test_result_equals_in_process_and_arrives_through_the_shared_cache(client, digits, tiny_experiment, tmp_path):
+    exp = _experiment(tiny_experiment, seed=101, epochs=4)
+    local = train_autoencoder(exp, digits)
+    reports = []
+    result = remote.run_training(exp, digits, reports.append, threading.Event(), client=client,
+                                 cache_directory=str(tmp_path))
+    assert DiskCache(tmp_path).contains(exp)  # saved by the worker, loaded from there
+    assert result.stopped == "completed" and result.epochs_run == 4
+    assert result.test_mse == pytest.approx(local.test_mse, rel=1e-3)
+    assert np.allclose(result.history["loss"], local.history["loss"], rtol=1e-3)
+    assert reports and reports[-1].epoch == 4 and reports[-1].epochs == 4
+    assert [r.epoch for r in reports] == sorted(r.epoch for r in reports)
+    assert result.reconstruct(digits.x_test[:3]).shape == digits.x_test[:3].shape
+
+
+def test_two_clients_share_one_run(cluster, digits, tiny_experiment, tmp_path):
+    exp = _experiment(tiny_experiment, seed=102, epochs=30, batch_size=16)
+    results, errors = {}, []
+
+    def ask(name):
+        try:
+            with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+                results[name] = remote.run_training(exp, digits, lambda r: None, threading.Event(), client=c,
+                                                    cache_directory=str(tmp_path))
+        except Exception as exc:  # pragma: no cover - shown by the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(name,)) for name in ("a", "b")]
+    for t in threads:
+        t.start()
+        time.sleep(0.5)
+    for t in threads:
+        t.join(120)
+    assert not errors and set(results) == {"a", "b"}
+    assert results["a"].test_mse == results["b"].test_mse
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+        runs = [msg for _, msg in c.get_events("aelab-runs") if msg["key"] == exp.key()]
+    assert len(runs) == 1  # one training served both clients
+
+
+def test_stop_cancels_through_the_dask_event(client, digits, tiny_experiment, tmp_path):
+    exp = _experiment(tiny_experiment, seed=103, epochs=300, batch_size=16)
+    cancel, reports = threading.Event(), []
+
+    def progress(report):
+        reports.append(report)
+        if report.epoch >= 2:
+            cancel.set()
+
+    started = time.perf_counter()
+    result = remote.run_training(exp, digits, progress, cancel, client=client, cache_directory=str(tmp_path))
+    assert result.stopped == "cancelled" and 2 <= result.epochs_run < 20
+    assert time.perf_counter() - started < 60
+    assert not DiskCache(tmp_path).contains(exp)  # a partial model is never shared through the cache
+    assert result.reconstruct(digits.x_test[:2]).shape == digits.x_test[:2].shape  # but its session gets it
+
+
+def test_stop_before_it_starts_leaves_nothing(client, digits, tiny_experiment, tmp_path):
+    exp = _experiment(tiny_experiment, seed=104, epochs=300, batch_size=16)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(TrainingCancelled):
+        remote.run_training(exp, digits, lambda r: None, cancel, client=client, cache_directory=str(tmp_path))
+    # The same key trains normally afterwards (the stop event does not linger).
+    short = _experiment(tiny_experiment, seed=104, epochs=2)
+    result = remote.run_training(short, digits, lambda r: None, threading.Event(), client=client,
+                                 cache_directory=str(tmp_path))
+    assert result.stopped == "completed"
+
+
+def test_a_worker_killed_mid_job_is_retried_on_another(client, digits, tiny_experiment, tmp_path):
+    exp = _experiment(tiny_experiment, seed=105, epochs=40, batch_size=16)
+    reports, outcome = [], {}
+
+    def run():
+        try:
+            outcome["result"] = remote.run_training(exp, digits, reports.append, threading.Event(), client=client,
+                                                    cache_directory=str(tmp_path))
+        except Exception as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 90
+    while not reports and time.time() < deadline:
+        time.sleep(0.05)
+    assert reports, "no epoch reported"
+    busy = [w for w, keys in client.processing().items() if exp.key() in keys]
+    assert len(busy) == 1
+    pid = client.run(os.getpid, workers=busy)[busy[0]]
+    os.kill(pid, signal.SIGKILL)
+    thread.join(180)
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert result.stopped == "completed" and result.epochs_run == 40
+    epochs = [r.epoch for r in reports]
+    assert any(b <= a for a, b in zip(epochs, epochs[1:]))  # progress restarted with the retry
+
+
+def test_workers_killed_past_the_allowed_failures_give_a_clear_message(client, monkeypatch):
+    from distributed.scheduler import KilledWorker
+
+    class Dead:
+        def done(self):
+            return True
+
+        def cancelled(self):
+            return False
+
+        def result(self):
+            raise KilledWorker("k", None, 3)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(client, "submit", lambda *a, **k: Dead())
+    from aecore.config import DataConfig, Experiment
+
+    with pytest.raises(RuntimeError, match="Press Train to try again"):
+        remote.run_training(Experiment(DataConfig(name="digits-8x8")), None, lambda r: None, threading.Event(),
+                            client=client)
+
+
+def test_the_queue_relays_dask_jobs_without_taking_a_local_slot(cluster, digits, tiny_experiment, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("AELAB_DASK_SCHEDULER", cluster.scheduler_address)
+    monkeypatch.setenv("AELAB_CACHE_DIR", str(tmp_path))
+    queue = jobs.JobQueue(workers=1, release_memory=False)
+    release = threading.Event()
+    blocker = queue.submit("local", lambda report, cancel: release.wait(60))
+    exp = _experiment(tiny_experiment, seed=106, epochs=3)
+    job = queue.submit(exp.key(), remote.train_fn(exp, digits), about=exp)
+    assert job.wait(90), job.status  # done while the only local slot is still busy
+    assert blocker.status == jobs.RUNNING
+    release.set()
+    assert job.status == jobs.DONE and job.result.epochs_run == 3 and job.reports
+    assert DiskCache(tmp_path).contains(exp)
+
+
+def test_without_the_variable_nothing_goes_to_dask(monkeypatch, digits, tiny_experiment):
+    from ui import training
+
+    monkeypatch.delenv("AELAB_DASK_SCHEDULER", raising=False)
+    assert not getattr(training._train_fn(tiny_experiment, digits), "runs_elsewhere", False)
+    monkeypatch.setenv("AELAB_DASK_SCHEDULER", "tcp://127.0.0.1:1")
+    assert getattr(training._train_fn(tiny_experiment, digits), "runs_elsewhere", False)
