@@ -16,6 +16,7 @@ PAGES = [
     ("pages/reconstruction.py", "Reconstructions", ":material/grid_view:"),
     ("pages/pca_vs_ae.py", "PCA versus autoencoder", ":material/compare:"),
     ("pages/latent_space.py", "Latent space (t-SNE)", ":material/scatter_plot:"),
+    ("pages/directions.py", "Directions in the code space", ":material/open_with:"),
     ("pages/family.py", "Autoencoder family", ":material/family_history:"),
     ("pages/applications.py", "Applications", ":material/build:"),
     ("pages/limits.py", "Limits", ":material/warning:"),

@@ -98,3 +98,46 @@ def test_walk_and_move_decode_along_the_direction():
     assert [a.text for a in fig.layout.annotations if a.text.startswith("t =")] == ["t = A", "t = B", "t = 2"]
     assert direction_figures.cosine_histogram(np.array([0.2, 0.5, 0.9])).data[0].type == "histogram"
     assert len(direction_figures.groups(np.random.rand(3, 64), np.random.rand(12, 64), "x", "y", (8, 8)).data) == 2
+
+
+# --- the page, through the real app.py after a tiny training ---------------------------------------------
+
+@pytest.mark.app
+def test_directions_page_after_a_tiny_training():
+    from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
+
+    at = open_app()
+    train(at)
+    go_to(at, "pages/directions.py")
+    text = texts(at)
+    assert "Directions in the code space" in text
+    assert "upright 1s" in text and "slanted 1s" in text
+    assert "Held-out accuracy" in text and "random" in text
+    keys = {getattr(c, "key", None) for c in plotly_charts(at)}
+    assert {"directions_groups", "directions_walk", "directions_moved", "directions_cosines"} <= keys, keys
+    accuracy = next(m for m in at.metric if m.label == "Held-out accuracy")
+    assert accuracy.value.endswith("%")
+
+    # the slider moves the chosen image: a different amount decodes a different image
+    moved_before = at.session_state["directions_amount"]
+    at.slider(key="directions_amount").set_value(-1.0).run()
+    assert not at.exception, at.exception
+    assert at.session_state["directions_amount"] == -1.0 != moved_before
+    assert "−1.00" in texts(at) or "-1.00" in texts(at)
+
+    # two classes, then hand-picked groups with an image in both: one clear message, no traceback
+    at.radio(key="directions_grouping").set_value("Two classes").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="directions_class_b").set_value(4).run()
+    assert not at.exception, at.exception
+    assert any("Pick two different classes" in e.value for e in at.error)
+    at.selectbox(key="directions_class_b").set_value(7).run()
+    assert not at.error
+    at.radio(key="directions_grouping").set_value("Tick images by hand").run()
+    assert any("Tick at least 2 images" in i.value for i in at.info)
+    at.multiselect(key="directions_hand_a_1").set_value([1, 2, 3]).run()
+    at.multiselect(key="directions_hand_b_1").set_value([3, 4, 5]).run()
+    assert any("in both groups" in e.value for e in at.error)
+    at.multiselect(key="directions_hand_b_1").set_value([4, 5, 6, 7]).run()
+    assert not at.exception and not at.error
+    assert "your group A" in texts(at)
