@@ -182,3 +182,32 @@ def test_page_refuses_an_impossible_b_with_one_message():
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "Run B cannot train" in at.error[0].value
     assert at.session_state["ab_runs_job"] is None if "ab_runs_job" in at.session_state else True
+
+
+@pytest.mark.app
+def test_page_stop_keeps_the_epochs_both_completed():
+    import time
+
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, set_sidebar, texts
+
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 60, "sidebar_batch_size": 16})
+    go_to(at, PAGE)
+    at.selectbox(key="ab_runs_setting").set_value("learning_rate").run()
+    at.button(key="ab_runs_train").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["ab_runs_job"]
+    deadline = time.time() + 120
+    while job.latest is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert job.latest is not None, "no epoch finished"
+    at.run()
+    assert at.button(key="ab_runs_stop").disabled is False
+    at.button(key="ab_runs_stop").click().run()
+    assert job.wait(60)
+    at.run()
+    assert not at.exception, at.exception
+    assert job.status == "cancelled" and job.result is not None
+    assert 1 <= job.result.epochs_run < 60
+    assert len(job.result.a.history["loss"]) == len(job.result.b.history["loss"]) == job.result.epochs_run
+    assert f"Stopped after {job.result.epochs_run} epoch(s)" in texts(at)
