@@ -186,9 +186,10 @@ def test_page_refuses_an_impossible_b_with_one_message():
 
 @pytest.mark.app
 def test_page_stop_keeps_the_epochs_both_completed():
+    import json
     import time
 
-    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, set_sidebar, texts
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar, texts
 
     at = open_app()
     set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 60, "sidebar_batch_size": 16})
@@ -203,6 +204,11 @@ def test_page_stop_keeps_the_epochs_both_completed():
     assert job.latest is not None, "no epoch finished"
     at.run()
     assert at.button(key="ab_runs_stop").disabled is False
+    # while it trains: both runs' curves so far, live, on one chart
+    live = [c for c in plotly_charts(at) if "Loss per epoch, A and B" in c.proto.spec]
+    assert len(live) == 1
+    names = [t["name"] for t in json.loads(live[0].proto.spec)["data"]]
+    assert any(n.startswith("A (learning rate") for n in names) and any(n.startswith("B (learning rate") for n in names)
     at.button(key="ab_runs_stop").click().run()
     assert job.wait(60)
     at.run()
@@ -211,3 +217,17 @@ def test_page_stop_keeps_the_epochs_both_completed():
     assert 1 <= job.result.epochs_run < 60
     assert len(job.result.a.history["loss"]) == len(job.result.b.history["loss"]) == job.result.epochs_run
     assert f"Stopped after {job.result.epochs_run} epoch(s)" in texts(at)
+
+
+@pytest.mark.unit
+def test_modules_import_neither_tensorflow_nor_streamlit():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, aecore.ab_runs, aecore.figures.ab; "
+            "sys.exit(1 if {'tensorflow', 'keras', 'streamlit'} & set(sys.modules) else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert run.returncode == 0
+    page = (Path(__file__).resolve().parent.parent / "pages" / "ab_runs.py").read_text()
+    assert "import keras" not in page and "import tensorflow" not in page and len(page.splitlines()) < 250
