@@ -48,6 +48,11 @@ def test_held_out_check_high_for_a_real_direction_and_chance_for_random_groups()
     assert abs(np.mean(accs) - 0.5) < 0.08, accs
     assert abs(np.mean(halves)) < 0.15, halves
     assert np.mean(cosines) < 0.35
+    # the page's yardstick: the real groups' codes shuffled into random groups score near chance
+    a, b = _groups(shift, n=40)
+    baseline = directions.random_baseline(a, b)
+    assert abs(baseline.held_out_accuracy - 0.5) < 0.1 and abs(baseline.halves_cosine) < 0.3
+    assert baseline.n_a == 40 and baseline.n_b == 40
 
 
 def _stroke(slope: float, width: int = 1, size: int = 28) -> np.ndarray:
