@@ -23,25 +23,16 @@ def _non_default_args(config) -> str:
     return ", ".join(parts)
 
 
-def reproduce_script(experiment: Experiment, upload_filename: str | None = None) -> str:
-    """A runnable script that trains ``experiment`` again with aecore and saves the model.
+def reproduce_parts(experiment: Experiment, upload_filename: str | None = None) -> tuple[str, str]:
+    """The two halves of the reproduce script: (settings, training).
 
-    For a built-in data set the script is self-contained. For an upload (``experiment.data.upload_id``)
-    it reads the same file again (``upload_filename``, expected next to the script): the split, and so
-    the model, only match when the bytes are the same.
+    The first imports aecore and defines ``data``, ``dataset`` and ``experiment``; the second trains it again
+    into ``result`` and prints its test MSE. ``reproduce_script`` and the lesson bundle's notebook share them.
     """
     data = experiment.data
     model_args = _non_default_args(experiment.model)
     train_args = _non_default_args(experiment.train)
     lines = [
-        '"""Train an Autoencoder Lab model again, outside the app.',
-        "",
-        "Run it from the Autoencoder Lab folder (or anywhere aecore is importable):",
-        "    python reproduce_autoencoder.py [output.keras]",
-        "Same settings and seed give the same model up to floating-point noise between machines.",
-        '"""',
-        "import sys",
-        "",
         "from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig",
         "from aecore.train import train_autoencoder",
         "",
@@ -72,8 +63,8 @@ def reproduce_script(experiment: Experiment, upload_filename: str | None = None)
         f"    model=ModelConfig({model_args}),",
         f"    train=TrainConfig({train_args}),",
         ")",
-        "",
-        "",
+    ]
+    training = [
         "def report(epoch):",
         "    print(f\"epoch {epoch.epoch}/{epoch.epochs}  loss {epoch.logs.get('loss', float('nan')):.4f}  \"",
         "          f\"val_loss {epoch.logs.get('val_loss', float('nan')):.4f}\")",
@@ -82,6 +73,31 @@ def reproduce_script(experiment: Experiment, upload_filename: str | None = None)
         "result = train_autoencoder(experiment, dataset, progress=report)",
         "print(result.message)",
         'print(f"test_mse={result.test_mse:.6f} test_psnr={result.test_psnr:.2f} train_mse={result.train_mse:.6f}")',
+    ]
+    return "\n".join(lines), "\n".join(training)
+
+
+def reproduce_script(experiment: Experiment, upload_filename: str | None = None) -> str:
+    """A runnable script that trains ``experiment`` again with aecore and saves the model.
+
+    For a built-in data set the script is self-contained. For an upload (``experiment.data.upload_id``)
+    it reads the same file again (``upload_filename``, expected next to the script): the split, and so
+    the model, only match when the bytes are the same.
+    """
+    settings, training = reproduce_parts(experiment, upload_filename)
+    lines = [
+        '"""Train an Autoencoder Lab model again, outside the app.',
+        "",
+        "Run it from the Autoencoder Lab folder (or anywhere aecore is importable):",
+        "    python reproduce_autoencoder.py [output.keras]",
+        "Same settings and seed give the same model up to floating-point noise between machines.",
+        '"""',
+        "import sys",
+        "",
+        settings,
+        "",
+        "",
+        training,
         'output = sys.argv[1] if len(sys.argv) > 1 else "autoencoder.keras"',
         "result.model.save(output)",
         'print(f"saved {output}")',

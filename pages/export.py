@@ -1,10 +1,12 @@
-"""Export and share: a link to these settings, the trained model, its codes, figures and a script."""
+"""Export and share: a link to these settings, the trained model, its codes, figures, a script and a lesson
+bundle (all of it in one .zip, with a notebook that retrains the same model)."""
+
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
 
-from aecore import drawing, export, figures
-from aecore.config import LOSS_LABELS
+from aecore import bundle, drawing, export
 from aecore.figures import drawing as drawing_figures
 from ui import links, runtime_fixes, safe_text, state, training
 
@@ -69,6 +71,22 @@ with cols[2]:
                        icon=":material/code:", key="export_script", on_click="ignore",
                        help="Trains the same model again with aecore, outside the app.")
 
+bundle_link = url.split("?", 1)[0]
+if bundle_params := links.to_params(experiment):  # the link to the model on display, not to the sidebar
+    bundle_link += "?" + urlencode(bundle_params)
+
+
+def _bundle_file() -> bytes:
+    return bundle.build_bundle(result, dataset, bundle_link, getattr(upload, "filename", None))
+
+
+st.download_button("Lesson bundle (.zip)", _bundle_file, file_name=bundle.bundle_name(experiment),
+                   mime="application/zip", icon=":material/folder_zip:", key="export_bundle", on_click="ignore",
+                   help="Everything that reproduces this run: settings.json and the share link (settings and "
+                        "seed), the model, the test codes, the figures as images, the script and a notebook that "
+                        "loads the model, draws the figures and retrains it with the same seed to the same test "
+                        "MSE. Takes a few seconds to pack.")
+
 with st.expander("The script", expanded=not links.presenter_mode()):
     st.code(script, language="python")
     if experiment.data.upload_id:
@@ -79,16 +97,9 @@ st.subheader("Figures")
 
 def _figure(name: str):
     if name == "Loss curves":
-        loss = LOSS_LABELS.get(experiment.model.loss, "loss").lower()
-        return figures.loss_curves(result.history, loss_label=loss, best_epoch=result.best_epoch,
-                                   title="Loss per epoch")
+        return bundle.loss_figure(result.history, experiment, result.best_epoch)
     if name == "Reconstructions":
-        chosen = np.arange(min(10, len(dataset.x_test)))
-        originals = figures.as_images(dataset.x_test[chosen], dataset.sample_shape)
-        rebuilt = figures.as_images(np.clip(result.test_reconstruction[chosen], 0, 1), dataset.sample_shape)
-        return figures.image_grid([originals, rebuilt], ["test images", "reconstructions"],
-                                  captions=[None, [f"MSE {result.per_image_test_mse[i]:.3f}" for i in chosen]],
-                                  title=f"Test MSE {result.test_mse:.4f}")
+        return bundle.reconstruction_figure(dataset.x_test, result.test_reconstruction)
     plane = drawing.LatentPlane(codes)
     return drawing_figures.latent_map(plane.transform(codes), dataset.y_test, dataset.class_names,
                                       plane.axis_titles, title="Codes of the test images")
