@@ -31,7 +31,7 @@ import numpy as np
 from aecore import metrics
 
 BIT_DEPTHS = tuple(range(2, 13))
-JPEG_QUALITIES = (1, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95)
+JPEG_QUALITIES = (2, 5, 10, 15, 20, 30, 40, 50, 65, 80, 95)
 PCA_SIZES = (2, 4, 8, 16, 32, 64)
 
 
@@ -98,7 +98,7 @@ def lzma_bits(symbols: np.ndarray, bits: int) -> float:
     symbols = np.asarray(symbols).reshape(len(symbols), -1)
     dtype = np.uint8 if bits <= 8 else np.uint16
     raw = np.ascontiguousarray(symbols.T.astype(dtype)).tobytes()
-    return 8.0 * len(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME)) / len(symbols)
+    return 8.0 * len(lzma.compress(raw, preset=6)) / len(symbols)
 
 
 # --- points -------------------------------------------------------------------------------------
@@ -149,11 +149,15 @@ def code_bits_points(method: str, encode: Callable, decode: Callable, x: np.ndar
 
 def pca_basis(x_train: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(components k × pixels, mean) of a PCA fitted on the training images."""
-    from sklearn.decomposition import PCA
-
     flat = np.asarray(x_train, np.float64).reshape(len(x_train), -1)
-    pca = PCA(n_components=int(min(k, *flat.shape)), random_state=seed).fit(flat)
-    return pca.components_, pca.mean_
+    mean = flat.mean(axis=0)
+    centred = flat - mean
+    values, vectors = np.linalg.eigh(centred.T @ centred)  # the covariance's eigenvectors: PCA's components
+    order = np.argsort(values)[::-1][: int(min(k, *flat.shape))]
+    components = vectors[:, order].T
+    # sklearn's sign convention (largest absolute loading positive) so results match its PCA
+    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
+    return components * signs[:, None], mean
 
 
 def pca_bits_points(x: np.ndarray, x_train: np.ndarray, sizes: Sequence[int] = PCA_SIZES,

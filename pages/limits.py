@@ -117,7 +117,7 @@ def bits_view():
         if previous is not None and previous.key == bits_key and previous.status == jobs.FAILED:
             job = previous
         else:  # a few seconds of encoding; never in the page script
-            job = queue.submit(bits_key, run_bits, label="honest bits", estimate_seconds=15,
+            job = queue.submit(bits_key, run_bits, label="honest bits", estimate_seconds=30,
                                session=state.session_id())
     st.session_state["limits_bits_job"] = job
     poll_job("bits", job)
