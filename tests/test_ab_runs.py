@@ -181,18 +181,20 @@ def test_page_refuses_an_impossible_b_with_one_message():
     at.button(key="ab_runs_train").click().run()
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "Run B cannot train" in at.error[0].value
-    assert at.session_state["ab_runs_job"] is None if "ab_runs_job" in at.session_state else True
+    assert st_job(at) is None
 
 
 @pytest.mark.app
-def test_page_stop_keeps_the_epochs_both_completed():
+def test_page_stop_keeps_the_epochs_both_completed(monkeypatch):
+    # long enough to press Stop mid-way; the time limit must not refuse it on a loaded machine
+    monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "3600")
     import json
     import time
 
     from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar, texts
 
     at = open_app()
-    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 60, "sidebar_batch_size": 16})
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 40, "sidebar_batch_size": 32})
     go_to(at, PAGE)
     at.selectbox(key="ab_runs_setting").set_value("learning_rate").run()
     at.button(key="ab_runs_train").click().run()
@@ -214,7 +216,7 @@ def test_page_stop_keeps_the_epochs_both_completed():
     at.run()
     assert not at.exception, at.exception
     assert job.status == "cancelled" and job.result is not None
-    assert 1 <= job.result.epochs_run < 60
+    assert 1 <= job.result.epochs_run < 40
     assert len(job.result.a.history["loss"]) == len(job.result.b.history["loss"]) == job.result.epochs_run
     assert f"Stopped after {job.result.epochs_run} epoch(s)" in texts(at)
 
@@ -231,3 +233,21 @@ def test_modules_import_neither_tensorflow_nor_streamlit():
     assert run.returncode == 0
     page = (Path(__file__).resolve().parent.parent / "pages" / "ab_runs.py").read_text()
     assert "import keras" not in page and "import tensorflow" not in page and len(page.splitlines()) < 250
+
+
+@pytest.mark.app
+def test_page_refuses_a_pair_over_the_time_limit(monkeypatch):
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, set_sidebar
+
+    monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "1")
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 100})
+    go_to(at, PAGE)
+    at.button(key="ab_runs_train").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "Two runs take twice as long as one" in at.error[0].value
+    assert st_job(at) is None
+
+
+def st_job(at):
+    return at.session_state["ab_runs_job"] if "ab_runs_job" in at.session_state else None
