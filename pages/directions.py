@@ -149,8 +149,9 @@ metrics = st.columns(4)
 metrics[0].metric("Pairs pointing its way", f"{check.cosine_positive:.0%}",
                   help="Each image of A paired with one of B: the share of pairs whose difference has a positive "
                        "cosine with the direction.")
-metrics[1].metric("Mean cosine of pair differences", f"{check.cosine_mean:.2f}",
-                  help="1: every pair differs exactly along the direction; 0: unrelated.")
+metrics[1].metric("Mean cosine of pairs", f"{check.cosine_mean:.2f}",
+                  help="Mean cosine similarity of the pairs' code differences to the direction. 1: every pair "
+                       "differs exactly along it; 0: unrelated.")
 metrics[2].metric("Held-out accuracy", f"{check.held_out_accuracy:.0%}",
                   help=f"Each group split in half {check.splits} times: the direction of one half sorts the other "
                        "half's images into A or B by their position along it. 50 % is chance.")
