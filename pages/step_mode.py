@@ -72,9 +72,14 @@ def steps_view() -> None:
         take = 1
     if controls[1].button("Next 10", key="step_mode_next10", disabled=playing_now, width="stretch"):
         take = 10
-    if controls[2].button("Pause" if playing_now else "Play", key="step_mode_play", width="stretch",
-                          icon=":material/pause:" if playing_now else ":material/play_arrow:"):
-        st.session_state[PLAYING] = not playing_now
+    # Two buttons, not one toggle: a press that reaches the server twice (a queued auto-refresh replays it)
+    # must not pause and play again.
+    if playing_now:
+        if controls[2].button("Pause", key="step_mode_pause", icon=":material/pause:", width="stretch"):
+            st.session_state[PLAYING] = False
+            st.rerun()
+    elif controls[2].button("Play", key="step_mode_play", icon=":material/play_arrow:", width="stretch"):
+        st.session_state[PLAYING] = True
         st.rerun()
     if controls[3].button("Reset", key="step_mode_reset", icon=":material/restart_alt:", width="stretch"):
         reset()
