@@ -135,7 +135,7 @@ def bits_view():
                     key="limits_bits_chart")
     st.caption(f"What the chart shows: test MSE (up is worse) against bits per pixel (right is more), log scales; "
                f"your autoencoder at 2–12 bits per number (ringed: {chosen} bits), PCA and any sweep at their best "
-               "code size and bit depth, JPEG at qualities 1–95, PNG as the vertical line.")
+               "code size and bit depth, JPEG at qualities 2–95, PNG as the vertical line.")
     best = B.cheapest_at(points, target)
     png = next(p for p in points if p.lossless)
     rows = []
