@@ -85,7 +85,7 @@ st.download_button("Lesson bundle (.zip)", _bundle_file, file_name=bundle.bundle
                    help="Everything that reproduces this run: settings.json and the share link (settings and "
                         "seed), the model, the test codes, the figures as images, the script and a notebook that "
                         "loads the model, draws the figures and retrains it with the same seed to the same test "
-                        "MSE. Takes a few seconds to pack.")
+                        "MSE. Packing takes several seconds: rendering the two figures as images is most of it.")
 
 with st.expander("The script", expanded=not links.presenter_mode()):
     st.code(script, language="python")
