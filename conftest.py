@@ -3,7 +3,7 @@
 import pytest
 
 # Marked by file, so a new test file is marked the moment it follows the naming convention.
-_SLOW_FILES = {"test_memory.py", "test_upload_memory.py"}
+_SLOW_FILES = {"test_memory.py", "test_upload_memory.py", "test_bundle.py"}
 
 
 def pytest_collection_modifyitems(config, items):
