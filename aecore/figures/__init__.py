@@ -15,11 +15,30 @@ from aecore.architecture import LayerSpec
 
 FONT = dict(size=15)
 TICK_FONT_PX = 14
-PART_COLOURS = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518",
-                "output": "#4c78a8"}
-ERROR_SCALE = [[0.0, "#ffffff"], [1.0, "#b40426"]]  # white = exact, red = wrong (|error| of 0.5 or more)
-CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+# --- Colour-blind-safe palette (the single definition every figure module uses) -------------------------------
+# Series (lines, bars, two models, methods): Okabe & Ito's palette ("Color Universal Design", 2008), only the
+# members with at least 3:1 contrast against white (WCAG 1.4.11 for graphical objects), then two dark ones from
+# Paul Tol's "muted" set (= plotly's ``Safe``) for the 6th and 7th series. Wherever two series must be told
+# apart, figures also give a second cue from SERIES_DASHES / SERIES_SYMBOLS. tests/test_accessibility.py
+# measures the contrasts and the distances under simulated colour blindness.
+OKABE_ITO = {"orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7", "black": "#000000"}
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#882255", "#332288")
+SERIES_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
+SERIES_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross")
+REFERENCE_GREY = "#6B6B6B"  # reference lines ("noisy input", "from scratch", chance): 5.3:1 on white
+# Ten digit classes: Okabe-Ito has only eight colours, and its yellow (1.3:1 on white) and black (used for
+# highlights and rings) make poor class colours, so the six others are joined by four from plotly's Safe (Tol's
+# muted) set: sand, indigo, wine and brown. Picked by searching Safe's 4-subsets for the largest minimum CIELAB
+# distance between any two classes under normal, deuteranope and protanope vision (Machado et al. 2009
+# matrices). The light ones are below 3:1 on white, so class markers carry a dark outline (CLASS_MARKER_LINE).
+CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                 "#56B4E9", "#DDCC77", "#332288", "#882255", "#661100")
+CLASS_MARKER_LINE = dict(color="#262730", width=0.5)  # 14.9:1 on white: every point's edge is visible
+PART_COLOURS = {"input": SERIES_COLOURS[0], "encoder": SERIES_COLOURS[2], "code": SERIES_COLOURS[1],
+                "decoder": SERIES_COLOURS[3], "output": SERIES_COLOURS[0]}
+ERROR_SCALE = [[0.0, "#ffffff"], [1.0, "#b40426"]]  # white = exact, red = wrong (|error| of 0.5 or more):
+# a lightness ramp, so it reads the same to every kind of colour vision
 
 
 # Presenter mode (a projector at 1280x720): no chart text below this size, in px.
@@ -228,7 +247,9 @@ def loss_curves(history: dict[str, Sequence[float]], loss_label: str = "loss",
         values = history.get(key) or []
         if len(values):
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
-                                     name=name, line=dict(dash="dot" if key == "val_loss" else None)))
+                                     name=name, line=dict(color=SERIES_COLOURS[key == "val_loss"],
+                                                          dash=SERIES_DASHES[2 if key == "val_loss" else 0]),
+                                     marker=dict(symbol=SERIES_SYMBOLS[key == "val_loss"])))
     if best_epoch:
         vertical_marker(fig, best_epoch, f"kept: epoch {best_epoch}", xanchor="center")
     epochs = max((len(history.get(key) or []) for key in names), default=0)
@@ -261,7 +282,86 @@ def architecture(layers: Sequence[LayerSpec], title: str | None = None) -> go.Fi
 
 
 def histogram(values: np.ndarray, x_title: str, title: str | None = None, bins: int = 40) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=np.asarray(values), nbinsx=bins, marker_color="#4c78a8"))
+    fig = go.Figure(go.Histogram(x=np.asarray(values), nbinsx=bins, marker_color=SERIES_COLOURS[0]))
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title="number of images")
     return _base_layout(fig, title, 320)
+
+
+# --- A one-line text description of a chart (screen readers get no alt text from Streamlit charts) -------------
+_KINDS = {"bar": "bars", "histogram": "histogram", "box": "box plot", "heatmap": "heat map", "image": "picture",
+          "scatter3d": "3-D points", "pie": "pie", "contour": "contour map", "surface": "surface"}
+_TAG = __import__("re").compile(r"<[^>]+>")
+
+
+def _text(value) -> str:
+    """Plain words from a plotly title/label (no HTML tags such as <b> or <br>)."""
+    if value is None:
+        return ""
+    text = getattr(value, "text", value)
+    if text is None:
+        return ""
+    return " ".join(_TAG.sub(" ", str(text)).split())
+
+
+def _words(items: Sequence[str], limit: int = 5) -> str:
+    items = list(dict.fromkeys(i for i in items if i))
+    if len(items) > limit:
+        items = items[:limit] + [f"{len(items) - limit} more"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _kind(trace) -> str:
+    kind = getattr(trace, "type", None) or "scatter"
+    if kind in ("scatter", "scattergl"):
+        mode = getattr(trace, "mode", None) or "lines+markers"
+        return "lines" if "lines" in mode else "points" if "markers" in mode else "labels"
+    return _KINDS.get(kind, kind)
+
+
+def _size(trace) -> int:
+    for key in ("x", "y", "z"):
+        value = getattr(trace, key, None)
+        if value is not None:
+            try:
+                return len(value) if getattr(trace, "type", "") not in ("heatmap", "image") else 0
+            except TypeError:
+                return 0
+    return 0
+
+
+def describe(fig, limit: int = 320) -> str:
+    """One sentence saying what a plotly figure shows, from its title, axis titles and traces, e.g.
+    "Chart: Loss per epoch — lines of training loss and validation loss; loss against epoch; 40 points."
+
+    Shown as a caption under every chart (ui.theme) and usable as its accessible name.
+    """
+    layout = fig.layout
+    title = _text(getattr(layout, "title", None))
+    traces = [t for t in fig.data if getattr(t, "visible", True) is not False]
+    named = [t for t in traces if getattr(t, "showlegend", None) is not False and _text(getattr(t, "name", None))]
+    kinds = list(dict.fromkeys(_kind(t) for t in traces)) or ["empty"]
+    parts = []
+    if named:
+        parts.append(f"{_words(kinds, 3)} of {_words([_text(t.name) for t in named])}")
+    elif {"heat map", "picture"} >= set(kinds):
+        labels = [_text(a.text) for a in (getattr(layout, "annotations", None) or ()) if _text(a.text)]
+        parts.append("pictures" + (f" labelled {_words(labels, 4)}" if labels else ""))
+    else:
+        parts.append(_words(kinds, 3))
+    x_title = _text(getattr(getattr(layout, "xaxis", None), "title", None))
+    y_title = _text(getattr(getattr(layout, "yaxis", None), "title", None))
+    if x_title and y_title:
+        parts.append(f"{y_title} against {x_title}")
+    elif x_title or y_title:
+        parts.append(f"axis: {x_title or y_title}")
+    points = sum(_size(t) for t in traces if _kind(t) in ("lines", "points", "3-D points", "bars"))
+    if points:
+        parts.append(f"{points:,} {'bars' if kinds == ['bars'] else 'points'}")
+    sentence = (f"Chart: {title} — " if title else "Chart: ") + "; ".join(parts) + "."
+    if len(sentence) > limit:
+        sentence = sentence[: limit - 1].rstrip() + "…"
+    return sentence
+

@@ -8,11 +8,18 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import CLASS_COLOURS, _base_layout, log_range, log_ticks, mosaic, vertical_marker
+from aecore.figures import (CLASS_COLOURS, REFERENCE_GREY, SERIES_COLOURS, SERIES_DASHES, SERIES_SYMBOLS,
+                            _base_layout, log_range, log_ticks, mosaic, vertical_marker)
 
-METHOD_COLOURS = {"your autoencoder": "#d62728", "autoencoder": "#e45756", "PCA": "#4c78a8", "JPEG": "#f58518", "JPEG (shared tables)": "#b279a2",
-                  "PNG": "#54a24b", "gzip": "#72b7b2", "raw 8-bit": "#9d755d"}
-SET_COLOURS = ("#4c78a8", "#e45756", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2")
+# Colour-blind-safe series colours (aecore.figures.SERIES_COLOURS), each with a second cue: marker symbol for
+# methods, bar pattern for overlaid/grouped sets, dash for curves.
+METHOD_COLOURS = {"your autoencoder": SERIES_COLOURS[1], "autoencoder": SERIES_COLOURS[3], "PCA": SERIES_COLOURS[0],
+                  "JPEG": SERIES_COLOURS[4], "JPEG (shared tables)": SERIES_COLOURS[5], "PNG": SERIES_COLOURS[2],
+                  "gzip": SERIES_COLOURS[6], "raw 8-bit": REFERENCE_GREY}
+METHOD_SYMBOLS = {"your autoencoder": "star", "autoencoder": "diamond", "PCA": "circle", "JPEG": "square",
+                  "JPEG (shared tables)": "triangle-up", "PNG": "cross", "gzip": "x", "raw 8-bit": "circle-open"}
+SET_COLOURS = SERIES_COLOURS
+SET_PATTERNS = ("", "/", "\\", "x", ".", "+", "-")
 
 
 def _rgb(images: np.ndarray) -> np.ndarray:
@@ -48,10 +55,15 @@ def picture_rows(rows: Sequence[np.ndarray], row_titles: Sequence[str],
 def psnr_bars(values: dict[str, float], title: str | None = None, highlight: str | None = None) -> go.Figure:
     """Horizontal bars of PSNR in dB (higher is better), one per image version."""
     names = list(values)
-    colours = ["#e45756" if n == highlight else "#4c78a8" for n in names]
-    fig = go.Figure(go.Bar(x=[values[n] for n in names], y=names, orientation="h", marker_color=colours,
+    colours = [SERIES_COLOURS[1] if n == highlight else SERIES_COLOURS[0] for n in names]
+    # text inside a bar at >= 4.5:1: black on vermillion (5.4:1), white on blue (5.2:1); the highlighted bar is
+    # also hatched, a cue besides its colour
+    fig = go.Figure(go.Bar(x=[values[n] for n in names], y=names, orientation="h",
+                           marker=dict(color=colours, pattern=dict(shape=["/" if n == highlight else ""
+                                                                          for n in names])),
                            text=[f"{values[n]:.1f} dB" for n in names], textposition="inside",
-                           insidetextanchor="end", textfont=dict(color="white", size=15),
+                           insidetextanchor="end",
+                           textfont=dict(color=["#000000" if n == highlight else "#FFFFFF" for n in names], size=15),
                            hovertemplate="%{y}: %{x:.2f} dB<extra></extra>"))
     top = max(values.values()) if values else 1
     fig.update_xaxes(title="PSNR (dB, higher is better)", range=[0, top * 1.05])
@@ -71,7 +83,8 @@ def error_histograms(groups: dict[str, np.ndarray], threshold: float | None = No
         share = counts / max(len(values), 1)
         centres = 10 ** ((edges[:-1] + edges[1:]) / 2)
         fig.add_trace(go.Bar(x=centres, y=share, width=np.diff(10 ** edges), name=f"{name} ({len(values)})",
-                             marker_color=SET_COLOURS[i % len(SET_COLOURS)], opacity=0.6,
+                             marker=dict(color=SET_COLOURS[i % len(SET_COLOURS)],
+                                         pattern=dict(shape=SET_PATTERNS[i % len(SET_PATTERNS)])), opacity=0.6,
                              hovertemplate=f"{name}<br>MSE ≈ %{{x:.4f}}<br>%{{y:.1%}} of the images<extra></extra>"))
     if threshold is not None:
         vertical_marker(fig, threshold, f"threshold {threshold:.4f}", log_x=True, colour="black", xanchor="center")
@@ -87,11 +100,12 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
                marker: tuple[float, float] | None = None, title: str | None = None) -> go.Figure:
     """ROC curves (true-positive against false-positive rate) with their AUC in the legend."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="grey", dash="dot"),
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=REFERENCE_GREY, dash="dot"),
                              name="guessing (AUC 0.5)", hoverinfo="skip"))
     for i, (name, (fpr, tpr, area)) in enumerate(curves.items()):
         fig.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", name=f"{name}: AUC {area:.3f}",
-                                 line=dict(width=3, color=SET_COLOURS[(i + 1) % len(SET_COLOURS)]),
+                                 line=dict(width=3, color=SET_COLOURS[(i + 1) % len(SET_COLOURS)],
+                                           dash=SERIES_DASHES[i % len(SERIES_DASHES)]),
                                  hovertemplate="false alarms %{x:.1%}<br>detected %{y:.1%}<extra></extra>"))
     if marker is not None:
         fig.add_trace(go.Scatter(x=[marker[0]], y=[marker[1]], mode="markers", name="the threshold",
@@ -110,7 +124,8 @@ def accuracy_figure(rows: Sequence[dict], title: str | None = None) -> go.Figure
     for i, name in enumerate(features):
         acc = {r["labels"]: r["accuracy"] for r in rows if r["features"] == name}
         fig.add_trace(go.Bar(x=[f"{c:,} labels" for c in counts], y=[acc.get(c) for c in counts], name=name,
-                             marker_color=SET_COLOURS[i % len(SET_COLOURS)],
+                             marker=dict(color=SET_COLOURS[i % len(SET_COLOURS)],
+                                         pattern=dict(shape=SET_PATTERNS[i % len(SET_PATTERNS)])),
                              text=[f"{acc[c]:.1%}" if c in acc else "" for c in counts], textposition="outside",
                              hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}}<extra></extra>"))
     fig.update_yaxes(title="test accuracy", range=[0, 1.08], tickformat=".0%")
@@ -159,7 +174,8 @@ def rate_distortion_figure(points: Sequence, metric: str = "mse", title: str | N
         else:
             fig.add_trace(go.Scatter(
                 x=[p.bytes_per_image for p in mine], y=[value(p) for p in mine], mode="lines+markers", name=method,
-                line=dict(color=colour, width=3), marker=dict(size=9, color=colour), text=[p.setting for p in mine],
+                line=dict(color=colour, width=3),
+                marker=dict(size=9, color=colour, symbol=METHOD_SYMBOLS.get(method, "circle")), text=[p.setting for p in mine],
                 hovertemplate=f"{method} %{{text}}<br>%{{x:.0f}} bytes<br>{hover_value}<extra></extra>"))
     lossless = sorted((p for p in points if p.lossless), key=lambda p: p.bytes_per_image)
     for i, p in enumerate(lossless):

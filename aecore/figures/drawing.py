@@ -7,14 +7,14 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from aecore.figures import CLASS_COLOURS, _base_layout
+from aecore.figures import CLASS_COLOURS, CLASS_MARKER_LINE, SERIES_COLOURS, _base_layout
 
 
 def code_bars(code: np.ndarray, title: str | None = None) -> go.Figure:
     """One bar per code number: the compressed representation of a single input."""
     code = np.asarray(code, dtype=np.float32).ravel()
     numbers = np.arange(1, len(code) + 1)
-    colours = ["#e45756" if v >= 0 else "#4c78a8" for v in code]
+    colours = [SERIES_COLOURS[1] if v >= 0 else SERIES_COLOURS[0] for v in code]  # the sign is also the bar's side
     fig = go.Figure(go.Bar(x=numbers, y=code, marker_color=colours,
                            hovertemplate="code number %{x}: %{y:.3f}<extra></extra>"))
     fig.update_xaxes(title="code number (position in the code)", tickmode="auto" if len(code) > 32 else "linear",
@@ -35,7 +35,8 @@ def latent_map(coords: np.ndarray, labels: np.ndarray, class_names: Sequence[str
         if not mask.any():
             continue
         fig.add_trace(go.Scattergl(x=coords[mask, 0], y=coords[mask, 1], mode="markers", name=str(name),
-                                   marker=dict(size=6, opacity=0.6, color=CLASS_COLOURS[c % len(CLASS_COLOURS)]),
+                                   marker=dict(size=6, opacity=0.6, color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
+                                               line=CLASS_MARKER_LINE),
                                    hovertemplate=f"test image of class {name}<extra></extra>"))
     if point is not None:
         point = np.asarray(point, dtype=np.float32).ravel()

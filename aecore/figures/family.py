@@ -8,9 +8,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import _base_layout, mosaic, vertical_marker
+from aecore.figures import (PART_COLOURS, REFERENCE_GREY, SERIES_COLOURS, SERIES_DASHES, SERIES_SYMBOLS, _base_layout,
+                            mosaic, vertical_marker)
 
-MODEL_COLOURS = ("#e45756", "#4c78a8")  # the trained model, the model it is compared with
+MODEL_COLOURS = (SERIES_COLOURS[1], SERIES_COLOURS[0])  # the trained model, the model it is compared with
+# ... and the second cue that tells them apart without colour: marker symbol (lines) and bar pattern
+MODEL_SYMBOLS = (SERIES_SYMBOLS[0], SERIES_SYMBOLS[1])
+MODEL_PATTERNS = ("", "/")
 
 
 def _finish(fig: go.Figure, title: str | None, height: int) -> go.Figure:
@@ -27,10 +31,12 @@ def noise_sweep(levels: Sequence[float], psnr_input: Sequence[float],
     fig = go.Figure()
     finite_in = [v if np.isfinite(v) else None for v in psnr_input]
     fig.add_trace(go.Scatter(x=list(levels), y=finite_in, mode="lines+markers", name="noisy input",
-                             line=dict(color="#7f7f7f", dash="dot"), connectgaps=False))
+                             line=dict(color=REFERENCE_GREY, dash="dot"), marker=dict(symbol="x"),
+                             connectgaps=False))
     for i, (name, values) in enumerate(outputs):
         fig.add_trace(go.Scatter(x=list(levels), y=list(values), mode="lines+markers", name=name,
-                                 line=dict(color=MODEL_COLOURS[i % 2], width=3)))
+                                 line=dict(color=MODEL_COLOURS[i % 2], width=3),
+                                 marker=dict(symbol=MODEL_SYMBOLS[i % 2], size=9)))
     if trained_level is not None and trained_level > 0:
         fig.add_vline(x=trained_level, line=dict(color="grey", dash="dash"),
                       annotation_text=f"trained at {trained_level:g}", annotation_position="top right")
@@ -47,7 +53,8 @@ def activation_histograms(series: Sequence[tuple[str, np.ndarray]], title: str |
     for i, (name, values) in enumerate(series):
         fig.add_trace(go.Histogram(x=np.abs(np.asarray(values)).ravel(), name=name, opacity=0.6,
                                    xbins=dict(start=0, end=top, size=top / bins),
-                                   marker_color=MODEL_COLOURS[i % 2]))
+                                   marker=dict(color=MODEL_COLOURS[i % 2],
+                                               pattern=dict(shape=MODEL_PATTERNS[i % 2]))))
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title="|code value| (activation of one code unit for one image)")
     # dtick=1 on a log axis: one labelled tick per power of ten, no minor numbers ("2 5 2 5") between them
@@ -105,7 +112,8 @@ def sensitivity(stds: Sequence[float], series: Sequence[tuple[str, Sequence[floa
     fig = go.Figure()
     for i, (name, values) in enumerate(series):
         fig.add_trace(go.Scatter(x=list(stds), y=list(values), mode="lines+markers", name=name,
-                                 line=dict(color=MODEL_COLOURS[i % 2], width=3)))
+                                 line=dict(color=MODEL_COLOURS[i % 2], width=3, dash=SERIES_DASHES[i % 2]),
+                                 marker=dict(symbol=MODEL_SYMBOLS[i % 2], size=9)))
     if marked_std is not None:
         vertical_marker(fig, marked_std, f"σ = {marked_std:g}", log_x=True, xanchor="right")
     fig.update_xaxes(title="σ of the Gaussian perturbation added to every pixel (pixel range 0–1)", type="log")
@@ -116,20 +124,21 @@ def sensitivity(stds: Sequence[float], series: Sequence[tuple[str, Sequence[floa
 def vae_losses(history: dict[str, Sequence[float]], title: str | None = None) -> go.Figure:
     """Reconstruction loss (left axis) and KL divergence (right axis) per epoch, training and validation."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    styles = {"reconstruction_loss": ("reconstruction", "#4c78a8", False),
-              "kl_loss": ("KL divergence", "#e45756", True)}
-    for key, (name, colour, secondary) in styles.items():
+    styles = {"reconstruction_loss": ("reconstruction", SERIES_COLOURS[0], False, SERIES_SYMBOLS[0]),
+              "kl_loss": ("KL divergence", SERIES_COLOURS[1], True, SERIES_SYMBOLS[1])}
+    for key, (name, colour, secondary, symbol) in styles.items():
         for prefix, dash, suffix in (("", None, "training"), ("val_", "dot", "validation")):
             values = [v for v in (history.get(prefix + key) or []) if v is not None]
             if values:
                 fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
-                                         name=f"{name} ({suffix})", line=dict(color=colour, dash=dash)),
+                                         name=f"{name} ({suffix})", line=dict(color=colour, dash=dash),
+                                         marker=dict(symbol=symbol)),
                               secondary_y=secondary)
     fig.update_xaxes(title="epoch", rangemode="tozero")
-    fig.update_yaxes(title="reconstruction loss (per pixel)", secondary_y=False, color="#4c78a8")
+    fig.update_yaxes(title="reconstruction loss (per pixel)", secondary_y=False, color=SERIES_COLOURS[0])
     # Plotly 6+ syncs an overlaying axis's ticks to the first axis by default, which gives odd values such as
     # 0.93 / 4.12 / 7.32: let it choose its own round ticks, and draw no second grid over the first.
-    fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color="#e45756", rangemode="tozero",
+    fig.update_yaxes(title="KL divergence (nats per image)", secondary_y=True, color=SERIES_COLOURS[1], rangemode="tozero",
                      tickmode="auto", nticks=6, showgrid=False)
     return _finish(fig, title, 440)
 
@@ -154,14 +163,15 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y
     """Grouped bars: one group per label, one bar per model."""
     fig = go.Figure()
     for i, (name, values) in enumerate(series):
-        fig.add_trace(go.Bar(x=list(labels), y=list(values), name=name, marker_color=MODEL_COLOURS[i % 2],
+        fig.add_trace(go.Bar(x=list(labels), y=list(values), name=name,
+                             marker=dict(color=MODEL_COLOURS[i % 2], pattern=dict(shape=MODEL_PATTERNS[i % 2])),
                              text=[text_format.format(v) for v in values], textposition="outside"))
     fig.update_yaxes(title=y_title, rangemode="tozero")
     fig.update_layout(barmode="group")
     return _finish(fig, title, 440)
 
 
-PART_FILL = {"input": "#4c78a8", "encoder": "#72b7b2", "code": "#e45756", "decoder": "#f58518", "output": "#4c78a8"}
+PART_FILL = PART_COLOURS
 
 
 def conv_architecture(layers: Sequence, title: str | None = None) -> go.Figure:

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from aecore.figures import CLASS_COLOURS, _base_layout, as_images, image_grid
+from aecore.figures import CLASS_COLOURS, CLASS_MARKER_LINE, SERIES_COLOURS, _base_layout, as_images, image_grid
 
 
 def latent_map(embedding: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
@@ -36,7 +36,7 @@ def latent_map(embedding: np.ndarray, labels: np.ndarray, class_names: Sequence[
         fig.add_trace(go.Scatter(
             x=embedding[members, 0], y=embedding[members, 1], mode="markers", name=str(name),
             marker=dict(size=size, color=CLASS_COLOURS[c % len(CLASS_COLOURS)], opacity=0.8,
-                        line=dict(width=0)),
+                        line=CLASS_MARKER_LINE),
             customdata=custom,
             hovertemplate="<b>%{customdata[1]}</b> · %{customdata[2]} image %{customdata[3]}<extra></extra>"))
     for number, i in enumerate(highlight):
@@ -107,7 +107,7 @@ def walk_strip(decoded: np.ndarray, start: str, end: str, sample_shape: Sequence
 def knn_over_epochs(epochs: Sequence[int], knn: Sequence[float], current: int | None = None) -> go.Figure:
     """How separable the classes are on each epoch's map."""
     fig = go.Figure(go.Scatter(x=list(epochs), y=[100 * v for v in knn], mode="lines+markers",
-                               line=dict(color="#4c78a8"), hovertemplate="epoch %{x}: %{y:.1f}%<extra></extra>"))
+                               line=dict(color=SERIES_COLOURS[0]), hovertemplate="epoch %{x}: %{y:.1f}%<extra></extra>"))
     if current is not None:
         fig.add_vline(x=current, line=dict(color="grey", dash="dash"))
     fig.update_xaxes(title="epoch", rangemode="tozero")

@@ -8,12 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from aecore.figures import (CLASS_COLOURS, _base_layout, error_captions, image_grid, log_range, log_ticks,
+from aecore.figures import (CLASS_COLOURS, CLASS_MARKER_LINE, REFERENCE_GREY, SERIES_COLOURS, SERIES_SYMBOLS, _base_layout, error_captions, image_grid, log_range, log_ticks,
                             vertical_marker)
 
-PCA_COLOUR = "#4c78a8"
+PCA_COLOUR = SERIES_COLOURS[0]
 MSE_FLOOR = 1e-4  # the lowest MSE a log error axis shows: 40 dB PSNR, an error nobody can see
-AE_COLOUR = "#e45756"
+AE_COLOUR = SERIES_COLOURS[1]
 
 
 def side_by_side(originals: np.ndarray, pca_rec: np.ndarray, ae_rec: np.ndarray, code_size: int,
@@ -120,7 +120,8 @@ def code_scatter(codes: np.ndarray, labels: np.ndarray, class_names: Sequence[st
         mask = labels == c
         if mask.any():
             fig.add_trace(go.Scattergl(x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(name),
-                                       marker=dict(size=6, color=CLASS_COLOURS[c % len(CLASS_COLOURS)], opacity=0.75),
+                                       marker=dict(size=6, color=CLASS_COLOURS[c % len(CLASS_COLOURS)], opacity=0.75,
+                                                   line=CLASS_MARKER_LINE),
                                        hovertemplate=f"class {name}<extra></extra>"))
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
@@ -210,13 +211,15 @@ def transfer_curves(scratch: dict[str, Sequence[float]], transfer: dict[str, Seq
                     n_images: int, title: str | None = None) -> go.Figure:
     """Validation (solid) and training (dotted) loss per epoch, from scratch and from pre-trained layers."""
     fig = go.Figure()
-    for history, name, colour in ((scratch, "from scratch", "#7f7f7f"),
-                                  (transfer, "from the pre-trained encoder", "#2ca02c")):
+    for history, name, colour, symbol in ((scratch, "from scratch", REFERENCE_GREY, SERIES_SYMBOLS[0]),
+                                          (transfer, "from the pre-trained encoder", SERIES_COLOURS[2],
+                                           SERIES_SYMBOLS[2])):  # symbols: a cue besides colour
         for key, dash, suffix in (("val_loss", None, "validation"), ("loss", "dot", "training")):
             values = history.get(key) or []
-            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines",
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers",
                                      name=f"{name}, {suffix}", line=dict(color=colour, dash=dash,
-                                                                         width=3 if dash is None else 2)))
+                                                                         width=3 if dash is None else 2),
+                                     marker=dict(symbol=symbol, size=7)))
     fig.update_xaxes(title=f"epoch (each epoch = the same {n_images} images)")
     losses = [float(v) for h in (scratch, transfer) for key in ("loss", "val_loss") for v in (h.get(key) or [])
               if np.isfinite(v) and v > 0]
