@@ -5,7 +5,6 @@ import numpy as np
 import streamlit as st
 
 from aecore.config import LOSS_LABELS
-from aecore.figures import error_captions
 from aecore.figures.stepping import batch_view, step_losses
 from aecore.stepping import Stepper
 from ui import runtime_fixes, state
@@ -123,10 +122,10 @@ def steps_view() -> None:
         per_image = ((reconstructions - images) ** 2).reshape(len(images), -1).mean(axis=1)
         which = f"step {stepper.steps}" if stepper.steps else "the first step, before training"
         st.plotly_chart(batch_view(images, reconstructions, gradients, dataset.sample_shape,
-                                   captions=error_captions(per_image), image_px=56),
+                                   captions=[f"{v:.3f}" for v in per_image], image_px=56),
                         key="step_mode_batch")
         st.caption(f"The first {len(images)} of the {batch_size} images in the batch of {which}; their "
-                   "reconstructions by the model as it is now, with each image's MSE; and |dL/dx| per pixel, pale "
+                   "reconstructions by the model as it is now; and |dL/dx| per pixel (each image's MSE below it), pale "
                    f"yellow (≈ 0) to dark red (the batch's largest, {float(np.max(gradients)):.2g}).")
 
 

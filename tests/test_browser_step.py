@@ -69,8 +69,12 @@ def test_next_10_then_play_and_pause(browser, server_url):
     assert _steps(page) == paused_at  # paused: no more steps
     assert main.get_by_role("button", name="Next batch").is_enabled()
     assert not errors, errors
-    page.wait_for_timeout(500)
+    # The controls row at the top of the projector's view: the metrics, the loss chart and all three image rows.
+    page.evaluate("() => document.querySelector('.st-key-step_mode_next').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "step-mode.png"))
-    page.screenshot(path=str(ARTIFACTS / "step-mode-full.png"), full_page=True)
+    page.evaluate("() => document.querySelector('.st-key-step_mode_batch').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "step-mode-batch.png"))
     shutil.copyfile(ARTIFACTS / "step-mode.png", ROOT / "tests" / "screenshots" / "step-mode.png")
     page.close()
