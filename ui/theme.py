@@ -5,7 +5,7 @@ import weakref
 
 import streamlit as st
 
-from aecore.figures import presenter_figure
+from aecore.figures import describe, presenter_figure
 
 # Explanation text (captions, slider ends) in a grey dark enough for WCAG AA on white and on the sidebar's
 # #f0f2f6: #555867 gives 7.0:1 and 6.3:1. Streamlit draws captions with 60 % opacity on top of a grey text
@@ -92,9 +92,21 @@ def _forget(key: int) -> None:
             del _PRESENTER_COPIES[key]
 
 
+def _description(figure) -> str | None:
+    """The one-line text caption drawn under a chart (None for things that are not plotly figures)."""
+    if not hasattr(figure, "layout") or not hasattr(figure, "data"):
+        return None
+    try:
+        return describe(figure)
+    except Exception:  # a caption is never worth breaking a page for
+        return None
+
+
 def presenter_charts() -> None:
     """Make every ``plotly_chart`` call draw a projector-sized copy of its figure while the session is in
-    presenter mode (every chart text at least 16 px, dark; aecore.figures.presenter_figure).
+    presenter mode (every chart text at least 16 px, dark; aecore.figures.presenter_figure), and put a
+    one-line text caption saying what the chart shows right under it (aecore.figures.describe): Streamlit
+    charts give screen readers no alternative text (streamlit/streamlit#8563), so the caption is it.
 
     Installed once per process on Streamlit's plotly element, so pages keep calling ``st.plotly_chart`` (and
     ``column.plotly_chart``) as usual; the check is per call and per session, so other sessions are not
@@ -102,14 +114,25 @@ def presenter_charts() -> None:
     """
     from streamlit.elements.plotly_chart import PlotlyMixin
 
+    from ui import safe_text
+
     original = PlotlyMixin.plotly_chart
     if getattr(original, "_aelab_presenter", False):
         return
 
     def plotly_chart(self, figure_or_data, *args, **kwargs):
+        sentence = _description(figure_or_data)
         if _presenter_on() and hasattr(figure_or_data, "to_plotly_json"):
             figure_or_data = _presenter_copy(figure_or_data)
-        return original(self, figure_or_data, *args, **kwargs)
+        if sentence is None:
+            return original(self, figure_or_data, *args, **kwargs)
+        # The chart and its caption share one container, so a chart call stays one element: an st.empty() slot
+        # holds both, and pages whose element count must not change between runs (a refreshing fragment's
+        # fixed slots) keep it.
+        target = self._active_dg.container()
+        result = original(target, figure_or_data, *args, **kwargs)
+        target.caption(safe_text.plain(sentence, limit=None))
+        return result
 
     plotly_chart._aelab_presenter = True
     plotly_chart.__doc__ = original.__doc__

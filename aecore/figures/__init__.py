@@ -34,7 +34,7 @@ REFERENCE_GREY = "#6B6B6B"  # reference lines ("noisy input", "from scratch", ch
 # matrices). The light ones are below 3:1 on white, so class markers carry a dark outline (CLASS_MARKER_LINE).
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                  "#56B4E9", "#DDCC77", "#332288", "#882255", "#661100")
-CLASS_MARKER_LINE = dict(color="#262730", width=0.5)  # 14.9:1 on white: every point's edge is visible
+CLASS_MARKER_LINE = dict(color="#262730", width=0.5)  # 14.8:1 on white: every point's edge is visible
 PART_COLOURS = {"input": SERIES_COLOURS[0], "encoder": SERIES_COLOURS[2], "code": SERIES_COLOURS[1],
                 "decoder": SERIES_COLOURS[3], "output": SERIES_COLOURS[0]}
 ERROR_SCALE = [[0.0, "#ffffff"], [1.0, "#b40426"]]  # white = exact, red = wrong (|error| of 0.5 or more):
