@@ -45,6 +45,9 @@ class Stepper:
     """
 
     def __init__(self, experiment: Experiment, dataset: Dataset):
+        from aecore.jobs import import_tensorflow
+
+        import_tensorflow()  # through the one lock: the app's warm-up thread may be importing Keras right now
         import keras
 
         from aecore.models import build_model, compile_model
