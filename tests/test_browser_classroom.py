@@ -17,7 +17,7 @@ import time
 import pytest
 
 from aecore.classroom.store import ClassStore
-from tests.browser import ARTIFACTS, ROOT, goto_page, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, ROOT, press_train, streamlit_server, wait_idle
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
@@ -57,7 +57,7 @@ def select(page, where, label: str, option: str, attempts: int = 3) -> None:
     selected(where, label, option)
 
 
-def selected(where, label: str, text: str, timeout: float = 20.0) -> None:
+def selected(where, label: str, text: str, timeout: float = 60.0) -> None:
     """Wait until the selectbox ``label`` shows ``text``."""
     box = where.get_by_test_id("stSelectbox").filter(has_text=label).first
     deadline = time.time() + timeout
@@ -93,6 +93,18 @@ def join(page, nickname: str, code: str | None = None) -> None:
 def tab(page, name: str) -> None:
     main(page).get_by_role("tab", name=name).click()
     page.wait_for_timeout(300)
+
+
+def go(page, title: str) -> None:
+    """Open a page from the sidebar's navigation (unfolding "View N more" when the list is folded)."""
+    nav = page.get_by_test_id("stSidebarNav")
+    link = nav.locator("a").filter(has_text=title).first
+    if not link.is_visible():
+        more = nav.get_by_text(re.compile(r"View \d+ more"))
+        if more.count():
+            more.first.click()
+    link.click()
+    wait_idle(page)
 
 
 def no_exception(*pages) -> None:
@@ -183,7 +195,7 @@ def lesson(browser, server):
 
     # 5. The board: three points, from three students.
     tab(teacher, "Board")
-    main(teacher).get_by_text("The class board: 3 models of 3 students on digits-8x8").wait_for(timeout=30_000)
+    main(teacher).get_by_text("The class board: 3 models of 3 students on digits-8x8").first.wait_for(timeout=30_000)
     wait_idle(teacher)
     main(teacher).get_by_test_id("stTabs").first.evaluate("e => e.scrollIntoView()")  # the tabs and the board
     teacher.wait_for_timeout(1000)
@@ -211,7 +223,7 @@ def lesson(browser, server):
     # 7. A drawing with the mouse on the Draw page reaches the class map (the teacher's model places it).
     press_train(teacher)  # Ada's settings: shared or loaded, at once
     sidebar(teacher).get_by_text(TRAINED).first.wait_for(timeout=120_000)
-    goto_page(ada, url, "Draw a digit")
+    go(ada, "Draw a digit")
     canvas = ada.locator("canvas").last
     canvas.wait_for(timeout=30_000)
     ada.wait_for_timeout(1000)
@@ -242,13 +254,13 @@ def lesson(browser, server):
     wait_idle(ada)
     main(ada).get_by_role("button", name="Vote").click()
     main(ada).get_by_text("Vote counted").wait_for(timeout=20_000)
-    goto_page(bo, url, "Classroom")
+    go(bo, "Classroom")
     main(bo).get_by_test_id("stRadio").get_by_text(re.compile(r"^Yes, with enough capacity")).click()
     wait_idle(bo)
     main(bo).get_by_role("button", name="Vote").click()
     main(bo).get_by_text("Vote counted").wait_for(timeout=20_000)
     tab(teacher, "Poll")
-    main(teacher).get_by_text("2 votes").wait_for(timeout=20_000)
+    main(teacher).get_by_text("2 votes").first.wait_for(timeout=20_000)
     main(teacher).get_by_role("button", name="Reveal the answer").click()
     main(teacher).get_by_text(REVEALED).wait_for(timeout=60_000)
     main(ada).get_by_text(REVEALED).wait_for(timeout=20_000)

@@ -109,7 +109,7 @@ def class_bar(navigation, pages) -> None:
         _report_finished_job(mine)
         if st.session_state.get(FOLLOWING, True):
             _apply_follow(navigation)
-        _student_banner(mine)
+        _student_banner(mine, getattr(navigation, "url_path", ""))
     except UnknownClass:
         _leave("The class has ended (or this class code no longer exists). You can keep exploring on your own.")
     except ClassroomError as exc:
@@ -192,7 +192,7 @@ def _apply_follow(navigation) -> None:
         st.switch_page(target)
 
 
-def _student_banner(mine) -> None:
+def _student_banner(mine, page: str = "") -> None:
     following = st.session_state.setdefault(FOLLOWING, True)
     box = st.container(border=True)
     left, right = box.columns([5, 2], vertical_alignment="center")
@@ -215,7 +215,6 @@ def _student_banner(mine) -> None:
     # Following costs one cheap query a second and a rerun only when something changed.
     every = FOLLOW_SECONDS if following else None
 
-    @st.fragment(run_every=every)
     def watch():
         if not st.session_state.get(FOLLOWING, True):
             return
@@ -229,7 +228,11 @@ def _student_banner(mine) -> None:
         if now[0] != st.session_state.get(SEEN_VERSION) or (now[1], now[2]) != st.session_state.get(SEEN_POLL):
             st.rerun(scope="app")
 
-    watch()
+    # A fragment's id comes from its name and place: the same banner fragment on the next page (after the teacher's
+    # push switched it) kept the old id, and its timer was sometimes lost in the browser, so the next push never
+    # arrived (measured: 2 of 4 browser runs). A name per page and push gives every one a fresh timer.
+    watch.__name__ = watch.__qualname__ = f"class_watch_{page}_{st.session_state.get(SEEN_VERSION)}".replace("-", "_")
+    st.fragment(run_every=every)(watch)()
 
 
 def _set_following(value: bool) -> None:
@@ -285,8 +288,10 @@ def _start_or_join() -> None:
     join, start = st.columns([3, 2], gap="large")
     with join:
         st.subheader("Join a class")
-        prefill = st.session_state.pop(PREFILL, None)
-        if prefill:  # a join link's code, also when the form was drawn empty before the link was read
+        prefill = st.session_state.get(PREFILL)
+        if prefill and not st.session_state.get("classroom_join_code"):
+            # The join link's code, also when the form was drawn empty before the link was read (or a run that set
+            # it stopped before drawing the form, so Streamlit dropped the unused widget value).
             st.session_state["classroom_join_code"] = prefill
         with st.form("classroom_join_form", border=True):
             typed = st.text_input("Class code", max_chars=12, key="classroom_join_code", placeholder="e.g. K7P2QX")
