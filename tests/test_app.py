@@ -163,10 +163,11 @@ def test_a_training_stopped_at_the_time_limit_says_so_and_keeps_its_last_epoch(m
     monkeypatch.setattr(queue.speed, "overhead", 0.0)
     monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "15")  # ...and a limit it reaches while training
     at = open_app()
-    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 200, "sidebar_early_stopping": False})
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 200, "sidebar_batch_size": 16,
+                            "sidebar_early_stopping": False})
     at.button(key="sidebar_train").click().run()
     job = at.session_state["ae_job"]
-    assert job.wait(90) and job.hit_limit and job.status == "cancelled" and job.result is not None, job.error
+    assert job.wait(90) and job.hit_limit and job.status == "cancelled" and job.result is not None, (job.error, job.status, job.result and (job.result.epochs_run, job.result.seconds, job.result.message))
     at.run()
     warnings = [w.value for w in at.sidebar.warning]
     assert any("time limit of 15 s" in w and "AELAB_MAX_JOB_SECONDS" in w and "Test MSE" in w for w in warnings), warnings

@@ -349,7 +349,7 @@ def show_job_outcome(job: jobs.Job, where=st) -> None:
         result = job.result
         scores = (f" Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB." if result is not None
                   and hasattr(result, "test_mse") else "")
-        where.warning(f"{plain(job.error or '', limit=None)}{scores}", icon=":material/timer_off:")
+        where.warning(f"{job.error}{scores}", icon=":material/timer_off:")  # the queue's own text, no user string
     elif job.result is not None:
         result = job.result
         text = f"{result.message} Test MSE {result.test_mse:.4f}, PSNR {result.test_psnr:.1f} dB."
