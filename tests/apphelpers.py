@@ -77,3 +77,10 @@ def texts(at: AppTest) -> str:
         for el in at.get(kind):
             parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
     return "\n".join(parts)
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees for markdown that ui.safe_text escaped: backslash escapes and word joiners gone."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

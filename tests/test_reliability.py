@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
-from tests.apphelpers import go_to, open_app, set_sidebar
+from tests.apphelpers import go_to, open_app, set_sidebar, shown
 from tests.bad_inputs import corpus
 
 TINY_MODEL = ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32)
@@ -145,7 +145,7 @@ def test_a_diverging_learning_rate_is_stopped_with_a_hint_and_never_cached():
                 "sidebar_early_stopping": False}
     job = _train_in_app(at, settings)
     assert job.status == jobs.FAILED and job.result is None
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]
     assert any("diverged" in e and "too high" in e and "try 0.001" in e for e in errors), errors
     trained = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, n_hidden_layers=1,
                                                                     first_layer_nodes=32),
