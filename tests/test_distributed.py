@@ -2,7 +2,9 @@
 
 import os
 import signal
+import sys
 import threading
+import types
 import time
 
 import numpy as np
@@ -31,6 +33,11 @@ def cluster():
     saved = {k: os.environ.get(k) for k in ("AELAB_WORKERS", "OMP_NUM_THREADS")}
     os.environ["AELAB_WORKERS"] = "2"
     os.environ["OMP_NUM_THREADS"] = "1"
+    # Worker processes are spawned, and a spawned child re-runs the parent's __main__ by its file. After an
+    # AppTest that is app.py (Streamlit's script runner leaves it there), which fails outside Streamlit: give
+    # the children an empty __main__ while the cluster lives (the nanny respawns killed workers too).
+    real_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
                                        silence_logs=40)
     with distributed.Client(cluster) as client:
@@ -42,6 +49,7 @@ def cluster():
     yield cluster
     remote.close_clients()
     cluster.close()
+    sys.modules["__main__"] = real_main
 
 
 @pytest.fixture
