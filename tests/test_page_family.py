@@ -121,7 +121,8 @@ def test_sidebar_enters_overcomplete_with_a_large_code_and_restores_it():
 def test_conv_shows_a_time_estimate_before_training():
     at = open_app()
     set_sidebar(at, sidebar_kind="conv")
-    assert any("training time" in c.value.lower() for c in at.sidebar.caption)
+    # A caption, or a warning when this machine has measured itself slow enough for it to exceed a minute.
+    assert any("training time" in c.value.lower() for c in [*at.sidebar.caption, *at.sidebar.warning])
 
 
 def test_vae_live_view_has_a_stop_that_works_while_it_trains():
