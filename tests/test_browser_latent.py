@@ -96,9 +96,12 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, serve
         # pick it as the start of a walk: the strip switches to "two points picked on the map"
         page.get_by_role("button", name="From here").click()
         wait_idle(page)
-        walk = page.locator(".st-key-latent_walk_mode")
+        # the current run's radio (a rerun can keep the previous one, faded, for a moment), given time to switch
+        from playwright.sync_api import expect
+
+        walk = page.locator(".st-key-latent_walk_mode:not([data-stale='true'])")
         walk.scroll_into_view_if_needed()
-        assert walk.get_by_role("radio", name="two points picked on the map").is_checked()
+        expect(walk.get_by_role("radio", name="two points picked on the map")).to_be_checked(timeout=30_000)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "latent-walk.png"))
         assert page.locator("[data-testid='stException']").count() == 0
