@@ -37,7 +37,7 @@ pages = [st.Page(str(ROOT / path), title=title, icon=icon, default=(i == 0))
          for i, (path, title, icon) in enumerate(PAGES) if (ROOT / path).exists()]
 # st.navigation must come before the sidebar's widgets: called after them, it resets their values on the
 # first rerun (measured with Streamlit 1.67).
-navigation = st.navigation(pages, expanded=True)  # every page in view: with 15, Streamlit would hide 5 behind "View more"
+navigation = st.navigation(pages)
 classroom.class_bar(navigation, pages)  # class mode: a teacher's push is applied before the sidebar is drawn
 sidebar.draw_sidebar()
 links.mirror_to_url()

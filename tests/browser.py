@@ -62,7 +62,16 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 
 
 def goto_page(page, base_url: str, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").locator("a").filter(has_text=title).first.click()
+    nav = page.get_by_test_id("stSidebarNav")
+    link = nav.locator("a").filter(has_text=title).first
+    more = nav.get_by_test_id("stSidebarNavViewButton")
+    # Streamlit lists 10 of the 15 pages and folds the rest behind "View 5 more": click it, as a user would.
+    deadline = time.time() + 30
+    while link.count() == 0 and time.time() < deadline:
+        if more.count() and "more" in (more.first.text_content() or ""):
+            more.first.click()
+        page.wait_for_timeout(300)
+    link.click()
     wait_idle(page)
 
 
