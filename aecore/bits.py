@@ -231,7 +231,9 @@ def cheapest_at(points: Sequence[BitsPoint], max_mse: float) -> dict[str, BitsPo
 
 def decoder_bits(model) -> int:
     """The autoencoder decoder's size: its parameters × 32 bits (shared by every image)."""
-    return int(sum(int(np.prod(w.shape)) for w in model.decoder.get_weights()) * 32)
+    from aecore.applications import decoder_bytes
+
+    return 8 * decoder_bytes(model)
 
 
 def pca_decoder_bits(k: int, pixels: int) -> int:
