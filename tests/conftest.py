@@ -57,3 +57,12 @@ def browser():
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """One app server (`streamlit run app.py` on a free port) shared by a browser test file's tests."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server() as url:
+        yield url

@@ -4,16 +4,10 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, ROOT, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&epochs=3"
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.mark.browser

@@ -5,22 +5,16 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, press_train, wait_idle
 
 pytestmark = pytest.mark.browser
 PROJECTOR = {"width": 1280, "height": 720}
 SETTINGS = "data=mnist-5k&epochs=6"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-def test_limits_shows_bits_per_pixel_at_a_matched_error(browser, server):
+def test_limits_shows_bits_per_pixel_at_a_matched_error(browser, server_url):
     page = browser.new_page(viewport=PROJECTOR)
-    page.goto(server + f"/limits?{SETTINGS}")
+    page.goto(server_url + f"/limits?{SETTINGS}")
     page.get_by_test_id("stSidebar").get_by_role("button", name="Train").wait_for(timeout=120_000)
     wait_idle(page)
     try:

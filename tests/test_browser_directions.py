@@ -5,16 +5,10 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, ROOT, press_train, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=25&batch=32"  # trained enough to decode digits
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.mark.browser

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,6 @@ FOCUSED = """() => { const e = document.activeElement; if (!e) return null;
           value: e.getAttribute('aria-valuenow') || e.value,
           sidebar: !!e.closest('[data-testid="stSidebar"]'), main: !!e.closest('[data-testid="stMain"]'),
           visible: e.matches(':focus-visible')}; }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def _tab_to(page, wanted, limit: int = 80) -> dict:
@@ -39,12 +33,12 @@ def _tab_to(page, wanted, limit: int = 80) -> dict:
     raise AssertionError(f"not reached by Tab; focus went through {seen}")
 
 
-def test_reconstructions_page_by_keyboard_only(server, browser):
+def test_reconstructions_page_by_keyboard_only(server_url, browser):
     context = browser.new_context(viewport=PROJECTOR)
     page = context.new_page()
     try:
         # The link holds the settings (small data, few epochs); from here on only the keyboard is used.
-        page.goto(f"{server}/reconstruction?data=digits-8x8&epochs=3")
+        page.goto(f"{server_url}/reconstruction?data=digits-8x8&epochs=3")
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("button", name="Train").wait_for(timeout=30_000)
         sidebar.get_by_text("Loading TensorFlow in the background…").wait_for(state="detached", timeout=120_000)

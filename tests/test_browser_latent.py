@@ -4,14 +4,7 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    """One app server for this file's tests (a later test loads the model and maps the first one made)."""
-    with streamlit_server() as url:
-        yield url
+from tests.browser import ARTIFACTS, goto_page, press_train, wait_idle
 
 
 def _save_state(page, name: str, events: list[str]) -> str:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser import ARTIFACTS, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -15,20 +15,13 @@ IMAGE = "![x](https://evil.example/a.png)"
 LONG = "7" * 100_000  # 100 KB
 
 
-@pytest.fixture(scope="module")
-def server():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as url:
-        yield url
-
-
-def test_a_link_that_injects_markup_shows_text_only(browser, server):
+def test_a_link_that_injects_markup_shows_text_only(browser, server_url):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     query = urlencode({"preset": LOGIN, "lr": IMAGE, "epochs": LONG, "act": "www.evil.example",
                        "kind": "<img src=https://evil.example/b.png>"})
-    page.goto(f"{server}/?{query}")
+    page.goto(f"{server_url}/?{query}")
     warning = page.get_by_test_id("stAlertContentWarning")
     warning.first.wait_for(timeout=60_000)
     wait_idle(page)
@@ -57,13 +50,13 @@ def _npz(n: int = 400) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_share_link_of_an_upload_does_not_name_it(browser, server):
+def test_the_share_link_of_an_upload_does_not_name_it(browser, server_url):
     """Issue 16, bug 6: the Export page's link named the upload (``data=shapes.npz``)."""
     from tests.browser import goto_page, press_train
 
     name = "[Log in again](www.evil.example) ![x](www.evil.example a.png).npz"
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{server}/your_data?epochs=2&code=4&layers=1&nodes=32")
+    page.goto(f"{server_url}/your_data?epochs=2&code=4&layers=1&nodes=32")
     uploader = page.get_by_test_id("stFileUploader").locator("input[type=file]")
     uploader.wait_for(state="attached", timeout=60_000)
     wait_idle(page)
@@ -72,7 +65,7 @@ def test_the_share_link_of_an_upload_does_not_name_it(browser, server):
     wait_idle(page)
     press_train(page)
     page.get_by_test_id("stSidebar").get_by_text("Trained for").first.wait_for(timeout=120_000)
-    goto_page(page, server, "Export and share")
+    goto_page(page, server_url, "Export and share")
     main = page.get_by_test_id("stMain")
     main.get_by_text("Downloads").wait_for(timeout=60_000)
     link = main.locator("code").first.inner_text()

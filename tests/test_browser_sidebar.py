@@ -7,17 +7,11 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, press_train, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PROJECTOR = {"width": 1280, "height": 720}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.fixture
@@ -33,9 +27,9 @@ def _in_view(box: dict | None) -> bool:
         box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"])
 
 
-def test_tensorflow_loading_line_goes_away_by_itself(server, page):
+def test_tensorflow_loading_line_goes_away_by_itself(server_url, page):
     """First test on a fresh server: TensorFlow is still importing when the first page paints."""
-    page.goto(server)
+    page.goto(server_url)
     sidebar = page.get_by_test_id("stSidebar")
     loading = sidebar.get_by_text("Loading TensorFlow in the background…")
     loading.wait_for(timeout=30_000)
@@ -44,8 +38,8 @@ def test_tensorflow_loading_line_goes_away_by_itself(server, page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def test_train_and_stop_are_visible_without_scrolling_at_projector_size(server, page):
-    page.goto(server)
+def test_train_and_stop_are_visible_without_scrolling_at_projector_size(server_url, page):
+    page.goto(server_url)
     sidebar = page.get_by_test_id("stSidebar")
     train = sidebar.get_by_role("button", name="Train")
     stop = sidebar.get_by_role("button", name="Stop")
@@ -64,9 +58,9 @@ def test_train_and_stop_are_visible_without_scrolling_at_projector_size(server, 
     page.screenshot(path=str(ARTIFACTS / "sidebar-1280x720-preset.png"))
 
 
-def test_stop_is_clickable_while_training_and_stops_it(server, page):
+def test_stop_is_clickable_while_training_and_stops_it(server_url, page):
     """Bug 1 of issue 16, in the teacher's flow: fresh tab, Training page, code 20, epochs 40, Train once."""
-    page.goto(f"{server}/training?code=20&epochs=40")
+    page.goto(f"{server_url}/training?code=20&epochs=40")
     sidebar = page.get_by_test_id("stSidebar")
     train = sidebar.get_by_role("button", name="Train")
     stop = sidebar.get_by_role("button", name="Stop")
@@ -90,11 +84,11 @@ def test_stop_is_clickable_while_training_and_stops_it(server, page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def test_preset_names_are_not_cut_off(server, page):
+def test_preset_names_are_not_cut_off(server_url, page):
     """Issue 16, projector 9: the lesson presets' names were cut off in the sidebar's selector."""
     from aecore import presets
 
-    page.goto(server)
+    page.goto(server_url)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_role("button", name="Train").wait_for(timeout=30_000)
     wait_idle(page)

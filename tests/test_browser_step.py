@@ -6,16 +6,10 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, ROOT, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&batch=64"
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with streamlit_server() as url:
-        yield url
 
 
 def _steps(page) -> int:
@@ -34,7 +28,7 @@ def test_next_10_then_play_and_pause(browser, server_url):
     main.get_by_role("button", name="Next 10").wait_for(timeout=120_000)
     wait_idle(page)
     assert _steps(page) == 0
-    # A click that lands while the server is still busy with the first page load (TensorFlow's import) can be
+    # A click that lands while the server_url is still busy with the first page load (TensorFlow's import) can be
     # lost, as press_train notes for Train; a user presses again, and so does this.
     for attempt in range(3):
         main.get_by_role("button", name="Next 10").click()

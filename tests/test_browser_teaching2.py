@@ -5,22 +5,16 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, goto_page, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, goto_page, press_train, wait_idle
 
 pytestmark = pytest.mark.browser
 PROJECTOR = {"width": 1280, "height": 720}
 VAE = "data=digits-8x8&kind=variational&code=2&layers=1&nodes=32&epochs=200&es=0"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-def test_vae_live_view_stop_is_clickable_while_it_trains(browser, server):
+def test_vae_live_view_stop_is_clickable_while_it_trains(browser, server_url):
     page = browser.new_page(viewport=PROJECTOR)
-    page.goto(server + f"/family?{VAE}")
+    page.goto(server_url + f"/family?{VAE}")
     page.get_by_role("button", name="Train").wait_for(timeout=120_000)
     wait_idle(page)
     press_train(page)
@@ -38,9 +32,9 @@ def test_vae_live_view_stop_is_clickable_while_it_trains(browser, server):
 
 
 @pytest.mark.parametrize("presenter", [False, True])
-def test_home_draws_convolution_blocks(browser, server, presenter):
+def test_home_draws_convolution_blocks(browser, server_url, presenter):
     page = browser.new_page(viewport=PROJECTOR)
-    page.goto(server + "/?kind=conv&blocks=2&filters=16" + ("&present=1" if presenter else ""))
+    page.goto(server_url + "/?kind=conv&blocks=2&filters=16" + ("&present=1" if presenter else ""))
     main = page.get_by_test_id("stMain")
     main.get_by_text("Convolution blocks:").wait_for(timeout=120_000)
     wait_idle(page)
