@@ -71,7 +71,18 @@ def goto_page(page, base_url: str, title: str) -> None:
         if more.count() and "more" in (more.first.text_content() or ""):
             more.first.click()
         page.wait_for_timeout(300)
-    link.click()
+    from urllib.parse import urlparse
+
+    target = urlparse(link.get_attribute("href") or "").path
+    for _ in range(2):  # a click that lands while Streamlit swaps the page's elements can be lost: press again
+        link.click()
+        for _ in range(40):
+            if urlparse(page.url).path == target:
+                break
+            page.wait_for_timeout(250)
+        else:
+            continue
+        break
     wait_idle(page)
 
 
