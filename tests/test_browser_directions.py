@@ -22,7 +22,7 @@ def test_directions_page_in_a_browser(browser, server_url):
     wait_idle(page)
     press_train(page)
     main = page.get_by_test_id("stMain")
-    main.get_by_text("Held-out accuracy").wait_for(timeout=180_000)
+    main.get_by_text("Held-out accuracy", exact=True).wait_for(timeout=180_000)
     wait_idle(page)
     for key in ("directions_groups", "directions_walk", "directions_moved", "directions_cosines"):
         page.locator(f".st-key-{key} .js-plotly-plot").wait_for()
