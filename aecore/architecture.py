@@ -40,15 +40,27 @@ def parameter_count(cfg: ModelConfig, input_dim: int) -> int:
     return sum(layer.params for layer in dense_layers(cfg, input_dim))
 
 
+def conv_spatial_sizes(cfg: ModelConfig, image_size: tuple[int, int]) -> list[tuple[int, int]]:
+    """Height and width after each stride-2 block, input first ('same' padding rounds up)."""
+    sizes = [tuple(image_size)]
+    for _ in range(cfg.conv_depth):
+        h, w = sizes[-1]
+        sizes.append(((h + 1) // 2, (w + 1) // 2))
+    return sizes
+
+
+def conv_filter_counts(cfg: ModelConfig) -> list[int]:
+    """Feature maps of each encoder block: the first has ``conv_filters``, each deeper block twice as many."""
+    return [cfg.conv_filters * 2**i for i in range(cfg.conv_depth)]
+
+
 def conv_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSpec]:
     """Layers of the convolutional autoencoder (aecore.models.build_conv), with parameter counts; a
     layer's width is the numbers it outputs (height × width × feature maps)."""
     height, width = sample_shape[0], sample_shape[1]
     channels = sample_shape[2] if len(sample_shape) > 2 else 1
-    sizes = [(height, width)]
-    for _ in range(cfg.conv_depth):
-        sizes.append(((sizes[-1][0] + 1) // 2, (sizes[-1][1] + 1) // 2))
-    filters = [cfg.conv_filters * 2**i for i in range(cfg.conv_depth)]
+    sizes = conv_spatial_sizes(cfg, (height, width))
+    filters = conv_filter_counts(cfg)
     layers = [LayerSpec("input", height * width * channels, 0, "input", (height, width, channels))]
     previous = channels
     for i, (f, (h, w)) in enumerate(zip(filters, sizes[1:]), 1):
@@ -68,6 +80,30 @@ def conv_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSp
     layers.append(LayerSpec("output", height * width * channels, 25 * previous * channels + channels, "output",
                             (height, width, channels)))
     return layers
+
+
+def conv_macs(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> int:
+    """Multiply-adds of one forward pass of the convolutional autoencoder (matches aecore.models.build_conv).
+    Here, not next to the Keras builder, so a time estimate never imports Keras in a page thread."""
+    height, width = sample_shape[:2]
+    channels = sample_shape[2] if len(sample_shape) > 2 else 1
+    sizes = conv_spatial_sizes(cfg, (height, width))
+    filters = conv_filter_counts(cfg)
+    macs, previous = 0, channels
+    for i, (f, (h, w)) in enumerate(zip(filters, sizes[1:])):
+        macs += h * w * f * previous * (25 if i == 0 else 9)
+        previous = f
+    h, w = sizes[-1]
+    flat = h * w * filters[-1]
+    macs += 2 * flat * cfg.code_size
+    size = (h, w)
+    for f in reversed(filters[:-1]):
+        size = (size[0] * 2, size[1] * 2)
+        macs += size[0] * size[1] * f * previous * 9
+        previous = f
+    size = (size[0] * 2, size[1] * 2)
+    macs += size[0] * size[1] * channels * previous * 25
+    return int(macs)
 
 
 def model_layers(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> list[LayerSpec]:

@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from aecore import corrupt, metrics
+from aecore.architecture import conv_macs  # noqa: F401  (part of this module's API)
 from aecore.config import Experiment, ModelConfig
 
 Array = np.ndarray
@@ -268,31 +269,6 @@ def companion(experiment: Experiment, input_dim: int) -> Companion | None:
 
 
 # --- convolutional: cost and time estimate ------------------------------------------------------------------
-
-def conv_macs(cfg: ModelConfig, sample_shape: tuple[int, ...]) -> int:
-    """Multiply-adds of one forward pass of the convolutional autoencoder (matches aecore.models.build_conv)."""
-    from aecore.models import conv_filter_counts, conv_spatial_sizes  # no TensorFlow work at import time
-
-    height, width = sample_shape[:2]
-    channels = sample_shape[2] if len(sample_shape) > 2 else 1
-    sizes = conv_spatial_sizes(cfg, (height, width))
-    filters = conv_filter_counts(cfg)
-    macs, previous = 0, channels
-    for i, (f, (h, w)) in enumerate(zip(filters, sizes[1:])):
-        macs += h * w * f * previous * (25 if i == 0 else 9)
-        previous = f
-    h, w = sizes[-1]
-    flat = h * w * filters[-1]
-    macs += 2 * flat * cfg.code_size
-    size = (h, w)
-    for f in reversed(filters[:-1]):
-        size = (size[0] * 2, size[1] * 2)
-        macs += size[0] * size[1] * f * previous * 9
-        previous = f
-    size = (size[0] * 2, size[1] * 2)
-    macs += size[0] * size[1] * channels * previous * 25
-    return int(macs)
-
 
 # Measured on this 2-core machine (benchmarks/family.py, 2026-11-22): seconds per training image per epoch,
 # a fixed part (batching, dense layers, optimiser) plus a part proportional to the forward multiply-adds

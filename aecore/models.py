@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from aecore.architecture import conv_filter_counts, conv_spatial_sizes
 from aecore.config import ModelConfig, TrainConfig
 
 
@@ -114,20 +115,6 @@ def build_dense(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = 
 
 def _with_channels(shape: tuple[int, ...]) -> tuple[int, int, int]:
     return (shape[0], shape[1], shape[2] if len(shape) > 2 else 1)
-
-
-def conv_spatial_sizes(cfg: ModelConfig, image_size: tuple[int, int]) -> list[tuple[int, int]]:
-    """Height and width after each stride-2 block, input first ('same' padding rounds up)."""
-    sizes = [tuple(image_size)]
-    for _ in range(cfg.conv_depth):
-        h, w = sizes[-1]
-        sizes.append(((h + 1) // 2, (w + 1) // 2))
-    return sizes
-
-
-def conv_filter_counts(cfg: ModelConfig) -> list[int]:
-    """Feature maps of each encoder block: the first has ``conv_filters``, each deeper block twice as many."""
-    return [cfg.conv_filters * 2**i for i in range(cfg.conv_depth)]
 
 
 def conv_encoder(cfg: ModelConfig, input_shape: tuple[int, ...], name: str = "encoder") -> keras.Model:
