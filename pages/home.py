@@ -5,7 +5,7 @@ import streamlit as st
 from aecore import architecture, figures
 from aecore.data import DATASETS
 from aecore.figures import family as family_figures
-from ui import runtime_fixes, state
+from ui import runtime_fixes, shared, state
 
 runtime_fixes.run_pages_through_app()
 
@@ -36,12 +36,14 @@ st.subheader("The model in the sidebar")
 title = "Numbers passed from layer to layer: input → code → output"
 if model.kind == "conv" and len(sample_shape) >= 2:
     layers = architecture.conv_layers(model, sample_shape)
-    st.plotly_chart(family_figures.conv_architecture(layers, title=title), key="home_architecture")
+    st.plotly_chart(shared.derive("home_architecture", ("conv", tuple(layers)), lambda: family_figures.conv_architecture(
+        layers, title=title), data=experiment.data), key="home_architecture")
     st.caption("Convolution blocks: each one slides small filters over the image, halving its size and making "
                "more feature maps; the decoder's transposed convolutions grow it back.")
 else:
     layers = architecture.dense_layers(model, input_dim)
-    st.plotly_chart(figures.architecture(layers, title=title), key="home_architecture")
+    st.plotly_chart(shared.derive("home_architecture", ("dense", tuple(layers)), lambda: figures.architecture(
+        layers, title=title), data=experiment.data), key="home_architecture")
 cols = st.columns(4)
 cols[0].metric("Input numbers", f"{input_dim:,}", help="×".join(map(str, sample_shape)) + " values per sample")
 cols[1].metric("Code numbers", f"{model.code_size:,}")

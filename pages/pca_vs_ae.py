@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import compare, figures, jobs, metrics
 from aecore.data import DATASETS
 from aecore.figures import pca as pca_figures
-from ui import runtime_fixes, scorecard, state, training
+from ui import runtime_fixes, scorecard, shared, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -97,8 +97,9 @@ def failed_message(job: jobs.Job | None) -> None:
 
 
 def memo(key: tuple, compute):
-    """This session's memo of what the page derives from the PCA fit or the model (never training)."""
-    return state.memo("pca_vs_ae", key, compute, max_entries=48)
+    """What the page derives from the PCA fit or the model (never training): once per server for built-in
+    data, once per session for an upload."""
+    return shared.derive("pca_vs_ae", key, compute, data=experiment.data, max_entries=128)
 
 
 def pca_curve(max_components: int | None = None) -> compare.PCACurve:
@@ -150,22 +151,35 @@ if winner == "PCA":
     st.warning(f"PCA wins here: with k = {k} and {dataset.n_train:,} training images, the linear method "
                "reconstructs held-out images better. Autoencoders win with small codes and enough data; see the "
                "sweep below for where the lines cross.")
-if dataset.is_image:
-    c1, c2 = st.columns([1, 3])
-    count = c1.slider("Images", 4, 12, 8, key="pca_count")
-    order = c2.radio("Which test images", ["random", "where the autoencoder wins most", "where PCA wins most"],
-                     horizontal=True, key="pca_order")
+
+
+def side_by_side(count: int, order: str):
     gain = pca_per_image - result.per_image_test_mse
     if order == "random":
         chosen = np.random.default_rng(0).choice(len(dataset.x_test), size=count, replace=False)
     else:
         chosen = np.argsort(gain)[::-1][:count] if order.startswith("where the auto") else np.argsort(gain)[:count]
     shape = dataset.sample_shape
-    st.plotly_chart(pca_figures.side_by_side(
+    return pca_figures.side_by_side(
         figures.as_images(dataset.x_test[chosen], shape), figures.as_images(pca.reconstruct(dataset.x_test[chosen], k_pca), shape),
         figures.as_images(result.test_reconstruction[chosen], shape), k,
         pca_per_image[chosen], result.per_image_test_mse[chosen],
-        labels=[f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen]), key="pca_side_by_side")
+        labels=[f"label {dataset.class_names[dataset.y_test[i]]}" for i in chosen])
+
+
+@st.fragment
+def images_section() -> None:
+    """Its controls rerun this part only (st.fragment), not the page."""
+    c1, c2 = st.columns([1, 3])
+    count = c1.slider("Images", 4, 12, 8, key="pca_count")
+    order = c2.radio("Which test images", ["random", "where the autoencoder wins most", "where PCA wins most"],
+                     horizontal=True, key="pca_order")
+    st.plotly_chart(memo(("side_by_side", model_key, k_pca, count, order), lambda: side_by_side(count, order)),
+                    key="pca_side_by_side")
+
+
+if dataset.is_image:
+    images_section()
 
 # --- 2. error against code size ---------------------------------------------------------------------------
 st.header("2 · Error against code size")
@@ -241,66 +255,82 @@ st.caption("Principal angles in plain words: line up the directions each method 
            "then measure the angle between each matched pair. 0° = the autoencoder uses exactly PCA's directions "
            "(mixed differently), 90° = a direction PCA does not use at all.")
 linear_sizes = tuple(s for s in (2, 4, 8, 16, 32) if s < min(dataset.input_dim, pca.n_components_ + 1))
-if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_linear"):
-    linear_k = st.select_slider("Code size of the linear autoencoder", linear_sizes,
-                                value=compare.LINEAR_CODE_SIZE if compare.LINEAR_CODE_SIZE in linear_sizes
-                                else linear_sizes[-1], key="pca_linear_code_size")
-    linear = compare.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
-    job = submit_model(linear, f"linear autoencoder, code {linear_k}")
-    watch([job], "linear")
-    failed_message(job)
-    if job.status == jobs.DONE:
-        comparison = compare.compare_linear(job.result, pca, dataset)
-        cols = st.columns(4)
-        cols[0].metric("Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
-        cols[1].metric(f"PCA-{linear_k} test MSE", f"{comparison.pca_test_mse:.4f}")
-        cols[2].metric("Ratio AE / PCA", f"{comparison.ratio:.3f}",
-                       help="1.000 = the same error. Within 2 % (≤ 1.02) counts as reaching PCA.")
-        cols[3].metric("Largest principal angle", f"{comparison.angles_degrees.max():.1f}°")
-        st.plotly_chart(pca_figures.angle_bars(
-            comparison.angles_degrees, title=f"Angles between the decoder's {linear_k} directions and PCA's"),
-            key="pca_angles")
-        st.caption(f"Trained for {comparison.epochs_run} epochs in {comparison.seconds:.1f} s (Adam, MSE, early "
-                   "stopping). Small angles mean the same subspace; the last angles are the largest because PCA's "
-                   "later components explain little variance, so the loss barely cares about them.")
+
+
+@st.fragment
+def linear_section() -> None:
+    """The toggle, its code size and the comparison: moving them reruns this part only."""
+    if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_linear"):
+        linear_k = st.select_slider("Code size of the linear autoencoder", linear_sizes,
+                                    value=compare.LINEAR_CODE_SIZE if compare.LINEAR_CODE_SIZE in linear_sizes
+                                    else linear_sizes[-1], key="pca_linear_code_size")
+        linear = compare.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
+        job = submit_model(linear, f"linear autoencoder, code {linear_k}")
+        watch([job], "linear")
+        failed_message(job)
+        if job.status == jobs.DONE:
+            comparison = compare.compare_linear(job.result, pca, dataset)
+            cols = st.columns(4)
+            cols[0].metric("Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
+            cols[1].metric(f"PCA-{linear_k} test MSE", f"{comparison.pca_test_mse:.4f}")
+            cols[2].metric("Ratio AE / PCA", f"{comparison.ratio:.3f}",
+                           help="1.000 = the same error. Within 2 % (≤ 1.02) counts as reaching PCA.")
+            cols[3].metric("Largest principal angle", f"{comparison.angles_degrees.max():.1f}°")
+            st.plotly_chart(pca_figures.angle_bars(
+                comparison.angles_degrees, title=f"Angles between the decoder's {linear_k} directions and PCA's"),
+                key="pca_angles")
+            st.caption(f"Trained for {comparison.epochs_run} epochs in {comparison.seconds:.1f} s (Adam, MSE, early "
+                       "stopping). Small angles mean the same subspace; the last angles are the largest because PCA's "
+                       "later components explain little variance, so the loss barely cares about them.")
+
+
+linear_section()
 
 # --- 4. non-linear manifolds ----------------------------------------------------------------------------------
 st.header("4 · Non-linear manifolds in 3-D")
 st.markdown("Points on a curved sheet or loop need fewer numbers than their three coordinates, but only a "
             "non-linear code can follow the curve. PCA can only flatten it onto a line or a plane.")
-c1, c2 = st.columns(2)
-manifold = c1.selectbox("Shape", compare.MANIFOLDS, key="pca_manifold", format_func=lambda n: DATASETS[n].label)
-manifold_k = c2.radio("Code size (PCA components = autoencoder code)", (1, 2), index=0 if manifold == "circle" else 1,
-                      horizontal=True, key="pca_manifold_code_size")
-manifold_key = compare.manifold_key(manifold, manifold_k)
-job = queue.find(manifold_key)
-demo = job.result if job is not None and job.status == jobs.DONE else None
-if demo is None and (job is None or not job.active):
-    demo = compare.manifold_cached(manifold, manifold_k)
-if demo is None:
-    if job is None or not job.active:
-        failed_message(job)
-        if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start",
-                     type="primary", help="300 short epochs in the background (30–60 s on 2 free cores); the result is kept for "
-                                          "everyone."):
-            job = queue.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
-                               label=f"{manifold} autoencoder", session=state.session_id(), estimate_seconds=30)
-    if job is not None:
-        watch([job], "manifold")
-if demo is not None:
-    st.plotly_chart(pca_figures.manifold_3d(demo.points, demo.position, demo.pca_reconstruction,
-                                            demo.ae_reconstruction, demo.code_size, demo.pca_mse, demo.ae_mse),
-                    key="pca_manifold_chart")
-    better = "autoencoder" if demo.ae_mse < demo.pca_mse else "PCA"
-    st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
-               f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
-               f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
-    if demo.ae_mse > 0.9 * demo.pca_mse:
-        loop = " A closed loop cannot be laid onto one number without cutting it somewhere, " if \
-            demo.name == "circle" and demo.code_size == 1 else " "
-        st.info(f"Here the autoencoder did not get past PCA.{loop}Gradient descent starts near the linear "
-                "solution (PCA's) and did not find its way off it in this training budget: non-linearity makes "
-                "a better code possible, it does not guarantee that training finds it.")
+
+
+@st.fragment
+def manifold_section() -> None:
+    """Shape and code size rerun this part only."""
+    c1, c2 = st.columns(2)
+    manifold = c1.selectbox("Shape", compare.MANIFOLDS, key="pca_manifold", format_func=lambda n: DATASETS[n].label)
+    manifold_k = c2.radio("Code size (PCA components = autoencoder code)", (1, 2), index=0 if manifold == "circle" else 1,
+                          horizontal=True, key="pca_manifold_code_size")
+    manifold_key = compare.manifold_key(manifold, manifold_k)
+    job = queue.find(manifold_key)
+    demo = job.result if job is not None and job.status == jobs.DONE else None
+    if demo is None and (job is None or not job.active):
+        demo = compare.manifold_cached(manifold, manifold_k)
+    if demo is None:
+        if job is None or not job.active:
+            failed_message(job)
+            if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start",
+                         type="primary", help="300 short epochs in the background (30–60 s on 2 free cores); the result is kept for "
+                                              "everyone."):
+                job = queue.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
+                                   label=f"{manifold} autoencoder", session=state.session_id(), estimate_seconds=30)
+        if job is not None:
+            watch([job], "manifold")
+    if demo is not None:
+        st.plotly_chart(memo(("manifold", manifold_key, demo.seconds), lambda: pca_figures.manifold_3d(
+            demo.points, demo.position, demo.pca_reconstruction, demo.ae_reconstruction, demo.code_size, demo.pca_mse,
+            demo.ae_mse)), key="pca_manifold_chart")
+        better = "autoencoder" if demo.ae_mse < demo.pca_mse else "PCA"
+        st.caption(f"Grey: held-out test points. Coloured: their reconstructions, coloured by position along the "
+                   f"shape. Test MSE: PCA {demo.pca_mse:.4f}, autoencoder {demo.ae_mse:.4f} ({better} wins; "
+                   f"{demo.epochs_run} epochs, {demo.seconds:.1f} s). Drag to rotate.")
+        if demo.ae_mse > 0.9 * demo.pca_mse:
+            loop = " A closed loop cannot be laid onto one number without cutting it somewhere, " if \
+                demo.name == "circle" and demo.code_size == 1 else " "
+            st.info(f"Here the autoencoder did not get past PCA.{loop}Gradient descent starts near the linear "
+                    "solution (PCA's) and did not find its way off it in this training budget: non-linearity makes "
+                    "a better code possible, it does not guarantee that training finds it.")
+
+
+manifold_section()
 
 # --- 5. what each learns ------------------------------------------------------------------------------------
 st.header("5 · What each one learns")
@@ -373,76 +403,90 @@ st.header("7 · A representation at every layer")
 st.markdown("PCA has one linear step from the image to its code. An autoencoder passes the image through several "
             "layers, and each one holds a representation of it that can be reused: here is the output of every "
             "layer for one test image (brighter = larger).")
-index = st.slider("Test image", 0, len(dataset.x_test) - 1, 0, key="pca_layer_image")
-sample = dataset.x_test[index]
-shape2d = dataset.sample_shape if dataset.is_image and len(dataset.sample_shape) == 2 else None
-try:
-    activations = memo(("activations", model_key, index), lambda: compare.layer_activations(result, sample))
-except Exception as exc:  # unusual model types: say so rather than show a traceback
-    st.info(f"The layers of this model type cannot be drawn one by one ({type(exc).__name__}).")
-else:
-    st.plotly_chart(memo(("layers_ae", model_key, index), lambda: pca_figures.ae_layer_strip(
-        sample, activations, dataset.input_dim, shape2d, title="Autoencoder: every layer's output")),
-        key="pca_layers_ae")
 
 
-def pca_layers():
-    pca_code = pca.transform(sample[None], k_pca)[0]
-    return pca_figures.pca_layer_strip(sample, pca_code, pca.inverse_transform(pca_code[None])[0], dataset.input_dim,
-                                       shape2d, title="PCA: one linear step each way")
+@st.fragment
+def layers_section() -> None:
+    """The test image slider reruns this part only."""
+    index = st.slider("Test image", 0, len(dataset.x_test) - 1, 0, key="pca_layer_image")
+    sample = dataset.x_test[index]
+    shape2d = dataset.sample_shape if dataset.is_image and len(dataset.sample_shape) == 2 else None
+    try:
+        activations = memo(("activations", model_key, index), lambda: compare.layer_activations(result, sample))
+    except Exception as exc:  # unusual model types: say so rather than show a traceback
+        st.info(f"The layers of this model type cannot be drawn one by one ({type(exc).__name__}).")
+    else:
+        st.plotly_chart(memo(("layers_ae", model_key, index), lambda: pca_figures.ae_layer_strip(
+            sample, activations, dataset.input_dim, shape2d, title="Autoencoder: every layer's output")),
+            key="pca_layers_ae")
+
+    def pca_layers():
+        pca_code = pca.transform(sample[None], k_pca)[0]
+        return pca_figures.pca_layer_strip(sample, pca_code, pca.inverse_transform(pca_code[None])[0], dataset.input_dim,
+                                           shape2d, title="PCA: one linear step each way")
+
+    st.plotly_chart(memo(("layers_pca", data_key, k_pca, index), pca_layers), key="pca_layers_pca")
 
 
-st.plotly_chart(memo(("layers_pca", data_key, k_pca, index), pca_layers), key="pca_layers_pca")
+layers_section()
 
 # --- 8. pre-trained layers ------------------------------------------------------------------------------------
 st.header("8 · Re-using pre-trained layers")
 st.markdown("Layers trained on one task can start another. Here the encoder is pre-trained on the digits 0–4, "
             "then a model for the digits 5–9 is trained from **only a few images**, once starting from the "
             "pre-trained encoder and once from scratch (same architecture, same initial decoder, same epochs).")
-labelled = dataset.class_names and len(dataset.class_names) >= 10 and dataset.is_image
-if not labelled:
-    st.info("This experiment needs a labelled image data set with 10 classes, such as mnist-5k or digits-8x8.")
-else:
-    c1, c2 = st.columns(2)
-    n_images = c1.select_slider("Training images of digits 5–9", (50, 100, 200, 500), value=200,
-                                key="pca_transfer_images")
-    reuse_decoder = c2.toggle("Also re-use the pre-trained decoder", key="pca_transfer_decoder")
-    finetune_epochs = 40
-    t_key = compare.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
-    job = queue.find(t_key, owner)
-    tr = job.result if job is not None and job.status == jobs.DONE else None
-    if tr is None and (job is None or not job.active):
-        tr = compare.transfer_cached(experiment, n_images, finetune_epochs, reuse_decoder)
-    if tr is None:
-        if job is None or not job.active:
-            failed_message(job)
-            if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
-                         help="Pre-training plus two small trainings, in the background."):
-                job = queue.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
-                                                               reuse_decoder),
-                                   label="transfer experiment", owner=owner, session=state.session_id(),
-                                   estimate_seconds=training.estimate_seconds(experiment, dataset) + 10)
-        if job is not None:
-            watch([job], "transfer")
-    if tr is not None:
-        st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
-                                                    title="Training on a few images of digits 5–9"),
-                        key="pca_transfer_chart")
-        cols = st.columns(4)
-        cols[0].metric("From scratch: test MSE", f"{tr.scratch_test_mse:.4f}")
-        cols[1].metric("Pre-trained encoder: test MSE", f"{tr.transfer_test_mse:.4f}",
-                       delta=f"{(tr.transfer_test_mse / tr.scratch_test_mse - 1) * 100:+.0f} % vs scratch",
-                       delta_color="inverse")
-        cols[2].metric("Pre-trained model alone", f"{tr.pretrain_test_mse:.4f}",
-                       help="The model trained on 0–4 only, never shown a 5–9: how far it generalises.")
-        cols[3].metric(f"PCA-{tr.pca_code_size} fitted on the same {tr.n_target_images}", f"{tr.pca_small_test_mse:.4f}")
-        st.caption(f"Test MSE on the {tr.n_test} test images of digits 5–9. Loss: the sidebar's "
-                   f"({experiment.model.loss.upper()}). PCA has no layers to transfer: the closest it gets is "
-                   f"re-using components fitted on 0–4 (test MSE {tr.pca_pretrained_test_mse:.4f}) or fitting "
-                   f"on the few images ({tr.pca_small_test_mse:.4f}). {tr.seconds:.0f} s in all.")
-        best_ae = min(tr.transfer_test_mse, tr.scratch_test_mse)
-        if tr.pca_small_test_mse < best_ae:
-            st.info(f"Honest note: with only {tr.n_target_images} images, PCA fitted on them "
-                    f"({tr.pca_small_test_mse:.4f}) still beats both autoencoders ({best_ae:.4f} at best). "
-                    "Pre-training narrows the gap; with little data a linear method is hard to beat. Try 500 "
-                    "images, or re-using the decoder too.")
+
+
+@st.fragment
+def transfer_section() -> None:
+    """Its settings rerun this part only."""
+    labelled = dataset.class_names and len(dataset.class_names) >= 10 and dataset.is_image
+    if not labelled:
+        st.info("This experiment needs a labelled image data set with 10 classes, such as mnist-5k or digits-8x8.")
+    else:
+        c1, c2 = st.columns(2)
+        n_images = c1.select_slider("Training images of digits 5–9", (50, 100, 200, 500), value=200,
+                                    key="pca_transfer_images")
+        reuse_decoder = c2.toggle("Also re-use the pre-trained decoder", key="pca_transfer_decoder")
+        finetune_epochs = 40
+        t_key = compare.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
+        job = queue.find(t_key, owner)
+        tr = job.result if job is not None and job.status == jobs.DONE else None
+        if tr is None and (job is None or not job.active):
+            tr = compare.transfer_cached(experiment, n_images, finetune_epochs, reuse_decoder)
+        if tr is None:
+            if job is None or not job.active:
+                failed_message(job)
+                if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
+                             help="Pre-training plus two small trainings, in the background."):
+                    job = queue.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
+                                                                   reuse_decoder),
+                                       label="transfer experiment", owner=owner, session=state.session_id(),
+                                       estimate_seconds=training.estimate_seconds(experiment, dataset) + 10)
+            if job is not None:
+                watch([job], "transfer")
+        if tr is not None:
+            st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
+                                                        title="Training on a few images of digits 5–9"),
+                            key="pca_transfer_chart")
+            cols = st.columns(4)
+            cols[0].metric("From scratch: test MSE", f"{tr.scratch_test_mse:.4f}")
+            cols[1].metric("Pre-trained encoder: test MSE", f"{tr.transfer_test_mse:.4f}",
+                           delta=f"{(tr.transfer_test_mse / tr.scratch_test_mse - 1) * 100:+.0f} % vs scratch",
+                           delta_color="inverse")
+            cols[2].metric("Pre-trained model alone", f"{tr.pretrain_test_mse:.4f}",
+                           help="The model trained on 0–4 only, never shown a 5–9: how far it generalises.")
+            cols[3].metric(f"PCA-{tr.pca_code_size} fitted on the same {tr.n_target_images}", f"{tr.pca_small_test_mse:.4f}")
+            st.caption(f"Test MSE on the {tr.n_test} test images of digits 5–9. Loss: the sidebar's "
+                       f"({experiment.model.loss.upper()}). PCA has no layers to transfer: the closest it gets is "
+                       f"re-using components fitted on 0–4 (test MSE {tr.pca_pretrained_test_mse:.4f}) or fitting "
+                       f"on the few images ({tr.pca_small_test_mse:.4f}). {tr.seconds:.0f} s in all.")
+            best_ae = min(tr.transfer_test_mse, tr.scratch_test_mse)
+            if tr.pca_small_test_mse < best_ae:
+                st.info(f"Honest note: with only {tr.n_target_images} images, PCA fitted on them "
+                        f"({tr.pca_small_test_mse:.4f}) still beats both autoencoders ({best_ae:.4f} at best). "
+                        "Pre-training narrows the gap; with little data a linear method is hard to beat. Try 500 "
+                        "images, or re-using the decoder too.")
+
+
+transfer_section()

@@ -35,6 +35,8 @@ def trained_app():
 # (page, widget kind, key, new value): a control of each page that drives figures only
 PAGE_WIDGETS = [
     ("pages/reconstruction.py", "slider", "reconstruction_count", 6),
+    ("pages/pca_vs_ae.py", "slider", "pca_count", 5),
+    ("pages/pca_vs_ae.py", "slider", "pca_layer_image", 3),
 ]
 
 

@@ -63,43 +63,48 @@ def _presenter_on() -> bool:
         return False
 
 
-# Pages keep many figures in a memo and draw the same object on every rerun: keep its projector copy as long
-# as the figure itself lives (copying a 5,000-point map takes ~0.1-0.2 s).
-_PRESENTER_COPIES: dict[int, tuple] = {}  # id(figure) -> (weak reference to it, its projector copy)
-_COPIES_LOCK = threading.Lock()
+# Pages keep many figures in a memo (or ui.shared) and draw the same object on every rerun: keep what is derived
+# from a figure (its projector copy: ~0.1-0.2 s for a 5,000-point map; its caption: a few ms) as long as the
+# figure itself lives. A figure is never changed after it was first drawn.
+_PER_FIGURE: dict[tuple[int, str], tuple] = {}  # (id(figure), what) -> (weak reference to it, the value)
+_PER_FIGURE_LOCK = threading.Lock()
 
 
-def _presenter_copy(fig):
-    key = id(fig)
-    with _COPIES_LOCK:
-        ref, cached = _PRESENTER_COPIES.get(key, (None, None))
+def _per_figure(fig, what: str, make):
+    key = (id(fig), what)
+    with _PER_FIGURE_LOCK:
+        ref, cached = _PER_FIGURE.get(key, (None, None))
     if ref is not None and ref() is fig:
         return cached
-    cached = presenter_figure(fig)
+    cached = make(fig)
     try:
         ref = weakref.ref(fig, lambda _, key=key: _forget(key))
     except TypeError:  # not weak-referenceable: no caching
         return cached
-    with _COPIES_LOCK:
-        _PRESENTER_COPIES[key] = (ref, cached)
+    with _PER_FIGURE_LOCK:
+        _PER_FIGURE[key] = (ref, cached)
     return cached
 
 
-def _forget(key: int) -> None:
-    with _COPIES_LOCK:
-        entry = _PRESENTER_COPIES.get(key)
+def _forget(key: tuple[int, str]) -> None:
+    with _PER_FIGURE_LOCK:
+        entry = _PER_FIGURE.get(key)
         if entry is not None and entry[0]() is None:
-            del _PRESENTER_COPIES[key]
+            del _PER_FIGURE[key]
+
+
+def _describe(figure) -> str | None:
+    try:
+        return describe(figure)
+    except Exception:  # a caption is never worth breaking a page for
+        return None
 
 
 def _description(figure) -> str | None:
     """The one-line text caption drawn under a chart (None for things that are not plotly figures)."""
     if not hasattr(figure, "layout") or not hasattr(figure, "data"):
         return None
-    try:
-        return describe(figure)
-    except Exception:  # a caption is never worth breaking a page for
-        return None
+    return _per_figure(figure, "caption", _describe)
 
 
 def presenter_charts() -> None:
@@ -123,7 +128,7 @@ def presenter_charts() -> None:
     def plotly_chart(self, figure_or_data, *args, **kwargs):
         sentence = _description(figure_or_data)
         if _presenter_on() and hasattr(figure_or_data, "to_plotly_json"):
-            figure_or_data = _presenter_copy(figure_or_data)
+            figure_or_data = _per_figure(figure_or_data, "presenter", presenter_figure)
         if sentence is None:
             return original(self, figure_or_data, *args, **kwargs)
         # The chart and its caption share one container, so a chart call stays one element: an st.empty() slot

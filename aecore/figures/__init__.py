@@ -212,6 +212,7 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
                         subplot_titles=list(row_titles))
     n_cols = len(rows[0])
     caption_room = 1.0 if any(c is not None for c in captions) else 0.0
+    notes = []
     for r, (row, is_error) in enumerate(zip(rows, error_rows), 1):
         images = np.asarray(row, dtype=np.float32)
         h, w = images.shape[1:3]
@@ -226,10 +227,11 @@ def image_grid(rows: Sequence[np.ndarray], row_titles: Sequence[str],
         fig.update_yaxes(range=[h - 0.5 + caption_room, -0.5], showticklabels=False, ticks="", showgrid=False,
                          zeroline=False, scaleanchor=f"x{r if r > 1 else ''}", row=r, col=1)
         fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False, row=r, col=1)
-        if captions[r - 1] is not None:
-            for i, text in enumerate(captions[r - 1]):
-                fig.add_annotation(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",
-                                   font=dict(size=13), row=r, col=1)
+        if captions[r - 1] is not None:  # added in one go below: plotly copies all annotations on each add
+            axis = "" if r == 1 else r
+            notes += [dict(x=i * (w + 2) + w / 2, y=h + 0.5, text=text, showarrow=False, yanchor="top",
+                           font=dict(size=13), xref=f"x{axis}", yref=f"y{axis}") for i, text in enumerate(captions[r - 1])]
+    fig.update_layout(annotations=list(fig.layout.annotations) + notes)
     fig.update_layout(width=None, height=int(n_rows * (image_px + 70) + (40 if title else 0)),
                       plot_bgcolor="#d9d9d9")  # grey gaps frame both black digits and white error tiles
     fig = _base_layout(fig, title, fig.layout.height)
