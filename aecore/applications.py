@@ -725,19 +725,27 @@ def smallest_size(points: list[RDPoint], max_mse: float) -> dict[str, RDPoint]:
 
 def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64), epochs: int = 25, seed: int = 0,
                           report: Callable | None = None, cancel: threading.Event | None = None) -> dict[int, object]:
-    """Default dense autoencoders at several code sizes (for the rate–distortion curve)."""
-    from aecore.train import TrainingCancelled, train_autoencoder
+    """Default dense autoencoders at the code sizes that compress this data (for the rate–distortion curve):
+    each found in memory or the disk cache when the PCA page or the sidebar trained it before, else trained
+    and saved."""
+    from aecore.compare import sweep_code_sizes, trained_model
+    from aecore.train import TrainingCancelled
 
     dataset = load_dataset(DataConfig(name=data))
+    code_sizes = sweep_code_sizes(dataset.input_dim, tuple(code_sizes))  # 64 numbers do not compress 8×8 digits
     results = {}
     for i, k in enumerate(code_sizes):
         if cancel is not None and cancel.is_set():
             break
-        experiment = Experiment(DataConfig(name=data), ModelConfig(code_size=k), TrainConfig(epochs=epochs, seed=seed))
+        experiment = Experiment(DataConfig(name=data), ModelConfig(code_size=k).canonical(),
+                                TrainConfig(epochs=epochs, seed=seed))
         try:
-            results[k] = train_autoencoder(experiment, dataset, cancel=cancel)
+            result = trained_model(experiment, dataset, cancel=cancel)
         except TrainingCancelled:
             break
+        if result.stopped == "cancelled":  # a partial model is neither kept nor shown
+            break
+        results[k] = result
         if report is not None:
             report({"done": i + 1, "total": len(code_sizes), "code_size": k})
     return results

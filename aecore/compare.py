@@ -281,6 +281,19 @@ def load_job(experiment: Experiment):
     return load
 
 
+def trained_model(experiment: Experiment, dataset: Dataset, cancel: threading.Event | None = None):
+    """The model of ``experiment`` by the path every model takes: a finished job of this process (memory),
+    else the disk cache, else trained here and saved (for code that already runs inside a job, e.g. a
+    sweep: its models are then the very ones the sidebar and the PCA page train and find)."""
+    from aecore import jobs
+
+    job = jobs.default_queue().find(experiment.key())
+    if job is not None and job.status == jobs.DONE and getattr(job.result, "experiment", None) == experiment \
+            and job.result.stopped != "cancelled":
+        return job.result
+    return load_job(experiment)(None, cancel) or train_job(experiment, dataset)(None, cancel)
+
+
 def on_disk(experiment: Experiment) -> bool:
     from aecore import cache
 
@@ -579,7 +592,7 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
     import keras
 
     from aecore.models import BuiltModel, compile_model, dense_decoder, dense_encoder
-    from aecore.train import ensure_tensorflow_configured
+    from aecore.train import VALIDATION_CHUNK, ensure_tensorflow_configured
 
     model_cfg, train_cfg = _transfer_model(experiment.model), experiment.train.replace(noise_level=0.0)
     shape = dataset.sample_shape
@@ -599,15 +612,24 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
     done = [0]
 
     class Progress(keras.callbacks.Callback):
-        def __init__(self, stage):
+        # The trainer's fast path (aecore.train): cancel checked at batch *begin* (an on_train_batch_end
+        # callback makes Keras sync the loss after every batch) and validation by test_on_batch on large
+        # chunks at the epoch's end, not fit(validation_data=...).
+        def __init__(self, stage, validation):
             super().__init__()
-            self.stage = stage
+            self.stage, self.validation = stage, validation
 
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_begin(self, batch, logs=None):
             if cancel is not None and cancel.is_set():
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
+            if logs is not None and len(self.validation):  # the same dict reaches Keras's History after us
+                self.model.reset_metrics()
+                for i in range(0, len(self.validation), VALIDATION_CHUNK):
+                    chunk = self.validation[i:i + VALIDATION_CHUNK]
+                    values = self.model.test_on_batch(chunk, chunk, return_dict=True)
+                logs.update({f"val_{k}": float(v) for k, v in values.items()})
             done[0] += 1
             if report is not None:
                 report(TransferReport(self.stage, done[0], total))
@@ -620,9 +642,8 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
         return compile_model(BuiltModel(auto, encoder, decoder), model_cfg, train_cfg)
 
     def fit(built, x, val, epochs, stage):
-        history = built.autoencoder.fit(x, x, validation_data=(val, val), epochs=epochs,
-                                        batch_size=min(train_cfg.batch_size, len(x)), shuffle=True,
-                                        callbacks=[Progress(stage)], verbose=0)
+        history = built.autoencoder.fit(x, x, epochs=epochs, batch_size=min(train_cfg.batch_size, len(x)),
+                                        shuffle=True, callbacks=[Progress(stage, val)], verbose=0)
         if cancel is not None and cancel.is_set():
             from aecore.train import TrainingCancelled
 

@@ -1,0 +1,43 @@
+"""Every model goes through one path (memory → disk cache → train and save): the Limits page's code-size sweep
+with default settings trains none of the models the PCA page's sweep already trained."""
+
+import threading
+
+import pytest
+
+from aecore import applications, compare, train
+from aecore.config import DataConfig, Experiment
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def trainings(monkeypatch, tmp_path):
+    """Code sizes trained (not loaded) during the test, in a cache directory of its own."""
+    monkeypatch.setenv("AELAB_CACHE_DIR", str(tmp_path))
+    trained = []
+    real = train.train_autoencoder
+
+    def counting(experiment, dataset, *args, **kwargs):
+        trained.append(experiment.model.code_size)
+        return real(experiment, dataset, *args, **kwargs)
+
+    monkeypatch.setattr(train, "train_autoencoder", counting)
+    return trained
+
+
+def test_limits_sweep_reuses_the_pca_sweep_models(digits, trainings):
+    base = Experiment(DataConfig(name="digits-8x8"))  # the sidebar's defaults on digits
+    # What the PCA page's sweep jobs run (queue.submit(key, compare.train_job(...))), for two of its sizes.
+    pca_models = {e.model.code_size: compare.train_job(e, digits)(None, threading.Event())
+                  for e in compare.sweep_experiments(base, digits.input_dim, (4, 8))}
+    assert sorted(trainings) == [4, 8]
+    trainings.clear()
+
+    # The Limits page's sweep with its defaults; 64 is skipped: it does not compress 8×8 images.
+    limits_models = applications.train_code_size_sweep("digits-8x8", (4, 8, 64))
+
+    assert trainings == [], f"the Limits sweep trained again: code sizes {trainings}"
+    assert sorted(limits_models) == [4, 8]
+    for k in (4, 8):
+        assert limits_models[k].test_mse == pytest.approx(pca_models[k].test_mse, rel=1e-6)
