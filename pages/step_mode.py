@@ -1,6 +1,8 @@
 """Slow motion: the sidebar's model trains one batch at a time; after each step the student sees the batch, its
 reconstructions, the loss of every step so far and where the loss depends most on the input pixels."""
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 
@@ -14,6 +16,7 @@ runtime_fixes.run_pages_through_app()
 
 STEPPER = "step_mode_stepper"  # this session's (settings key, Stepper): never shared between sessions
 PLAYING = "step_mode_playing"
+VIEW = "step_mode_view"  # (stepper, steps, StepView): the figures of the step on display
 PACES = {"1 step every 2 s": 2.0, "1 step a second": 1.0, "2 steps a second": 0.5}
 
 
@@ -25,7 +28,34 @@ def stepping_key(experiment) -> str:
 
 def reset() -> None:
     st.session_state.pop(STEPPER, None)
+    st.session_state.pop(VIEW, None)
     st.session_state[PLAYING] = False
+
+
+class StepView(NamedTuple):
+    losses: object  # the loss of every step (a plotly figure)
+    batch: object  # the batch, its reconstructions and |dL/dx|
+    shown: int
+    largest_gradient: float
+
+
+def step_view(stepper: Stepper, loss_label: str, sample_shape) -> StepView:
+    """This step's figures, built once per step: a move of the pace or any other rerun between two steps redraws
+    them without running the model again (building the batch's picture grid alone takes tens of ms)."""
+    held = st.session_state.get(VIEW)
+    if held is not None and held[0] is stepper and held[1] == stepper.steps:
+        return held[2]
+    images = stepper.last_batch()
+    reconstructions = stepper.reconstruct(images)
+    gradients = stepper.input_gradient(images)
+    per_image = ((reconstructions - images) ** 2).reshape(len(images), -1).mean(axis=1)
+    losses = step_losses(stepper.losses, stepper.steps_per_epoch, loss_label,
+                         title=f"{loss_label.capitalize()} of each batch") if stepper.steps else None
+    view = StepView(losses, batch_view(images, reconstructions, gradients, sample_shape,
+                                       captions=[f"{v:.3f}" for v in per_image], image_px=56),
+                    len(images), float(np.max(gradients)))
+    st.session_state[VIEW] = (stepper, stepper.steps, view)
+    return view
 
 
 st.title("Slow motion")
@@ -109,24 +139,18 @@ def steps_view() -> None:
     if not stepper.steps:
         st.info("Press **Next batch** to take the first step, or **Play** to watch the steps go by.")
     left, right = st.columns([2, 3])
+    view = step_view(stepper, loss_label, dataset.sample_shape)
     with left:
         if stepper.steps:
-            st.plotly_chart(step_losses(stepper.losses, per_epoch, loss_label,
-                                        title=f"{loss_label.capitalize()} of each batch"), key="step_mode_loss")
+            st.plotly_chart(view.losses, key="step_mode_loss")
             st.caption("Each point is one batch's loss, measured as the model trained on it (before its update). "
                        "The line is noisy because every batch holds different images; its trend falls.")
     with right:
-        images = stepper.last_batch()
-        reconstructions = stepper.reconstruct(images)
-        gradients = stepper.input_gradient(images)
-        per_image = ((reconstructions - images) ** 2).reshape(len(images), -1).mean(axis=1)
         which = f"step {stepper.steps}" if stepper.steps else "the first step, before training"
-        st.plotly_chart(batch_view(images, reconstructions, gradients, dataset.sample_shape,
-                                   captions=[f"{v:.3f}" for v in per_image], image_px=56),
-                        key="step_mode_batch")
-        st.caption(f"The first {len(images)} of the {batch_size} images in the batch of {which}; their "
+        st.plotly_chart(view.batch, key="step_mode_batch")
+        st.caption(f"The first {view.shown} of the {batch_size} images in the batch of {which}; their "
                    "reconstructions by the model as it is now; and |dL/dx| per pixel (each image's MSE below it), pale "
-                   f"yellow (≈ 0) to dark red (the batch's largest, {float(np.max(gradients)):.2g}).")
+                   f"yellow (≈ 0) to dark red (the batch's largest, {view.largest_gradient:.2g}).")
 
 
 steps_view()

@@ -125,3 +125,24 @@ def test_slow_motion_page_steps_and_charts():
     at.button(key="step_mode_reset").click().run()
     assert not at.exception, at.exception
     assert at.metric[0].value == "0"
+
+
+@pytest.mark.app
+def test_a_rerun_between_two_steps_reuses_the_steps_figures(monkeypatch):
+    """Moving the pace (or any rerun) between two steps must not run the model again: the figures of a step are
+    built once (they cost most of a rerun)."""
+    from aecore.stepping import Stepper
+    from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, set_sidebar
+
+    at = open_app()
+    set_sidebar(at, **TINY_SETTINGS, sidebar_batch_size=64)
+    go_to(at, "pages/step_mode.py")
+    at.button(key="step_mode_next").click().run()
+    calls = []
+    original = Stepper.input_gradient
+    monkeypatch.setattr(Stepper, "input_gradient", lambda self, x: calls.append(1) or original(self, x))
+    at.selectbox(key="step_mode_pace").select("2 steps a second").run()
+    assert not at.exception, at.exception
+    assert calls == [] and len(plotly_charts(at)) == 2 and at.metric[0].value == "1"
+    at.button(key="step_mode_next").click().run()
+    assert calls == [1] and at.metric[0].value == "2"
