@@ -14,7 +14,7 @@ from aecore import corrupt, jobs, metrics
 from aecore.config import DataConfig, stable_hash
 from aecore.data import DatasetUnavailable, load_dataset
 from aecore.figures import applications as F
-from ui import runtime_fixes, state, training
+from ui import runtime_fixes, shared, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -143,6 +143,31 @@ def shown_indices(n: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=min(SHOWN, n), replace=False))
 
 
+def figure(name: str, key: tuple, make, data: DataConfig | None = None):
+    """A figure drawn from a data set and settings (a preview, a finished model's rows), drawn once for the
+    whole server: 30 students on the same settings share it (an upload's stay in its session)."""
+    return shared.derive("applications_figures", (name,) + key, make, data=data or DataConfig(name=data_name),
+                         max_entries=64)
+
+
+def result_id(res: A.AppResult) -> tuple:
+    """What tells one finished application model from another with the same settings (a stopped one)."""
+    return res.config.key(), res.seconds, res.train.epochs_run
+
+
+def denoising_figures(result, ds):
+    """The session model's noisy input, output and clean target rows, the PSNR bars, and the input's PSNR."""
+    idx = shown_indices(len(ds.x_test))
+    noisy, clean = result.test_input[idx], ds.x_test[idx]
+    out = np.clip(result.test_reconstruction[idx], 0, 1)
+    grid = F.picture_rows([noisy, out, clean], ["noisy input (what the model saw)", "model output", "clean target"],
+                          [psnr_caption(clean, noisy), psnr_caption(clean, out), None])
+    psnr_in = metrics.psnr(ds.x_test, result.test_input)
+    bars = F.psnr_bars({"noisy input": psnr_in, "denoised output": result.test_psnr}, title="Whole test set",
+                       highlight="denoised output")
+    return grid, bars, psnr_in
+
+
 # --- page ----------------------------------------------------------------------------------------
 
 st.title("Applications")
@@ -172,7 +197,9 @@ tabs = st.tabs(["Denoising", "Watermark removal", "Super-resolution", "Colorizat
                 "Anomaly detection"])
 
 # --- denoising ---------------------------------------------------------------------------------------
-with tabs[0]:
+@st.fragment
+def denoising() -> None:
+    """This tab's controls rerun only this tab (st.fragment), not the page or the sidebar."""
     st.subheader("Denoising: fit(x_noisy, x)")
     result = training.current_result()
     family_page = ROOT / "pages" / "family.py"
@@ -186,19 +213,13 @@ with tabs[0]:
         noise_cfg = result.experiment.train
         ds = state.dataset_or_error(result.experiment.data)
         if ds is not None and ds.is_image:
-            idx = shown_indices(len(ds.x_test))
-            noisy, clean = result.test_input[idx], ds.x_test[idx]
-            out = np.clip(result.test_reconstruction[idx], 0, 1)
+            grid, bars, psnr_in = figure("denoise", (state.model_id(result),), lambda: denoising_figures(result, ds),
+                                         data=result.experiment.data)
             left, right = st.columns([3, 2])
             with left:
-                st.plotly_chart(F.picture_rows(
-                    [noisy, out, clean], ["noisy input (what the model saw)", "model output", "clean target"],
-                    [psnr_caption(clean, noisy), psnr_caption(clean, out), None]), key="applications_denoise_grid")
-            psnr_in = metrics.psnr(ds.x_test, result.test_input)
+                st.plotly_chart(grid, key="applications_denoise_grid")
             with right:
-                st.plotly_chart(F.psnr_bars({"noisy input": psnr_in, "denoised output": result.test_psnr},
-                                            title="Whole test set", highlight="denoised output"),
-                                key="applications_denoise_bars")
+                st.plotly_chart(bars, key="applications_denoise_bars")
                 st.metric("PSNR gain", f"{result.test_psnr - psnr_in:+.1f} dB",
                           help="Output PSNR minus noisy-input PSNR, against the clean test images.")
             st.caption(f"Noise: {noise_cfg.noise_kind.replace('_', ' ')} at level {noise_cfg.noise_level:g}. "
@@ -210,7 +231,8 @@ with tabs[0]:
                      icon=":material/family_history:")
 
 # --- watermark removal ---------------------------------------------------------------------------------
-with tabs[1]:
+@st.fragment
+def watermark_removal() -> None:
     st.subheader("Watermark removal: fit(x_marked, x)")
     c1, c2, c3, c4 = st.columns(4)
     wm_kind = c1.selectbox("Watermark", corrupt.WATERMARK_KINDS, format_func=corrupt.WATERMARK_LABELS.get,
@@ -228,17 +250,18 @@ with tabs[1]:
                       unseen_position=unseen, **settings)
     res = job_panel("wm", cfg.key(), app_runner(cfg), "watermark removal")
     if res is None:
-        st.plotly_chart(F.picture_rows([corrupt.watermark(preview, wm_kind, opacity, position, seed=cfg.seed + 2)],
-                                       ["what the model will see (preview)"]), key="applications_wm_preview")
+        st.plotly_chart(figure("wm_preview", (wm_kind, opacity, position, cfg.seed), lambda: F.picture_rows(
+            [corrupt.watermark(preview, wm_kind, opacity, position, seed=cfg.seed + 2)],
+            ["what the model will see (preview)"])), key="applications_wm_preview")
     else:
         idx = shown_indices(len(res.targets))
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(F.picture_rows(
+            st.plotly_chart(figure("wm_grid", result_id(res), lambda: F.picture_rows(
                 [res.inputs[idx], res.outputs[idx], res.targets[idx]],
                 ["watermarked input", "model output", "clean target"],
                 [psnr_caption(res.targets[idx], res.inputs[idx]), psnr_caption(res.targets[idx], res.outputs[idx]),
-                 None]), key="applications_wm_grid")
+                 None])), key="applications_wm_grid")
         with right:
             bars = {"marked input": res.psnr_input, "model output": res.psnr_model}
             if res.unseen_inputs is not None and wm_kind != "lines":
@@ -278,15 +301,15 @@ with tabs[1]:
                             + (" — worse than doing nothing: it treats the unfamiliar mark as part of the digit."
                                if gain_unseen < 0 else "."))
                 label = f"mark at {unseen} (never seen)"
-            st.plotly_chart(F.picture_rows([res.unseen_inputs[idx], res.unseen_outputs[idx]],
-                                           [label, "model output"],
-                                           [psnr_caption(res.targets[idx], res.unseen_inputs[idx]),
-                                            psnr_caption(res.targets[idx], res.unseen_outputs[idx])]),
-                            key="applications_wm_unseen_grid")
+            st.plotly_chart(figure("wm_unseen_grid", result_id(res) + (label,), lambda: F.picture_rows(
+                [res.unseen_inputs[idx], res.unseen_outputs[idx]], [label, "model output"],
+                [psnr_caption(res.targets[idx], res.unseen_inputs[idx]),
+                 psnr_caption(res.targets[idx], res.unseen_outputs[idx])])), key="applications_wm_unseen_grid")
         st.caption(f"{res.train.message} PSNR in dB against the clean test images (higher is better).")
 
 # --- super-resolution ----------------------------------------------------------------------------------
-with tabs[2]:
+@st.fragment
+def super_resolution() -> None:
     st.subheader("Super-resolution: fit(x_small, x)")
     c1, c2 = st.columns(2)
     h = dataset.sample_shape[0]
@@ -300,8 +323,9 @@ with tabs[2]:
     cfg = A.AppConfig(task="superres", data=data_name, factor=factor, resample=resample, **settings)
     res = job_panel("sr", cfg.key(), app_runner(cfg), "super-resolution")
     if res is None:
-        st.plotly_chart(F.picture_rows([corrupt.downsample(preview, factor, resample)],
-                                       ["what the model will see (preview)"]), key="applications_sr_preview")
+        st.plotly_chart(figure("sr_preview", (factor, resample), lambda: F.picture_rows(
+            [corrupt.downsample(preview, factor, resample)], ["what the model will see (preview)"])),
+            key="applications_sr_preview")
     else:
         idx = shown_indices(len(res.targets))
         small = h // factor
@@ -320,7 +344,8 @@ with tabs[2]:
                      None]
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(F.picture_rows(rows, titles, captions), key="applications_sr_grid")
+            st.plotly_chart(figure("sr_grid", result_id(res), lambda: F.picture_rows(rows, titles, captions)),
+                            key="applications_sr_grid")
         with right:
             bars = {"bicubic": res.psnr_baseline, "autoencoder": res.psnr_model}
             if resample != "bicubic":
@@ -338,7 +363,8 @@ with tabs[2]:
         st.caption(res.train.message)
 
 # --- colorization ----------------------------------------------------------------------------------------
-with tabs[3]:
+@st.fragment
+def colorization() -> None:
     st.subheader("Colorization: fit(grey, colour)")
     rule = st.radio("How the digits are coloured", A.COLOUR_RULES, format_func=A.COLOUR_RULE_LABELS.get,
                     horizontal=True, key="applications_col_rule")
@@ -350,19 +376,21 @@ with tabs[3]:
     cfg = A.AppConfig(task="colour", data=data_name, colour_rule=rule, **settings)
     res = job_panel("col", cfg.key(), app_runner(cfg), "colorization")
     if res is None:
-        coloured = A.colourize(preview, dataset.y_test[preview_idx], rule, seed=cfg.seed + 2)
-        st.plotly_chart(F.picture_rows([corrupt.to_grey(coloured), coloured],
-                                       ["grey input (preview)", "colour target (preview)"]),
-                        key="applications_col_preview")
+        def colour_preview():
+            coloured = A.colourize(preview, dataset.y_test[preview_idx], rule, seed=cfg.seed + 2)
+            return F.picture_rows([corrupt.to_grey(coloured), coloured], ["grey input (preview)",
+                                                                          "colour target (preview)"])
+
+        st.plotly_chart(figure("col_preview", (rule, cfg.seed), colour_preview), key="applications_col_preview")
     else:
         idx = shown_indices(len(res.targets))
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(F.picture_rows(
+            st.plotly_chart(figure("col_grid", result_id(res), lambda: F.picture_rows(
                 [res.inputs[idx], res.outputs[idx], res.targets[idx]],
                 ["grey input", "predicted colours", "true colours"],
                 [[f"digit {dataset.class_names[c]}" for c in res.labels[idx]],
-                 psnr_caption(res.targets[idx], res.outputs[idx]), None]), key="applications_col_grid")
+                 psnr_caption(res.targets[idx], res.outputs[idx]), None])), key="applications_col_grid")
         with right:
             st.plotly_chart(F.psnr_bars({"grey input": res.psnr_input, "predicted colours": res.psnr_model},
                                         title="Test set PSNR (colour)", highlight="predicted colours"),
@@ -371,7 +399,8 @@ with tabs[3]:
                    + res.train.message)
 
 # --- feature extraction ----------------------------------------------------------------------------------
-with tabs[4]:
+@st.fragment
+def feature_extraction() -> None:
     st.subheader("Feature extraction: a classifier on the codes")
     st.markdown("Train the autoencoder without labels, then give a **logistic regression** only its codes. "
                 "Compared with the raw pixels and with PCA codes of the same size, with 100, 1,000 or all "
@@ -411,7 +440,8 @@ with tabs[4]:
                             f"({best['accuracy']:.1%}). {why}")
 
 # --- anomaly detection -----------------------------------------------------------------------------------
-with tabs[5]:
+@st.fragment
+def anomaly_detection() -> None:
     st.subheader("Anomaly detection: a high reconstruction error means 'never seen anything like it'")
     held = st.selectbox("Digit left out of training (it becomes an anomaly)", [-1] + list(range(10)), index=8,
                         format_func=lambda d: "none" if d < 0 else f"digit {dataset.class_names[d]}",
@@ -446,15 +476,27 @@ with tabs[5]:
         with right:
             st.plotly_chart(F.roc_figure({names[chosen]: (fpr, tpr, area)}, marker=(false_alarms, detected),
                                          title="ROC curve (every threshold)"), key="applications_an_roc")
-        worst = np.argsort(normal)[::-1][:SHOWN]
-        rebuilt = np.clip(res.train.test_reconstruction[worst], 0, 1)
+        def worst_rows():
+            worst = np.argsort(normal)[::-1][:SHOWN]
+            rebuilt = np.clip(res.train.test_reconstruction[worst], 0, 1)
+            return F.picture_rows([res.targets[worst], rebuilt], ["test digit", "reconstruction"],
+                                  [[f"MSE {normal[i]:.3f}" for i in worst], None])
+
+        def odd_rows():
+            odd_idx = np.argsort(odd)[::-1][:SHOWN]
+            return F.picture_rows([res.anomaly_images[chosen][odd_idx], res.anomaly_outputs[chosen][odd_idx]],
+                                  [f"{names[chosen]}: most anomalous", "reconstruction"],
+                                  [[f"MSE {odd[i]:.3f}" for i in odd_idx], None])
+
         st.markdown("**The most anomalous *normal* test digits** — real digits the model finds unusual:")
-        st.plotly_chart(F.picture_rows([res.targets[worst], rebuilt], ["test digit", "reconstruction"],
-                                       [[f"MSE {normal[i]:.3f}" for i in worst], None]), key="applications_an_worst")
-        odd_idx = np.argsort(odd)[::-1][:SHOWN]
-        st.plotly_chart(F.picture_rows([res.anomaly_images[chosen][odd_idx], res.anomaly_outputs[chosen][odd_idx]],
-                                       [f"{names[chosen]}: most anomalous", "reconstruction"],
-                                       [[f"MSE {odd[i]:.3f}" for i in odd_idx], None]), key="applications_an_odd")
+        st.plotly_chart(figure("an_worst", result_id(res), worst_rows), key="applications_an_worst")
+        st.plotly_chart(figure("an_odd", result_id(res) + (chosen, names[chosen]), odd_rows), key="applications_an_odd")
         for name, why in res.missing.items():
             st.caption(f"{A.OOD_LABELS.get(name, name)} is not available here: {why}")
         st.caption(res.train.message)
+
+
+SECTIONS = (denoising, watermark_removal, super_resolution, colorization, feature_extraction, anomaly_detection)
+for tab, section in zip(tabs, SECTIONS):
+    with tab:
+        section()

@@ -126,3 +126,46 @@ def test_limits_page_compares_inputs_and_compression():
     digits_ae = photos[("your autoencoder", "8 numbers, float32")]
     best_jpeg = min((p for p in job.result if p.method == "JPEG"), key=lambda p: p.mse)
     assert best_jpeg.mse < digits_ae.mse  # a digit model cannot describe photo texture
+
+
+def test_a_tabs_control_reruns_only_its_tab(monkeypatch):
+    """Issue 18: moving 'Opacity' reruns the watermark tab alone (its st.fragment), as the browser asks, not
+    the sidebar, the page's top or the other tabs; its preview shows the new opacity."""
+    from fragments import move
+    from ui import sidebar
+
+    at = open_app()
+    at.session_state["applications_data"] = "digits-8x8"
+    go_to(at, APPS)
+    before = next(c for c in plotly_charts(at) if "applications_wm_preview" in str(c.key)).proto.spec
+    sidebar_calls = []
+    real_sidebar = sidebar.draw_sidebar
+    monkeypatch.setattr(sidebar, "draw_sidebar", lambda *a, **k: sidebar_calls.append(1) or real_sidebar(*a, **k))
+    assert move(at, at.slider(key="applications_wm_opacity"), 0.5), "'Opacity' is not inside a fragment"
+    assert not at.exception, at.exception
+    assert sidebar_calls == [] and not at.title, "the sidebar or the page's top ran again"
+    keys = [str(c.key) for c in plotly_charts(at)]
+    assert keys == ["applications_wm_preview"], keys  # not the other tabs' previews
+    assert plotly_charts(at)[0].proto.spec != before
+    at.run()  # a whole-page run keeps the moved value
+    assert at.session_state["applications_wm_opacity"] == 0.5 and sidebar_calls == [1]
+
+
+def test_previews_are_drawn_once_for_the_whole_server(monkeypatch):
+    """Issue 18: a second session on the same images and settings reuses the previews the first one drew."""
+    from aecore.figures import applications as figures
+
+    drawn = []
+    real = figures.picture_rows
+    monkeypatch.setattr(figures, "picture_rows", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    sessions = []
+    for _ in range(2):
+        at = open_app()
+        at.session_state["applications_data"] = "digits-8x8"
+        at.session_state["applications_wm_opacity"] = 0.3  # settings no other test draws first
+        sessions.append(go_to(at, APPS))
+        drawn.append("session")
+    first, second = " ".join(map(str, drawn)).split("session")[:2]
+    assert first.split() and not second.split(), drawn
+    specs = [[c.proto.spec for c in plotly_charts(at)] for at in sessions]
+    assert specs[0] == specs[1]
