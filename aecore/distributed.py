@@ -1,7 +1,8 @@
-"""Training on a Dask distributed cluster, when ``$AELAB_DASK_SCHEDULER`` names its scheduler.
+"""Training and t-SNE maps on a Dask distributed cluster, when ``$AELAB_DASK_SCHEDULER`` names its scheduler.
 
 Without the variable nothing here runs (and Dask is never imported): the in-process queue of
-``aecore.jobs`` trains every model. With it, the app's job for a training only *relays* a Dask task:
+``aecore.jobs`` trains every model and draws every map. With it, the app's job for a training only
+*relays* a Dask task:
 
 - The Dask key is the experiment's key, so identical requests from any app server (any Dask client)
   share one run: the scheduler runs a key once while some client still holds it.
@@ -17,11 +18,17 @@ Without the variable nothing here runs (and Dask is never imported): the in-proc
   up to ``distributed.scheduler.allowed-failures`` times); past that, the job fails with one clear
   message (``killed_message``) and pressing Train submits it afresh.
 
-Uploads never go to the cluster: anything trained on them stays in its session's process.
+t-SNE maps (``aecore.embed``'s job functions, given a ``cluster_key``) go the same way: the Dask key is the
+map's job key, frames and finished snapshot maps come back as events, Stop sets the same kind of event and
+the finished ``LatentMap`` (or the stopped, partial one) comes back as the task's result. A code map's
+codes and reconstructions are computed in the app, which holds the model; the worker gets the codes.
+
+Uploads never go to the cluster: anything trained or mapped on them stays in its session's process.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -87,11 +94,12 @@ def close_clients() -> None:
         _clients.clear()
 
 
-def killed_message(attempts: int | None = None) -> str:
+def killed_message(attempts: int | None = None, what: str = "training this model", again: str = "Press Train",
+                   smaller: str = "a smaller model") -> str:
     tries = f" {attempts} times" if attempts else ""
-    return (f"The Dask worker training this model stopped{tries} before it finished (it crashed, ran out of "
-            "memory or was shut down). Press Train to try again; if it fails again, choose a smaller model "
-            "or ask the teacher to check the workers.")
+    return (f"The Dask worker {what} stopped{tries} before it finished (it crashed, ran out of memory or was "
+            f"shut down). {again} to try again; if it fails again, choose {smaller} or ask the teacher to "
+            "check the workers.")
 
 
 # -- on the worker ---------------------------------------------------------------------------------------------
@@ -103,31 +111,17 @@ def _report_dict(report) -> dict:
             "elapsed": float(report.elapsed), "preview": preview, "time": time.time()}
 
 
-def train_task(experiment, dataset, cache_directory: str, key: str) -> dict:
-    """The Dask task: train ``experiment`` on ``dataset`` and save the model into the shared cache.
-
-    Returns ``{"saved": True, ...}`` when the model is in the cache (trained now or before), else
-    ``{"saved": False, "result": {...}}`` with the TrainResult's fields (a stopped, partial model).
-    """
-    import dataclasses
-
+def _watch_stop(key: str) -> tuple[threading.Event, threading.Event]:
+    """On the worker: log this run (who ran what, for the dashboard and the tests: one run per key when
+    shared) and start a thread that sets the returned ``cancel`` when the key's stop event is set. Set the
+    returned ``finished`` when the task ends."""
     from distributed import Event, get_client as worker_client, get_worker
 
-    from aecore.cache import DEFAULT_MAX_MB, DiskCache
-    from aecore.train import train_autoencoder
-
-    max_mb = float(os.environ.get("AELAB_CACHE_MAX_MB", DEFAULT_MAX_MB))
-    disk = DiskCache(cache_directory, max_bytes=int(max_mb * 2**20))
-    if disk.contains(experiment):  # trained meanwhile (by another run of the same key)
-        return {"saved": True, "source": "cache", "worker": os.getpid()}
-    client = worker_client()
-    # Who ran what, for the cluster's dashboard and the tests (one run per key when shared).
     get_worker().log_event("aelab-runs", {"key": key, "pid": os.getpid()})
-    stop = Event(stop_name(key), client=client)  # cleared by whoever submits the key (run_training)
-    worker = get_worker()
+    stop = Event(stop_name(key), client=worker_client())  # cleared by whoever submits the key (_relay)
     cancel, finished = threading.Event(), threading.Event()
 
-    def watch() -> None:  # one scheduler round trip per POLL, never one per batch
+    def watch() -> None:  # one scheduler round trip per POLL, never one per batch or iteration
         while not finished.is_set():
             try:
                 if stop.wait(timeout=POLL_SECONDS):
@@ -136,11 +130,33 @@ def train_task(experiment, dataset, cache_directory: str, key: str) -> dict:
             except Exception:  # the scheduler is going away: the task ends with it
                 time.sleep(POLL_SECONDS)
 
-    watcher = threading.Thread(target=watch, name=f"aelab-stop-{key[:8]}", daemon=True)
-    watcher.start()
+    threading.Thread(target=watch, name=f"aelab-stop-{key[:8]}", daemon=True).start()
+    return cancel, finished
+
+
+def train_task(experiment, dataset, cache_directory: str, key: str) -> dict:
+    """The Dask task: train ``experiment`` on ``dataset`` and save the model into the shared cache.
+
+    Returns ``{"saved": True, ...}`` when the model is in the cache (trained now or before), else
+    ``{"saved": False, "result": {...}}`` with the TrainResult's fields (a stopped, partial model).
+    """
+    import dataclasses
+
+    from distributed import get_worker
+
+    from aecore.cache import DEFAULT_MAX_MB, DiskCache
+    from aecore.train import train_autoencoder
+
+    max_mb = float(os.environ.get("AELAB_CACHE_MAX_MB", DEFAULT_MAX_MB))
+    disk = DiskCache(cache_directory, max_bytes=int(max_mb * 2**20))
+    if disk.contains(experiment):  # trained meanwhile (by another run of the same key)
+        return {"saved": True, "source": "cache", "worker": os.getpid()}
+    worker = get_worker()
+    cancel, finished = _watch_stop(key)
+    seq = itertools.count()
     try:
-        result = train_autoencoder(experiment, dataset, cancel=cancel,
-                                   progress=lambda report: worker.log_event(progress_name(key), _report_dict(report)))
+        result = train_autoencoder(experiment, dataset, cancel=cancel, progress=lambda report: worker.log_event(
+            progress_name(key), {**_report_dict(report), "seq": next(seq)}))
     finally:
         finished.set()
     if disk.save(result):
@@ -161,28 +177,23 @@ def _epoch_report(item: dict):
     return EpochReport(item["epoch"], item["epochs"], item["logs"], item["elapsed"], preview)
 
 
-def run_training(experiment, dataset, report: Callable[[Any], None], cancel: threading.Event,
-                 address: str | None = None, cache_directory: str | None = None, client=None):
-    """Train ``experiment`` on the cluster, relaying progress to ``report`` and ``cancel`` to the worker.
+def _relay(client, key: str, task: Callable, args: tuple, decode: Callable[[dict], Any],
+           report: Callable[[Any], None], cancel: threading.Event, killed: Callable[[int | None], str]):
+    """Submit ``task(*args)`` under the Dask key ``key`` and wait for it, handing every progress event of
+    this run to ``report`` (through ``decode``) and a set ``cancel`` to the task's stop event.
 
-    Blocks until the run ends; returns the TrainResult (loaded from the shared disk cache when complete).
-    Raises what the training raised (``ValueError``, ``TrainingDiverged``, ``TrainingCancelled``) and
-    ``RuntimeError`` with a clear message when the scheduler cannot be reached or the workers died.
+    Returns the task's result, or None when it was stopped before its first progress event (the cluster's
+    slot is freed, nothing is kept). Raises what the task raised, and ``RuntimeError(killed(attempts))``
+    when the workers running it died more often than the scheduler allows.
     """
     from distributed import Event
     from distributed.scheduler import KilledWorker
 
-    from aecore import cache
-    from aecore.train import TrainingCancelled, TrainResult
-
-    client = client or get_client(address)
-    disk = cache.DiskCache(cache_directory) if cache_directory else cache.default_cache()
-    key = experiment.key()
     stop = Event(stop_name(key), client=client)
     # A new request wants this key to run: a Stop left from an earlier run (or pressed by another server on
     # the run this request now shares) must not end it.
     stop.clear()
-    future = client.submit(train_task, experiment, dataset, str(disk.directory), key, key=key, pure=False)
+    future = client.submit(task, *args, key=key, pure=False)
     seen: tuple | None = None
     stop_sent = False
     submitted = time.time()
@@ -193,13 +204,13 @@ def run_training(experiment, dataset, report: Callable[[Any], None], cancel: thr
             events = client.get_events(progress_name(key))
         except Exception:  # the scheduler is busy or reconnecting: next poll
             return
-        for _, item in events:  # oldest first; epochs of earlier runs of this key are skipped
+        for _, item in events:  # oldest first; events of earlier runs of this key are skipped
             if not isinstance(item, dict) or item.get("time", 0) < submitted - 1.0:
                 continue
-            mark = (item["time"], item["epoch"])
+            mark = (item["time"], item.get("seq", 0))
             if seen is None or mark > seen:
                 seen = mark
-                report(_epoch_report(item))
+                report(decode(item))
 
     try:
         while not future.done():
@@ -207,19 +218,39 @@ def run_training(experiment, dataset, report: Callable[[Any], None], cancel: thr
             if cancel.is_set() and not stop_sent:
                 stop_sent = True
                 stop.set()
-                if seen is None:  # not started (or no epoch yet): nothing to keep, free the cluster's slot
+                if seen is None:  # not started (or nothing reported yet): nothing to keep, free the slot
                     future.cancel()
             time.sleep(POLL_SECONDS)
         relay()
         if future.cancelled():
-            raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
+            return None
         try:
-            outcome = future.result()
+            return future.result()
         except KilledWorker as exc:
             attempts = getattr(exc, "allowed_failures", None)
-            raise RuntimeError(killed_message(attempts + 1 if isinstance(attempts, int) else None)) from None
+            raise RuntimeError(killed(attempts + 1 if isinstance(attempts, int) else None)) from None
     finally:
         future.release()
+
+
+def run_training(experiment, dataset, report: Callable[[Any], None], cancel: threading.Event,
+                 address: str | None = None, cache_directory: str | None = None, client=None):
+    """Train ``experiment`` on the cluster, relaying progress to ``report`` and ``cancel`` to the worker.
+
+    Blocks until the run ends; returns the TrainResult (loaded from the shared disk cache when complete).
+    Raises what the training raised (``ValueError``, ``TrainingDiverged``, ``TrainingCancelled``) and
+    ``RuntimeError`` with a clear message when the scheduler cannot be reached or the workers died.
+    """
+    from aecore import cache
+    from aecore.train import TrainingCancelled, TrainResult
+
+    client = client or get_client(address)
+    disk = cache.DiskCache(cache_directory) if cache_directory else cache.default_cache()
+    key = experiment.key()
+    outcome = _relay(client, key, train_task, (experiment, dataset, str(disk.directory), key), _epoch_report,
+                     report, cancel, killed_message)
+    if outcome is None:
+        raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
     if outcome.get("saved"):
         result = disk.load(experiment)
         if result is None:
@@ -241,3 +272,75 @@ def train_fn(experiment, dataset, address: str | None = None) -> Callable:
 
     run.runs_elsewhere = True
     return run
+
+
+# -- t-SNE maps -------------------------------------------------------------------------------------------------
+def _embed_item(item, seq: int) -> dict:
+    """An ``EmbedFrame`` or a finished snapshot map ``(epoch, embedding, knn)`` as a Dask event (the
+    embedding as raw float32 bytes: a 5,000-point frame is 40 kB, five times less than a list)."""
+    import numpy as np
+
+    from aecore.embed import EmbedFrame
+
+    if isinstance(item, EmbedFrame):
+        fields = {"kind": "frame", "iteration": int(item.iteration), "iterations": int(item.iterations),
+                  "elapsed": float(item.elapsed), "phase": item.phase,
+                  "kl": None if item.kl_divergence is None else float(item.kl_divergence)}
+        embedding = item.embedding
+    else:
+        epoch, embedding, knn = item
+        fields = {"kind": "snapshot", "epoch": int(epoch), "knn": float(knn)}
+    embedding = np.ascontiguousarray(embedding, dtype=np.float32)
+    return {**fields, "shape": list(embedding.shape), "data": embedding.tobytes(), "time": time.time(), "seq": seq}
+
+
+def _embed_report(item: dict):
+    import numpy as np
+
+    from aecore.embed import EmbedFrame
+
+    embedding = np.frombuffer(item["data"], dtype=np.float32).reshape(item["shape"]).copy()
+    if item["kind"] == "snapshot":
+        return item["epoch"], embedding, item["knn"]
+    return EmbedFrame(item["iteration"], item["iterations"], embedding, item["elapsed"], item["kl"], item["phase"])
+
+
+MAP_KINDS = ("codes", "pixels", "snapshots")
+
+
+def embed_task(kind: str, arguments: dict, key: str):
+    """The Dask task for a map: ``kind`` "codes" runs ``aecore.embed.map_codes(**arguments)``, "pixels"
+    ``pixel_maps_job(**arguments)`` and "snapshots" ``snapshot_maps_job(**arguments)``, with progress as
+    events and Stop from the key's stop event. Returns what the job returns (a stopped map is partial)."""
+    from distributed import get_worker
+
+    from aecore import embed
+
+    worker = get_worker()
+    cancel, finished = _watch_stop(key)
+    seq = itertools.count()
+
+    def report(item) -> None:
+        worker.log_event(progress_name(key), _embed_item(item, next(seq)))
+
+    try:
+        if kind == "codes":
+            return embed.map_codes(**arguments, report=report, cancel=cancel)
+        job = {"pixels": embed.pixel_maps_job, "snapshots": embed.snapshot_maps_job}[kind]
+        return job(**arguments)(report, cancel)
+    finally:
+        finished.set()
+
+
+def run_map(key: str, kind: str, arguments: dict, report: Callable[[Any], None], cancel: threading.Event,
+            address: str | None = None, client=None):
+    """Draw a map (see ``embed_task``) on the cluster under the Dask key ``key``, relaying its frames to
+    ``report`` and ``cancel`` to the worker. Blocks until it ends; returns the map(s), or None when stopped
+    before the worker began. Raises what the job raised and ``RuntimeError`` with a clear message when the
+    scheduler cannot be reached or the workers died."""
+    if kind not in MAP_KINDS:
+        raise ValueError(f"Unknown kind of map {kind!r}: one of {', '.join(MAP_KINDS)}.")
+    client = client or get_client(address)
+    return _relay(client, key, embed_task, (kind, arguments, key), _embed_report, report, cancel,
+                  lambda attempts: killed_message(attempts, "drawing this map", "Press Try again",
+                                                  "fewer points"))

@@ -1,13 +1,16 @@
-"""Overhead per training job of the Dask path against the in-process queue, side by side in one run.
+"""Overhead per job of the Dask path against the in-process queue, side by side in one run.
 
 Both paths do a job end to end as the app does it: in-process, a JobQueue worker trains and saves the
 model into the disk cache (ui.training's job); through Dask, the queue's relay submits the task to a
 LocalCluster worker process (one worker, one task thread, the same TensorFlow threads as in-process),
-the worker trains and saves into the shared cache, and the app loads the model from there. Rounds
-alternate the two paths with a fresh seed each time (no cache hits), so machine noise hits both alike.
-Time is from submit to the Job being done with its result in hand.
+the worker trains and saves into the shared cache, and the app loads the model from there. The t-SNE
+case is the latent page's map of the codes (``embed.code_map_job``: 2,000 codes of the default model
+trained for 3 epochs, the app's settings): in-process, or with a ``cluster_key`` so the codes go to the
+worker, its frames come back as events and the map as the task's result. Rounds alternate the two paths
+with a fresh seed each time (no cache hits, no shared keys), so machine noise hits both alike. Time is
+from submit to the Job being done with its result in hand.
 
-    .venv/bin/python benchmarks/dask_overhead.py [--rounds 5]
+    .venv/bin/python benchmarks/dask_overhead.py [--rounds 5] [--cases digits,mnist,tsne]
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cases", default="digits,mnist", help="comma-separated: digits, mnist")
+    parser.add_argument("--cases", default="digits,mnist,tsne", help="comma-separated: digits, mnist, tsne")
     args = parser.parse_args()
     os.environ["AELAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="aelab-dask-bench-")
     os.environ["AELAB_WORKERS"] = "1"  # in-process and on the worker: one job at a time, 2 TF threads
 
     import distributed
 
-    from aecore import cache, jobs
+    from aecore import cache, embed, jobs
     from aecore import distributed as remote
     from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
     from aecore.data import load_dataset
@@ -67,7 +70,7 @@ def main() -> None:
         assert job.status == jobs.DONE, (job.status, job.error)
         return time.perf_counter() - start
 
-    print(f"# Dask overhead per training job — {time.strftime('%Y-%m-%d %H:%M')} UTC, "
+    print(f"# Dask overhead per job — {time.strftime('%Y-%m-%d %H:%M')} UTC, "
           f"load average {os.getloadavg()[0]:.1f} at start, {os.cpu_count()} cores, {args.rounds} rounds\n", flush=True)
     rows = []
     seed = 1000
@@ -88,6 +91,32 @@ def main() -> None:
                 seed += 1
                 fn = local_fn(exp, data) if path == "local" else remote.train_fn(exp, data)
                 (local if path == "local" else dask).append(timed(exp.key(), fn))
+        rows.append((name, statistics.median(local), statistics.median(dask)))
+        print(f"{name}: in-process {[round(s, 2) for s in local]}, Dask {[round(s, 2) for s in dask]}", flush=True)
+    if "tsne" in wanted:
+        name = f"t-SNE of {embed.DEFAULT_POINTS:,} codes, default model (3 epochs), the app's settings"
+        exp = Experiment().replace(train=Experiment().train.replace(epochs=3))
+        data = load_dataset(exp.data)
+        model = train_autoencoder(exp, data)
+        x, labels, _, _ = embed.point_pool(data, embed.DEFAULT_POINTS)
+
+        def map_fn(tsne_seed, key=None):
+            return embed.code_map_job(model, x, labels, embed.DEFAULT_PERPLEXITY, embed.DEFAULT_ITERATIONS, tsne_seed,
+                                      cluster_key=key)
+
+        timed("warm-map-local", map_fn(seed))  # openTSNE's import and first run on both sides
+        queue.forget("warm-map-local")
+        timed("warm-map-dask", map_fn(seed + 1, "warm-map-dask"))
+        seed += 2
+        local, dask = [], []
+        for _ in range(args.rounds):
+            for path in ("local", "dask"):
+                key = f"bench-map-{path}-{seed}"
+                fn = map_fn(seed, None if path == "local" else key)
+                assert getattr(fn, "runs_elsewhere", False) == (path == "dask")
+                (local if path == "local" else dask).append(timed(key, fn))
+                queue.forget(key)
+                seed += 1
         rows.append((name, statistics.median(local), statistics.median(dask)))
         print(f"{name}: in-process {[round(s, 2) for s in local]}, Dask {[round(s, 2) for s in dask]}", flush=True)
     print("\n| job | in-process (s, median) | Dask (s, median) | overhead per job (s) | ratio |")

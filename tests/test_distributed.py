@@ -196,6 +196,159 @@ def test_importing_the_module_imports_neither_dask_nor_tensorflow():
     assert out.stdout.split() == ["False", "False", "False"], out.stderr
 
 
+# -- t-SNE maps ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def map_inputs(digits):
+    from aecore import embed
+    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+
+    exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
+                     TrainConfig(epochs=3, batch_size=64, early_stopping=False, seed=110))
+    result = train_autoencoder(exp, digits)
+    x, y, _, _ = embed.point_pool(digits, 400)
+    return result, x, y
+
+
+def test_a_code_map_on_the_cluster_equals_in_process(cluster, map_inputs, monkeypatch):
+    from aecore import embed
+
+    result, x, y = map_inputs
+    local_frames, remote_frames = [], []
+    local = embed.code_map_job(result, x, y, 20, 300, 0)(local_frames.append, threading.Event())
+    monkeypatch.setenv("AELAB_DASK_SCHEDULER", cluster.scheduler_address)
+    job = embed.code_map_job(result, x, y, 20, 300, 0, cluster_key="test-map-codes")
+    assert job.runs_elsewhere
+    remote_map = job(remote_frames.append, threading.Event())
+    assert remote_map.complete and remote_map.method == local.method == "t-SNE of the codes"
+    # the same codes, neighbours, start and threads: the same map, bit for bit, and the same figures
+    assert np.array_equal(remote_map.embedding, local.embedding)
+    assert np.array_equal(remote_map.codes, local.codes) and np.array_equal(remote_map.labels, y)
+    assert (remote_map.trust, remote_map.trust_pixels, remote_map.knn) == (local.trust, local.trust_pixels, local.knn)
+    assert np.array_equal(remote_map.reconstructions, local.reconstructions)  # made here, from the model
+    # the frames came back through Dask's events, in order, ending with the final map
+    assert all(isinstance(f, embed.EmbedFrame) for f in remote_frames)
+    assert [f.iteration for f in remote_frames] == sorted(f.iteration for f in remote_frames)
+    assert remote_frames[-1].phase == "done" and np.array_equal(remote_frames[-1].embedding, local.embedding)
+    assert len(remote_frames) >= 3 and remote_frames[0].phase == "start"
+
+
+def test_pixel_and_snapshot_maps_on_the_cluster_equal_in_process(client, map_inputs, digits):
+    from aecore import embed
+
+    result, x, y = map_inputs
+    local = embed.pixel_maps_job(x, y, 20, 300, 0)(lambda f: None, threading.Event())
+    remote_maps = remote.run_map("test-map-pixels", "pixels", dict(x=x, labels=y, perplexity=20, iterations=300,
+                                                                    seed=0), lambda f: None, threading.Event(),
+                                 client=client)
+    for name in ("pixels", "pca"):
+        assert np.array_equal(remote_maps[name].embedding, local[name].embedding)
+        assert (remote_maps[name].trust, remote_maps[name].knn) == (local[name].trust, local[name].knn)
+    snapshots = result.code_snapshots[:2]
+    local = embed.snapshot_maps_job(snapshots, digits.y_test, 15, 100, 0)(lambda m: None, threading.Event())
+    reported = []
+    remote_snaps = remote.run_map("test-map-snapshots", "snapshots", dict(
+        snapshots=snapshots, labels=digits.y_test, perplexity=15, iterations=100, seed=0), reported.append,
+        threading.Event(), client=client)
+    assert [m[0] for m in remote_snaps] == [m[0] for m in reported] == [m[0] for m in local]
+    assert all(np.array_equal(a[1], b[1]) and a[2] == b[2] for a, b in zip(remote_snaps, local))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(reported, local))  # each map as it finished
+
+
+def test_stop_ends_a_map_on_the_cluster_through_the_dask_event(client, map_inputs, digits):
+    result, _, _ = map_inputs
+    codes = result.code_snapshots[0][1]
+    # ten maps of the same codes: each takes a while, so Stop lands in the middle of the series
+    snapshots = [(epoch, codes) for epoch in range(1, 11)]
+    cancel, reported = threading.Event(), []
+
+    def report(item):
+        reported.append(item)
+        cancel.set()  # Stop once the first map is back
+
+    started = time.perf_counter()
+    maps = remote.run_map("test-map-stop", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
+                                                              perplexity=15, iterations=1000, seed=0),
+                          report, cancel, client=client)
+    assert 1 <= len(maps) < 10 and len(reported) == len(maps)  # stopped part way, what was done comes back
+    assert time.perf_counter() - started < 60
+    # Stop before a worker began: nothing comes back, and the key maps normally afterwards
+    stopped = threading.Event()
+    stopped.set()
+    assert remote.run_map("test-map-stop-early", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
+                                                                    perplexity=15, iterations=100, seed=0),
+                          lambda item: None, stopped, client=client) is None
+    assert len(remote.run_map("test-map-stop-early", "snapshots", dict(
+        snapshots=snapshots[:1], labels=digits.y_test, perplexity=15, iterations=100, seed=0), lambda item: None,
+        threading.Event(), client=client)) == 1
+
+
+def test_two_clients_share_one_map(cluster, map_inputs):
+    result, x, y = map_inputs
+    codes = np.asarray(result.encode(x))
+    arguments = dict(codes=codes, x=x, labels=y, perplexity=20, iterations=300, seed=0)
+    results, errors = {}, []
+
+    def ask(name):
+        try:
+            with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+                results[name] = remote.run_map("test-map-shared", "codes", arguments, lambda f: None,
+                                               threading.Event(), client=c)
+        except Exception as exc:  # pragma: no cover - shown by the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(name,)) for name in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors and set(results) == {"a", "b"}
+    assert np.array_equal(results["a"].embedding, results["b"].embedding)
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+        runs = [msg for _, msg in c.get_events("aelab-runs") if msg["key"] == "test-map-shared"]
+    assert len(runs) == 1  # one t-SNE served both clients
+
+
+def test_a_map_whose_workers_died_gives_a_clear_message(client, monkeypatch):
+    from distributed.scheduler import KilledWorker
+
+    class Dead:
+        def done(self):
+            return True
+
+        def cancelled(self):
+            return False
+
+        def result(self):
+            raise KilledWorker("k", None, 3)
+
+        def release(self):
+            pass
+
+    monkeypatch.setattr(client, "submit", lambda *a, **k: Dead())
+    with pytest.raises(RuntimeError, match="drawing this map stopped 4 times.*Press Try again"):
+        remote.run_map("test-map-dead", "pixels", {}, lambda f: None, threading.Event(), client=client)
+    with pytest.raises(ValueError, match="Unknown kind of map"):
+        remote.run_map("test-map-dead", "umap", {}, lambda f: None, threading.Event(), client=client)
+
+
+def test_maps_go_to_the_cluster_only_with_a_key_and_the_variable(monkeypatch, map_inputs):
+    from aecore import embed
+
+    result, x, y = map_inputs
+    snapshots = result.code_snapshots[:1]
+
+    def elsewhere(**kw):
+        return [getattr(job, "runs_elsewhere", False) for job in (
+            embed.code_map_job(result, x, y, 20, 300, 0, **kw), embed.pixel_maps_job(x, y, 20, 300, 0, **kw),
+            embed.snapshot_maps_job(snapshots, y, 20, 300, 0, **kw))]
+
+    monkeypatch.delenv("AELAB_DASK_SCHEDULER", raising=False)
+    assert elsewhere() == elsewhere(cluster_key="k") == [False] * 3
+    monkeypatch.setenv("AELAB_DASK_SCHEDULER", "tcp://127.0.0.1:1")
+    assert elsewhere() == [False] * 3  # no key (an upload's map): this process
+    assert elsewhere(cluster_key="k") == [True] * 3
+
+
 # Last: the killed worker's replacement imports TensorFlow again, which would slow the tests after it.
 def test_a_worker_killed_mid_job_is_retried_on_another(client, digits, tiny_experiment, tmp_path):
     exp = _experiment(tiny_experiment, seed=105, epochs=40, batch_size=16)

@@ -142,3 +142,34 @@ def test_walk_endpoints_are_reconstructions_and_the_job_maps_codes(digits, tiny_
     assert [m[0] for m in maps] == [e for e, _ in snapshots] == [1, 2]
     assert all(m[1].shape == (len(snapshots[0][1]), 2) and 0.0 <= m[2] <= 1.0 for m in maps)
     assert len(reported) == 2  # each epoch's map is reported as soon as it is done
+
+
+def test_nearest_neighbours_are_exact(blobs):
+    from sklearn.neighbors import NearestNeighbors
+
+    x, _ = blobs
+    indices, distances = embed.nearest_neighbours(x, 12, block=50)  # blocks must not matter
+    theirs_d, theirs_i = NearestNeighbors(n_neighbors=12).fit(x).kneighbors()
+    assert indices.shape == distances.shape == (240, 12)
+    assert np.allclose(distances, theirs_d, atol=1e-9)
+    assert (indices == theirs_i).mean() > 0.99  # only exact ties may swap
+    assert not (indices == np.arange(240)[:, None]).any()  # self is never a neighbour
+
+
+def test_tsne_stops_once_the_kl_divergence_settles(blobs):
+    x, y = blobs
+    settled, full = [], []
+    embedding, complete = embed.tsne(x, iterations=1000, progress=settled.append)
+    assert complete and settled[-1].phase == "done"
+    # both phases ended early: far fewer than 1,000 iterations, and the last frame says 100 %
+    assert settled[-1].iteration < 600 and settled[-1].fraction == 1.0
+    assert any(f.phase == "refinement" for f in settled)
+    assert embed.knn_accuracy(embedding, y) > 0.95
+    # the KL divergence had stopped falling by 1 % per 25 iterations when it stopped
+    kl = [f.kl_divergence for f in settled if f.phase == "refinement"]
+    assert (kl[-2] - kl[-1]) / kl[-2] < embed.KL_TOLERANCE
+    # tolerance 0 runs every iteration; the same call without progress frames gives the same map
+    _, complete = embed.tsne(x, iterations=160, progress=full.append, tolerance=0)
+    assert complete and full[-1].iteration == 160
+    again, _ = embed.tsne(x, iterations=1000)
+    assert np.array_equal(again, embedding)
