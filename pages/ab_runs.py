@@ -50,7 +50,7 @@ def loss_chart(pair, history_a, history_b, key: str) -> None:
                                        if loss_a != loss_b else ""))
 
 
-@st.fragment
+@st.fragment(key="ab_runs_page")
 def two_runs(a, dataset) -> None:
     """The page below its introduction: choosing B or pressing a button reruns this part, not the whole app."""
     left, right = st.columns(2)

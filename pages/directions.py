@@ -59,7 +59,7 @@ def class_box(where, label: str, key: str, default: int) -> int:
 
 # --- move any image --------------------------------------------------------------------------------------
 
-@st.fragment
+@st.fragment(key="directions_move")
 def move_any_image(group_a: np.ndarray, direction: np.ndarray, groups_key: str) -> None:
     """Section 3 on its own: its two inputs redraw only the moved image (a fragment rerun)."""
     st.subheader("3 · Move any image along it")
@@ -81,7 +81,7 @@ def move_any_image(group_a: np.ndarray, direction: np.ndarray, groups_key: str) 
                f"and its code plus {amount:+.2f} × the direction, decoded.")
 
 
-@st.fragment
+@st.fragment(key="directions_explore")
 def explore() -> None:
     """Sections 1-4: a move of the page's own inputs reruns this, not the sidebar and the whole app."""
     # --- the two groups ----------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ loss_label = LOSS_LABELS.get(experiment.model.loss, "loss").lower()
 pace_now = PACES.get(st.session_state.get("step_mode_pace"), 1.0)
 
 
-@st.fragment(run_every=pace_now if playing else None)
+@st.fragment(run_every=pace_now if playing else None, key="step_mode_steps")
 def steps_view() -> None:
     # Every control lives in the fragment (a fragment may not put widgets in outside containers); those that
     # change the fragment's refresh (Play, Pause, the pace, Reset) rerun the whole page.
