@@ -13,7 +13,7 @@ from aecore import corrupt, jobs, metrics
 from aecore.config import stable_hash
 from aecore.figures import applications as F
 from aecore.figures import bits as FB
-from ui import runtime_fixes, scorecard, state, training
+from ui import runtime_fixes, scorecard, shared, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -32,9 +32,11 @@ def ood_images(shape: tuple[int, int], trained_on: str, fashion_cached: bool):
     return A.ood_sets(shape, N_OOD, seed=0, trained_on=trained_on)
 
 
-def memo(name: str, key: tuple, compute):
-    """Per-session memo for quick inference results (never training)."""
-    return state.memo("limits", (name,) + key, compute, max_entries=12)
+def memo(name: str, key: tuple, compute, private: bool = False):
+    """Quick inference results and figures (never training): once per server for built-in data and the shared
+    test sets, in the session for anything derived from an upload (``private``: the user's own picture)."""
+    return shared.derive("limits", (name,) + key, compute, data=result.experiment.data, private=private,
+                         max_entries=96)
 
 
 def read_upload(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
@@ -131,8 +133,8 @@ def bits_view():
     mine = {p.bits: p for p in points if p.method == "your autoencoder"}
     pick = mine[chosen]
     target = pick.mse
-    st.plotly_chart(FB.bits_figure(points, chosen, target, title="Bits per pixel against test error"),
-                    key="limits_bits_chart")
+    st.plotly_chart(memo("bits_chart", (job.key, chosen), lambda: FB.bits_figure(
+        points, chosen, target, title="Bits per pixel against test error")), key="limits_bits_chart")
     st.caption(f"What the chart shows: test MSE (up is worse) against bits per pixel (right is more), log scales; "
                f"your autoencoder at 2–12 bits per number (ringed: {chosen} bits), PCA and any sweep at their best "
                "code size and bit depth, JPEG at qualities 2–95, PNG as the vertical line.")
@@ -208,171 +210,191 @@ exp_key = result.experiment.key()
 st.header("Data-specific: it rebuilds everything as what it knows")
 sets, missing = ood_images(shape, dataset.name, A.fashion_cached())
 in_dist = dataset.x_test[:N_OOD]
-groups = {f"test images ({dataset.name})": in_dist}
-groups |= {A.OOD_LABELS[name]: images for name, images in sets.items()}
+shared_groups = {f"test images ({dataset.name})": in_dist}
+shared_groups |= {A.OOD_LABELS[name]: images for name, images in sets.items()}
+model_key = state.model_id(result)
 
-upload = st.file_uploader("Try your own picture (PNG or JPEG; a drawing, a photo, anything)",
-                          type=["png", "jpg", "jpeg", "bmp", "gif", "webp"], key="limits_upload")
-if upload is not None:
-    try:
-        mine, inverted = read_upload(upload.getvalue(), shape)
-        groups["your picture"] = mine[None]
-        if inverted:
-            st.caption("Your picture was mostly light, so it was inverted to white on black like the digits.")
-    except ValueError as exc:
-        st.error(str(exc))
-if (ROOT / "pages" / "draw.py").exists():
-    st.page_link("pages/draw.py", label="Or draw a digit (or anything else) on the Draw page",
-                 icon=":material/draw:")
 
-recon = {name: memo("recon", (exp_key, name, upload.file_id if (upload is not None and name == "your picture") else ""),
-                    lambda images=images: np.clip(result.reconstruct(images), 0, 1))
-         for name, images in groups.items()}
-errors = {name: metrics.per_sample_mse(groups[name], recon[name]) for name in groups}
+@st.fragment
+def data_specific() -> None:
+    """The upload and everything drawn from it: a new picture reruns this part only."""
+    groups = dict(shared_groups)
+    upload = st.file_uploader("Try your own picture (PNG or JPEG; a drawing, a photo, anything)",
+                              type=["png", "jpg", "jpeg", "bmp", "gif", "webp"], key="limits_upload")
+    if upload is not None:
+        try:
+            mine, inverted = read_upload(upload.getvalue(), shape)
+            groups["your picture"] = mine[None]
+            if inverted:
+                st.caption("Your picture was mostly light, so it was inverted to white on black like the digits.")
+        except ValueError as exc:
+            st.error(str(exc))
+    if (ROOT / "pages" / "draw.py").exists():
+        st.page_link("pages/draw.py", label="Or draw a digit (or anything else) on the Draw page",
+                     icon=":material/draw:")
 
-cols = st.columns(2)
-for i, name in enumerate(groups):
-    images = groups[name][:6]
-    with cols[i % 2]:
-        st.plotly_chart(F.picture_rows([images, recon[name][:6]], [f"{name}", "reconstruction"],
-                                       [None, [f"MSE {e:.3f}" for e in errors[name][:6]]], image_px=62),
-                        key=f"limits_rows_{i}")
+    picture_id = upload.file_id if upload is not None and "your picture" in groups else None
+    recon = {name: memo("recon", (model_key, name, picture_id if name == "your picture" else None),
+                        lambda images=images: np.clip(result.reconstruct(images), 0, 1),
+                        private=name == "your picture")
+             for name, images in groups.items()}
+    errors = {name: metrics.per_sample_mse(groups[name], recon[name]) for name in groups}
 
-reference = float(np.median(errors[next(iter(groups))]))
-p99 = float(np.quantile(errors[next(iter(groups))], 0.99))
-TIMES, ABOVE = "× test median", "above the test 99th percentile"
-table = pd.DataFrame([{"images": name, "count": len(errors[name]), "median MSE": float(np.median(errors[name])),
-                       TIMES: float(np.median(errors[name])) / max(reference, 1e-12),
-                       ABOVE: float(np.mean(errors[name] > p99))}
-                      for name in groups])
-st.plotly_chart(F.error_boxes(errors, title="Reconstruction error per image"), key="limits_error_boxes")
-left, right = st.columns([3, 2])
-with left:
-    st.dataframe(table.style.format({"median MSE": "{:.4f}", TIMES: "{:.1f}×", ABOVE: "{:.0%}"}),
-                 hide_index=True, key="limits_error_table")
-with right:
-    closest = table.iloc[1:].sort_values("median MSE").iloc[0] if len(table) > 1 else None
-    if closest is not None:
-        st.markdown(f"Even the closest foreign set, **{closest['images']}**, comes back with a median error "
-                    f"{float(closest[TIMES]):.1f}× that of the test images: the decoder can only "
-                    "draw what it learnt, so a letter comes back as a digit-like blob, and noise or a photo as the "
-                    "average stroke.")
-with st.expander("The same errors as histograms"):
-    st.plotly_chart(F.error_histograms(errors, title="Reconstruction errors by input set"),
-                    key="limits_error_hist")
-for name, why in missing.items():
-    st.caption(f"**{A.OOD_LABELS[name]}** is left out: {why}")
-st.caption("Letters are drawn with Pillow's default font (scaled to MNIST's 20×20 box); photo patches are cut from "
-           "the two sample photos that ship with scikit-learn. scikit-image is not installed on purpose: its sample "
-           "images would add a large package for a handful of photos that scikit-learn already provides.")
+    cols = st.columns(2)
+    for i, name in enumerate(groups):
+        images = groups[name][:6]
+        with cols[i % 2]:
+            st.plotly_chart(memo("rows", (model_key, name, picture_id if name == "your picture" else None),
+                                 lambda images=images, name=name: F.picture_rows(
+                                     [images, recon[name][:6]], [f"{name}", "reconstruction"],
+                                     [None, [f"MSE {e:.3f}" for e in errors[name][:6]]], image_px=62),
+                                 private=name == "your picture"), key=f"limits_rows_{i}")
+
+    reference = float(np.median(errors[next(iter(groups))]))
+    p99 = float(np.quantile(errors[next(iter(groups))], 0.99))
+    TIMES, ABOVE = "× test median", "above the test 99th percentile"
+    table = pd.DataFrame([{"images": name, "count": len(errors[name]), "median MSE": float(np.median(errors[name])),
+                           TIMES: float(np.median(errors[name])) / max(reference, 1e-12),
+                           ABOVE: float(np.mean(errors[name] > p99))}
+                          for name in groups])
+    st.plotly_chart(memo("boxes", (model_key, picture_id), lambda: F.error_boxes(
+        errors, title="Reconstruction error per image"), private=picture_id is not None), key="limits_error_boxes")
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(table.style.format({"median MSE": "{:.4f}", TIMES: "{:.1f}×", ABOVE: "{:.0%}"}),
+                     hide_index=True, key="limits_error_table")
+    with right:
+        closest = table.iloc[1:].sort_values("median MSE").iloc[0] if len(table) > 1 else None
+        if closest is not None:
+            st.markdown(f"Even the closest foreign set, **{closest['images']}**, comes back with a median error "
+                        f"{float(closest[TIMES]):.1f}× that of the test images: the decoder can only "
+                        "draw what it learnt, so a letter comes back as a digit-like blob, and noise or a photo as the "
+                        "average stroke.")
+    with st.expander("The same errors as histograms"):
+        st.plotly_chart(memo("histograms", (model_key, picture_id), lambda: F.error_histograms(
+            errors, title="Reconstruction errors by input set"), private=picture_id is not None), key="limits_error_hist")
+    for name, why in missing.items():
+        st.caption(f"**{A.OOD_LABELS[name]}** is left out: {why}")
+    st.caption("Letters are drawn with Pillow's default font (scaled to MNIST's 20×20 box); photo patches are cut from "
+               "the two sample photos that ship with scikit-learn. scikit-image is not installed on purpose: its sample "
+               "images would add a large package for a handful of photos that scikit-learn already provides.")
+
+
+data_specific()
 
 # --- lossy compression ---------------------------------------------------------------------------------
 st.header("Lossy compression against JPEG and PCA")
 VIEWS = {"bits": "real bits per pixel (quantised and entropy-coded)", "bytes": "nominal bytes (float numbers)"}
-view = st.radio("Count the cost in", tuple(VIEWS), horizontal=True, key="limits_compress_view",
-                format_func=VIEWS.get)
-if view == "bits":
-    bits_view()
-else:
-    st.markdown("Store each test image as: the **autoencoder's code** (float32, float16 or 8-bit numbers), a **PCA "
-                "code** of the same sizes, a **JPEG** file (Pillow, several qualities, the encoded length measured), "
-                "or losslessly as **PNG** / **gzip**. Fewer bytes and lower error is better: down and to the left.")
-    c1, c2 = st.columns(2)
-    which = c1.radio("Images to compress", ("test", "photos"), horizontal=True, key="limits_rd_images",
-                     format_func={"test": f"test images ({dataset.name})", "photos": "photo patches"}.get)
-    metric = c2.radio("Error shown as", ("mse", "psnr"), horizontal=True, key="limits_rd_metric",
-                      format_func={"mse": "MSE (log scale)", "psnr": "PSNR (dB)"}.get)
-    c2.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
-               "+10 dB = a 10 times smaller squared error. With pixels in [0, 1], MSE 0.01 is 20 dB.")
-
-    queue = jobs.default_queue()
-    sweep_key = stable_hash("limits_sweep", result.experiment.data, SWEEP_SIZES)
-    sweep_job = queue.find(sweep_key) or st.session_state.get("limits_sweep_job")
-    if sweep_job is not None and sweep_job.key != sweep_key:
-        sweep_job = None
-    sweep_done = sweep_job is not None and sweep_job.status == jobs.DONE
-    data_name = result.experiment.data.name
-    can_sweep = data_name in ("mnist-5k", "digits-8x8", "mnist", "fashion-mnist") and not result.experiment.data.upload_id
-    s1, s2 = st.columns([1, 3])
-    if s1.button("Add a code-size sweep", key="limits_sweep_train", disabled=not can_sweep or (
-            sweep_job is not None and (sweep_job.active or sweep_done)),
-            help=f"Trains default autoencoders with codes of {', '.join(map(str, SWEEP_SIZES))} numbers in the "
-                 "background (about 10 s each), so the autoencoder becomes a curve, not one model."):
-        def run_sweep(report, cancel, data_name=data_name):
-            return A.train_code_size_sweep(data_name, SWEEP_SIZES, report=report, cancel=cancel)
-
-        st.session_state["limits_sweep_job"] = queue.submit(sweep_key, run_sweep, label="code-size sweep",
-                                                            estimate_seconds=12 * len(SWEEP_SIZES),
-                                                            session=state.session_id())
-        st.rerun()  # redraw with the button disabled and the progress polling
-    st.session_state["limits_sweep_job"] = sweep_job
-    with s2:
-        poll_job("sweep", sweep_job)
-        if sweep_job is not None and sweep_job.status == jobs.FAILED:
-            st.error(sweep_job.error)
-
-    sweep_models = sweep_job.result if sweep_done else {}
-    images = dataset.x_test[:N_COMPRESS] if which == "test" else A.photo_patches(N_COMPRESS, shape, seed=1)
-    rd_key = stable_hash("limits_rd", exp_key, which, sweep_key if sweep_done else "", N_COMPRESS)
 
 
-    def run_rd(report, cancel, images=images, models=[("your autoencoder", result)] + [
-            ("autoencoder", m) for _, m in sorted(sweep_models.items())]):
-        return A.rate_distortion(images, dataset.x_train, models)
+@st.fragment
+def compression() -> None:
+    """The cost view and its settings: moving them reruns this part only."""
+    view = st.radio("Count the cost in", tuple(VIEWS), horizontal=True, key="limits_compress_view",
+                    format_func=VIEWS.get)
+    if view == "bits":
+        bits_view()
+    else:
+        st.markdown("Store each test image as: the **autoencoder's code** (float32, float16 or 8-bit numbers), a **PCA "
+                    "code** of the same sizes, a **JPEG** file (Pillow, several qualities, the encoded length measured), "
+                    "or losslessly as **PNG** / **gzip**. Fewer bytes and lower error is better: down and to the left.")
+        c1, c2 = st.columns(2)
+        which = c1.radio("Images to compress", ("test", "photos"), horizontal=True, key="limits_rd_images",
+                         format_func={"test": f"test images ({dataset.name})", "photos": "photo patches"}.get)
+        metric = c2.radio("Error shown as", ("mse", "psnr"), horizontal=True, key="limits_rd_metric",
+                          format_func={"mse": "MSE (log scale)", "psnr": "PSNR (dB)"}.get)
+        c2.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
+                   "+10 dB = a 10 times smaller squared error. With pixels in [0, 1], MSE 0.01 is 20 dB.")
+
+        queue = jobs.default_queue()
+        sweep_key = stable_hash("limits_sweep", result.experiment.data, SWEEP_SIZES)
+        sweep_job = queue.find(sweep_key) or st.session_state.get("limits_sweep_job")
+        if sweep_job is not None and sweep_job.key != sweep_key:
+            sweep_job = None
+        sweep_done = sweep_job is not None and sweep_job.status == jobs.DONE
+        data_name = result.experiment.data.name
+        can_sweep = data_name in ("mnist-5k", "digits-8x8", "mnist", "fashion-mnist") and not result.experiment.data.upload_id
+        s1, s2 = st.columns([1, 3])
+        if s1.button("Add a code-size sweep", key="limits_sweep_train", disabled=not can_sweep or (
+                sweep_job is not None and (sweep_job.active or sweep_done)),
+                help=f"Trains default autoencoders with codes of {', '.join(map(str, SWEEP_SIZES))} numbers in the "
+                     "background (about 10 s each), so the autoencoder becomes a curve, not one model."):
+            def run_sweep(report, cancel, data_name=data_name):
+                return A.train_code_size_sweep(data_name, SWEEP_SIZES, report=report, cancel=cancel)
+
+            st.session_state["limits_sweep_job"] = queue.submit(sweep_key, run_sweep, label="code-size sweep",
+                                                                estimate_seconds=12 * len(SWEEP_SIZES),
+                                                                session=state.session_id())
+            st.rerun()  # redraw with the button disabled and the progress polling
+        st.session_state["limits_sweep_job"] = sweep_job
+        with s2:
+            poll_job("sweep", sweep_job)
+            if sweep_job is not None and sweep_job.status == jobs.FAILED:
+                st.error(sweep_job.error)
+
+        sweep_models = sweep_job.result if sweep_done else {}
+        images = dataset.x_test[:N_COMPRESS] if which == "test" else A.photo_patches(N_COMPRESS, shape, seed=1)
+        rd_key = stable_hash("limits_rd", exp_key, which, sweep_key if sweep_done else "", N_COMPRESS)
+
+        def run_rd(report, cancel, images=images, models=[("your autoencoder", result)] + [
+                ("autoencoder", m) for _, m in sorted(sweep_models.items())]):
+            return A.rate_distortion(images, dataset.x_train, models)
+
+        rd_job = queue.find(rd_key)
+        if rd_job is None or rd_job.status in (jobs.FAILED, jobs.CANCELLED):
+            previous = st.session_state.get("limits_rd_job")
+            if previous is not None and previous.key == rd_key and previous.status == jobs.FAILED:
+                rd_job = previous
+            else:  # measuring is quick (a few seconds) but never runs in the page script
+                rd_job = queue.submit(rd_key, run_rd, label="rate–distortion", estimate_seconds=8,
+                                      session=state.session_id())
+        st.session_state["limits_rd_job"] = rd_job
+        poll_job("rd", rd_job)
+        if rd_job.status == jobs.FAILED:
+            st.error(f"The comparison failed: {rd_job.error}")
+        elif rd_job.status == jobs.DONE:
+            points = rd_job.result
+            st.plotly_chart(memo("rd_chart", (rd_key, metric), lambda: F.rate_distortion_figure(
+                points, metric, title="Bytes per image against error")), key="limits_rd_chart")
+            rows = []
+            for target in MSE_TARGETS:
+                best = A.smallest_size(points, target)
+                rows.append({"keep MSE ≤": target, **{m: (f"{p.bytes_per_image:.0f} B" if p else "—") for m, p in
+                                                     ((m, best.get(m)) for m in dict.fromkeys(q.method for q in points
+                                                                                              if not q.lossless))}})
+            table = pd.DataFrame(rows)
+            st.markdown("**Fewest bytes per image that keep the error at or below each level** (— = never reaches it):")
+            st.dataframe(table, hide_index=True, key="limits_rd_table")
+
+            lossless = {p.method: p for p in points if p.lossless}
+            code_methods = [m for m in ("your autoencoder", "autoencoder") if any(p.method == m for p in points)]
+            lines = []
+            for target in MSE_TARGETS:
+                best = A.smallest_size([p for p in points if not p.lossless], target)
+                if best:
+                    winner = min(best.values(), key=lambda p: p.bytes_per_image)
+                    lines.append(f"- at MSE ≤ {target}: **{winner.method}** ({winner.setting}, "
+                                 f"{winner.bytes_per_image:.0f} bytes)")
+            jpeg_min = min((p for p in points if p.method == "JPEG"), key=lambda p: p.bytes_per_image)
+            st.markdown("**Who wins where** (measured on these images):\n" + "\n".join(lines))
+            verdict = []
+            if which == "test":
+                verdict.append(
+                    f"On {dataset.name} a whole JPEG file is never smaller than {jpeg_min.bytes_per_image:.0f} bytes — its "
+                    f"headers and tables alone outweigh a {shape[0]}×{shape[1]} digit — while PNG stores the digit exactly "
+                    f"in {lossless['PNG'].bytes_per_image:.0f} bytes. The learnt codes spend a handful of bytes because "
+                    "the decoder already knows what digits look like.")
+            else:
+                verdict.append(
+                    "On photo patches the picture flips: the digit autoencoder and the digit PCA cannot describe "
+                    "textures they never saw, whatever their code size, while JPEG — built for photos — keeps improving "
+                    "with quality. That is the article's point: JPEG wins on photos.")
+            verdict.append(f"The autoencoder's decoder ({A.decoder_bytes(result) / 1024:,.0f} KB of float32 weights), the "
+                           "PCA basis and the JPEG tables are side information shared by every image, not counted per image.")
+            st.markdown(" ".join(verdict))
+            st.caption("8-bit codes map each code number's range in the training set onto 256 levels. “JPEG (shared "
+                       "tables)” is the same JPEG stream without its quantisation and Huffman tables, as if every image "
+                       "shared one copy of them. Lossless methods are the dashed vertical lines (their error is zero).")
 
 
-    rd_job = queue.find(rd_key)
-    if rd_job is None or rd_job.status in (jobs.FAILED, jobs.CANCELLED):
-        previous = st.session_state.get("limits_rd_job")
-        if previous is not None and previous.key == rd_key and previous.status == jobs.FAILED:
-            rd_job = previous
-        else:  # measuring is quick (a few seconds) but never runs in the page script
-            rd_job = queue.submit(rd_key, run_rd, label="rate–distortion", estimate_seconds=8,
-                                  session=state.session_id())
-    st.session_state["limits_rd_job"] = rd_job
-    poll_job("rd", rd_job)
-    if rd_job.status == jobs.FAILED:
-        st.error(f"The comparison failed: {rd_job.error}")
-    elif rd_job.status == jobs.DONE:
-        points = rd_job.result
-        st.plotly_chart(F.rate_distortion_figure(points, metric, title="Bytes per image against error"),
-                        key="limits_rd_chart")
-        rows = []
-        for target in MSE_TARGETS:
-            best = A.smallest_size(points, target)
-            rows.append({"keep MSE ≤": target, **{m: (f"{p.bytes_per_image:.0f} B" if p else "—") for m, p in
-                                                 ((m, best.get(m)) for m in dict.fromkeys(q.method for q in points
-                                                                                          if not q.lossless))}})
-        table = pd.DataFrame(rows)
-        st.markdown("**Fewest bytes per image that keep the error at or below each level** (— = never reaches it):")
-        st.dataframe(table, hide_index=True, key="limits_rd_table")
-
-        lossless = {p.method: p for p in points if p.lossless}
-        code_methods = [m for m in ("your autoencoder", "autoencoder") if any(p.method == m for p in points)]
-        lines = []
-        for target in MSE_TARGETS:
-            best = A.smallest_size([p for p in points if not p.lossless], target)
-            if best:
-                winner = min(best.values(), key=lambda p: p.bytes_per_image)
-                lines.append(f"- at MSE ≤ {target}: **{winner.method}** ({winner.setting}, "
-                             f"{winner.bytes_per_image:.0f} bytes)")
-        jpeg_min = min((p for p in points if p.method == "JPEG"), key=lambda p: p.bytes_per_image)
-        st.markdown("**Who wins where** (measured on these images):\n" + "\n".join(lines))
-        verdict = []
-        if which == "test":
-            verdict.append(
-                f"On {dataset.name} a whole JPEG file is never smaller than {jpeg_min.bytes_per_image:.0f} bytes — its "
-                f"headers and tables alone outweigh a {shape[0]}×{shape[1]} digit — while PNG stores the digit exactly "
-                f"in {lossless['PNG'].bytes_per_image:.0f} bytes. The learnt codes spend a handful of bytes because "
-                "the decoder already knows what digits look like.")
-        else:
-            verdict.append(
-                "On photo patches the picture flips: the digit autoencoder and the digit PCA cannot describe "
-                "textures they never saw, whatever their code size, while JPEG — built for photos — keeps improving "
-                "with quality. That is the article's point: JPEG wins on photos.")
-        verdict.append(f"The autoencoder's decoder ({A.decoder_bytes(result) / 1024:,.0f} KB of float32 weights), the "
-                       "PCA basis and the JPEG tables are side information shared by every image, not counted per image.")
-        st.markdown(" ".join(verdict))
-        st.caption("8-bit codes map each code number's range in the training set onto 256 levels. “JPEG (shared "
-                   "tables)” is the same JPEG stream without its quantisation and Huffman tables, as if every image "
-                   "shared one copy of them. Lossless methods are the dashed vertical lines (their error is zero).")
+compression()

@@ -37,6 +37,7 @@ PAGE_WIDGETS = [
     ("pages/reconstruction.py", "slider", "reconstruction_count", 6),
     ("pages/pca_vs_ae.py", "slider", "pca_count", 5),
     ("pages/pca_vs_ae.py", "slider", "pca_layer_image", 3),
+    ("pages/limits.py", "select_slider", "limits_bits_depth", 8),
 ]
 
 

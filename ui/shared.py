@@ -70,14 +70,15 @@ def is_private(data: DataConfig) -> bool:
 
 
 def derive(store: str, key: tuple[Hashable, ...], compute: Callable[[], Any], *, data: DataConfig,
-           max_entries: int = 32) -> Any:
+           private: bool = False, max_entries: int = 32) -> Any:
     """The result of ``compute()`` for ``key``: once per server for built-in data, once per session for an upload.
 
     ``data`` is the data set the result is derived from: it decides where the result is kept and is part of the
     key. ``key`` holds everything else the result depends on (state.model_id(result), settings; never a job or
-    another per-session object, which would keep one session's objects alive in every other).
+    another per-session object, which would keep one session's objects alive in every other). ``private``: the
+    result also depends on something of this session's own (a picture it uploaded), so it stays in the session.
     """
     full_key = (data.key(),) + tuple(key)
-    if is_private(data):
+    if private or is_private(data):
         return state.memo(store, full_key, compute, max_entries=max_entries)
     return server_store().get(store, full_key, compute, max_entries)
