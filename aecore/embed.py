@@ -248,7 +248,6 @@ def _squared_distances(block: np.ndarray, x: np.ndarray, x_sq: np.ndarray) -> np
     return np.maximum(d, 0.0)
 
 
-@_one_blas_thread
 def trustworthiness(x: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K, block: int = 256) -> float:
     """Trustworthiness of ``embedding`` towards ``x`` (Venna & Kaski), as in scikit-learn.
 
@@ -257,25 +256,35 @@ def trustworthiness(x: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K, bl
     blocks of rows, so 5,000 points need a few MB instead of scikit-learn's full n×n
     argsort.
     """
+    return trustworthiness_each(x, [embedding], k, block)[0]
+
+
+@_one_blas_thread
+def trustworthiness_each(x: np.ndarray, embeddings: Sequence[np.ndarray], k: int = QUALITY_K,
+                         block: int = 256) -> list[float]:
+    """``trustworthiness`` of several maps of the same ``x`` in one pass over its distances: the n×n
+    distance products are the cost (2,000 images of 784 pixels: 5.4 s at load 11 against 0.08 s for
+    everything else), so the pixel maps share them."""
     from sklearn.neighbors import NearestNeighbors
 
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    embedding = np.asarray(embedding, dtype=np.float64)
     n = len(x)
     if not 0 < k < n / 2:
         raise ValueError(f"k must be between 1 and {n / 2 - 1:.0f} for {n} points.")
-    neighbours = NearestNeighbors(n_neighbors=k + 1).fit(embedding).kneighbors(return_distance=False)[:, :k]
+    neighbours = [NearestNeighbors(n_neighbors=k + 1).fit(np.asarray(e, dtype=np.float64))
+                  .kneighbors(return_distance=False)[:, :k] for e in embeddings]
     x_sq = (x * x).sum(axis=1)
-    penalty = 0.0
+    penalties = [0.0] * len(neighbours)
     for lo in range(0, n, block):
         hi = min(lo + block, n)
         d = _squared_distances(x[lo:hi], x, x_sq)
         d[np.arange(hi - lo), np.arange(lo, hi)] = -1.0  # self is nearest of all, never counted as a rival
-        d_neigh = np.take_along_axis(d, neighbours[lo:hi], axis=1)  # (b, k)
-        # rank (1 = nearest, self excluded) = how many other points are strictly closer, plus one
-        ranks = (d[:, None, :] < d_neigh[:, :, None]).sum(axis=2)  # counts self (-1 < d) => already +1
-        penalty += np.maximum(ranks - k, 0).sum()
-    return float(1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)))
+        for m, near in enumerate(neighbours):
+            d_neigh = np.take_along_axis(d, near[lo:hi], axis=1)  # (b, k)
+            # rank (1 = nearest, self excluded) = how many other points are strictly closer, plus one
+            ranks = (d[:, None, :] < d_neigh[:, :, None]).sum(axis=2)  # counts self (-1 < d) => already +1
+            penalties[m] += np.maximum(ranks - k, 0).sum()
+    return [float(1.0 - p * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))) for p in penalties]
 
 
 @_one_blas_thread
@@ -463,10 +472,10 @@ def pixel_maps_job(x: np.ndarray, labels: np.ndarray, perplexity: float, iterati
                                    cancel=cancel, n_jobs=n_jobs, start=start)
         tsne_map = LatentMap("t-SNE of the pixels", embedding, labels, time.perf_counter() - start, complete)
         if len(x) > 2 * QUALITY_K + 2:
-            for m in (pca_map, tsne_map):
-                if m.complete:
-                    m.trust = m.trust_pixels = trustworthiness(x, m.embedding)
-                    m.knn = knn_accuracy(m.embedding, labels, seed=seed)
+            done = [m for m in (pca_map, tsne_map) if m.complete]
+            for m, trust in zip(done, trustworthiness_each(x, [m.embedding for m in done])):
+                m.trust = m.trust_pixels = trust
+                m.knn = knn_accuracy(m.embedding, labels, seed=seed)
         return {"pixels": tsne_map, "pca": pca_map}
 
     return _elsewhere(run, cluster_key)

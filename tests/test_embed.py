@@ -173,3 +173,9 @@ def test_tsne_stops_once_the_kl_divergence_settles(blobs):
     assert complete and full[-1].iteration == 160
     again, _ = embed.tsne(x, iterations=1000)
     assert np.array_equal(again, embedding)
+
+
+def test_trustworthiness_of_several_maps_in_one_pass(blobs):
+    x, _ = blobs
+    maps = [embed.pca_2d(x), np.random.default_rng(1).normal(size=(len(x), 2)), x[:, :2]]
+    assert embed.trustworthiness_each(x, maps, block=64) == [embed.trustworthiness(x, m) for m in maps]
