@@ -65,6 +65,7 @@ def test_next_10_then_play_and_pause(browser, server_url):
     assert not errors, errors
     # The controls row at the top of the projector's view: the metrics, the loss chart and all three image rows.
     page.evaluate("() => document.querySelector('.st-key-step_mode_next').scrollIntoView({block: 'start'})")
+    page.mouse.move(1270, 710)  # a chart under the pointer shows its tool bar over the picture
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "step-mode.png"))
     page.evaluate("() => document.querySelector('.st-key-step_mode_batch').scrollIntoView({block: 'start'})")
