@@ -108,7 +108,8 @@ def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypa
         return real_fragment(func, run_every=run_every, **kwargs)
 
     def identity(func, *, delta_path, additional_hash_info):
-        if func.__code__.co_filename.endswith("latent_space.py"):
+        # the page's other fragments (its controls' parts, issue 18) never refresh themselves
+        if func.__code__.co_filename.endswith("latent_space.py") and func.__name__ == "live":
             places.append(delta_path)
         return real_identity(func, delta_path=delta_path, additional_hash_info=additional_hash_info)
 
@@ -174,3 +175,34 @@ def test_kl_divergence_gets_a_plain_line_while_the_map_forms():
             jobs_module.default_queue().cancel(job)
         for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
             job.wait(30)
+
+
+def test_map_settings_and_the_walk_rerun_only_their_part(monkeypatch):
+    """Issue 18: the walk's slider reruns the walk alone (not the maps above it, the sidebar or the page's top);
+    the map settings rerun the maps' part, still without the sidebar and the page's top."""
+    from aecore.figures import latent as latent_figures
+    from fragments import move
+    from ui import sidebar, training
+
+    at = _latent_page_with_maps()
+    page_runs, maps_drawn = [], []
+    for module, name in ((sidebar, "draw_sidebar"), (training, "require_result")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, **k: page_runs.append(1) or real(*a, **k))
+    real_map = latent_figures.latent_map
+    monkeypatch.setattr(latent_figures, "latent_map", lambda *a, **k: maps_drawn.append(1) or real_map(*a, **k))
+
+    assert move(at, at.slider(key="latent_walk_steps"), 12), "the walk's slider is not inside a fragment"
+    assert not at.exception, at.exception
+    assert page_runs == [] and maps_drawn == [] and not at.title
+    assert [str(c.key) for c in plotly_charts(at)] == ["latent_walk"]
+    assert "12 codes evenly spaced" in texts(at)
+
+    at.run()
+    page_runs.clear()
+    assert move(at, at.slider(key="latent_points"), 200), "'Points' is not inside a fragment"
+    assert not at.exception, at.exception
+    assert page_runs == [] and not at.title
+    assert at.slider(key="latent_points").value == 200
+    _wait_for_jobs(at)  # the 200-point maps (nothing may run on when the test ends)
+    assert page_runs == [1, 1]
