@@ -47,6 +47,7 @@ WIDGET_KINDS = ("slider", "select_slider", "radio", "selectbox", "number_input",
 # Pages whose first usable input is not the one a student moves most (or has labels the picker cannot invert).
 PAGE_WIDGETS = {
     "pages/limits.py": ("select_slider", "limits_bits_depth", (6, 8)),
+    "pages/family.py": ("radio", "family_sweep_kind", ("gaussian", "salt_pepper")),
 }
 SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:\n    pass\n"
 

@@ -11,7 +11,7 @@ from aecore.applications import letters
 from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
 from aecore.figures import family as family_figures
 from aecore.metrics import psnr, psnr_from_mse
-from ui import runtime_fixes, state, training
+from ui import runtime_fixes, shared, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -82,13 +82,15 @@ experiment: Experiment = result.experiment
 model_cfg, train_cfg = experiment.model, experiment.train
 kind = model_cfg.kind
 owner = state.session_id() if experiment.data.upload_id else None
+model_key = state.model_id(result)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
 def memo(name: str, key: tuple, compute):
-    """Per-session memo of an analysis of a trained model (keyed by the model's experiment key)."""
-    return state.memo("family", (name,) + key, compute, max_entries=64)
+    """An analysis of a trained model (keyed by state.model_id of the models it uses): once per server for
+    built-in data, once per session for an upload."""
+    return shared.derive("family", (name,) + key, compute, data=experiment.data, max_entries=128)
 
 
 def companion_result(companion: family.Companion, what: str):
@@ -180,20 +182,23 @@ def noise_sweep_view(companion_label: str | None = None) -> None:
                           index=list(NOISE_LABELS).index(default_kind), format_func=NOISE_LABELS.get,
                           key="family_sweep_kind")
     x = test_subset(SWEEP_IMAGES)
-    sweep = memo("sweep", (experiment.key(), noise_kind),
+    sweep = memo("sweep", (model_key, noise_kind),
                  lambda: family.noise_sweep(result.reconstruct, x, noise_kind))
     outputs = [(f"{KIND_LABELS[kind].lower()} model's output", sweep.psnr_output)]
+    other_id = None
     comp = family.companion(experiment, dataset.input_dim)
     if comp is not None and companion_label is not None and comp.label == companion_label:
         other = companion_result(comp, "see what training with noise adds")
         if other is not None:
-            other_sweep = memo("sweep", (comp.experiment.key(), noise_kind),
+            other_sweep = memo("sweep", (state.model_id(other), noise_kind),
                                lambda: family.noise_sweep(other.reconstruct, x, noise_kind))
             outputs.append((f"output of the {comp.label}", other_sweep.psnr_output))
+            other_id = state.model_id(other)
     trained_level = train_cfg.noise_level if noise_kind == train_cfg.noise_kind else None
-    st.plotly_chart(family_figures.noise_sweep(sweep.levels, sweep.psnr_input, outputs, NOISE_X_TITLES[noise_kind],
-                                               trained_level=trained_level,
-                                               title=f"PSNR of input and output, {SWEEP_IMAGES} test images"),
+    st.plotly_chart(memo("sweep_chart", (model_key, noise_kind, other_id),
+                         lambda: family_figures.noise_sweep(
+                             sweep.levels, sweep.psnr_input, outputs, NOISE_X_TITLES[noise_kind],
+                             trained_level=trained_level, title=f"PSNR of input and output, {SWEEP_IMAGES} test images")),
                     key="family_sweep_chart")
     above = [lvl for lvl, a, b in zip(sweep.levels, sweep.psnr_input, sweep.psnr_output) if lvl > 0 and b > a]
     st.caption("The grey line is the noisy input; at level 0 the input is the clean image itself (infinite PSNR, "
@@ -204,13 +209,13 @@ def noise_sweep_view(companion_label: str | None = None) -> None:
 def sparse_section() -> None:
     top = st.container()  # headline and claim: written once the numbers behind them are known
     x = test_subset(ANALYSIS_IMAGES * 2)
-    codes = memo("codes", (experiment.key(),), lambda: result.encode(x))
+    codes = memo("codes", (model_key,), lambda: result.encode(x))
     stats = family.sparsity_stats(codes)
     comp = family.companion(experiment, dataset.input_dim)
     other = companion_result(comp, "compare against the same model without the penalty")
     rows = [("sparse", stats, result)]
     if other is not None:
-        other_codes = memo("codes", (comp.experiment.key(),), lambda: other.encode(x))
+        other_codes = memo("codes", (state.model_id(other),), lambda: other.encode(x))
         rows.append(("no penalty", family.sparsity_stats(other_codes), other))
     headline, claim = family.sparsity_claim(stats, rows[1][1] if other is not None else None)
     top.header(headline)
@@ -242,7 +247,7 @@ def sparse_section() -> None:
                + (f"; {stats.dead_units} unit(s) are never active." if stats.dead_units else "."))
     st.subheader("What each code unit stands for")
     one_hot = family.unit_codes(codes)
-    drawn = memo("units", (experiment.key(),), lambda: result.decode(one_hot))
+    drawn = memo("units", (model_key,), lambda: result.decode(one_hot))
     n_cols = min(8, model_cfg.code_size)
     st.plotly_chart(family_figures.image_mosaic(images(drawn), n_cols, [f"unit {i + 1}" for i in range(len(drawn))],
                                                 title="Decoded one-hot codes: one unit on, all others 0"),
@@ -289,7 +294,7 @@ def contractive_section() -> None:
                 f"gets the same small random perturbation (Gaussian, σ = {family.SENSITIVITY_STD}) and we measure "
                 "how far its code moves.")
     x = test_subset(ANALYSIS_IMAGES)
-    curve = memo("sensitivity", (experiment.key(),), lambda: family.sensitivity_curve(result.encode, x))
+    curve = memo("sensitivity", (model_key,), lambda: family.sensitivity_curve(result.encode, x))
     comp = family.companion(experiment, dataset.input_dim)
     other = companion_result(comp, "compare against the same model without the penalty")
     series_abs = [("contractive", [s.mean_change for s in curve])]
@@ -301,7 +306,7 @@ def contractive_section() -> None:
     cols[1].metric("Relative change (contractive)", f"{100 * fixed.relative_change:.1f}%",
                    help="Code change divided by the typical distance between codes of different images.")
     if other is not None:
-        other_curve = memo("sensitivity", (comp.experiment.key(),), lambda: family.sensitivity_curve(other.encode, x))
+        other_curve = memo("sensitivity", (state.model_id(other),), lambda: family.sensitivity_curve(other.encode, x))
         other_fixed = other_curve[family.SENSITIVITY_STDS.index(family.SENSITIVITY_STD)]
         cols[2].metric("Code change (no penalty)", f"{other_fixed.mean_change:.3f}",
                        delta=f"{fixed.mean_change / max(other_fixed.mean_change, 1e-12):.2f}× for contractive",
@@ -338,7 +343,7 @@ def variational_section() -> None:
     seed = st.session_state.get("family_vae_seed", 0)
     if st.button("Draw new random codes", key="family_vae_resample"):
         st.session_state["family_vae_seed"] = seed = seed + 1
-    samples = memo("prior", (experiment.key(), seed),
+    samples = memo("prior", (model_key, seed),
                    lambda: family.sample_prior(result.decode, code_size, n=24, seed=seed))
     st.plotly_chart(family_figures.image_mosaic(images(samples), 12,
                                                 title=f"24 codes drawn from N(0, I), decoded (draw {seed + 1})"),
@@ -346,10 +351,10 @@ def variational_section() -> None:
     st.caption("None of these is a training image: each is the decoder's picture of a random code.")
     st.subheader("The map of the code space")
     if code_size == 2:
-        grid, values = memo("manifold", (experiment.key(),), lambda: family.manifold_grid(result.decode, 15))
+        grid, values = memo("manifold", (model_key,), lambda: family.manifold_grid(result.decode, 15))
         caption = "The 2-D code space decoded on a 15 × 15 grid (positions are the prior's 5%–95% quantiles)."
     else:
-        grid, values = memo("manifold", (experiment.key(),),
+        grid, values = memo("manifold", (model_key,),
                             lambda: family.manifold_grid(result.decode, 15, code_size=code_size))
         caption = (f"The code has {code_size} numbers: this grid varies numbers 1 and 2 and keeps the other "
                    f"{code_size - 2} at 0 (the prior's mean). Set the code size to 2 to see the whole space.")
@@ -366,7 +371,7 @@ def variational_section() -> None:
                           key="family_vae_to")
     ia = int(np.flatnonzero(dataset.y_test == a)[0])
     ib = int(np.flatnonzero(dataset.y_test == b)[0] if a != b else np.flatnonzero(dataset.y_test == b)[1])
-    frames, fractions = memo("interp", (experiment.key(), ia, ib),
+    frames, fractions = memo("interp", (model_key, ia, ib),
                              lambda: family.interpolate(result.encode, result.decode, dataset.x_test[ia],
                                                         dataset.x_test[ib], steps=9))
     st.plotly_chart(figures.image_grid(
@@ -408,10 +413,10 @@ def overcomplete_section() -> None:
         return memo("identity", (key, tuple(names)), lambda: [family.identity_test(model_result.reconstruct, noise, x)
                                                               for noise in noise_sets.values()])
 
-    mine = tests(result, experiment.key())
+    mine = tests(result, model_key)
     comp = family.companion(experiment, dataset.input_dim)
     other = companion_result(comp, "see what a bottleneck changes")
-    theirs = tests(other, comp.experiment.key()) if other is not None else None
+    theirs = tests(other, state.model_id(other)) if other is not None else None
     # Short metric labels under a model name: long ones are cut off ("MSE on random images (under-comp…").
     columns = st.columns(2 if theirs is not None else 1)
     for col, name, measured in zip(columns, [f"over-complete, code of {model_cfg.code_size}", comp.label],
@@ -483,4 +488,4 @@ SECTIONS = {"dense": plain_section, "denoising": denoising_section, "sparse": sp
 
 st.caption(f"Showing the trained model: **{KIND_LABELS[kind]}**, code size {model_cfg.code_size}, "
            f"test MSE {result.test_mse:.4f} ({psnr_from_mse(result.test_mse):.1f} dB).")
-SECTIONS[kind]()
+st.fragment(SECTIONS[kind])()  # the section's own controls rerun the section only, not the page

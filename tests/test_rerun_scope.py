@@ -38,6 +38,7 @@ PAGE_WIDGETS = [
     ("pages/pca_vs_ae.py", "slider", "pca_count", 5),
     ("pages/pca_vs_ae.py", "slider", "pca_layer_image", 3),
     ("pages/limits.py", "select_slider", "limits_bits_depth", 8),
+    ("pages/family.py", "radio", "family_sweep_kind", "salt_pepper"),
 ]
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from aecore import cache, distributed, figures, jobs
 from aecore.config import LOSS_LABELS, Experiment
 from aecore.data import Dataset
-from ui import state
+from ui import shared, state
 from ui.safe_text import plain
 
 POLL_SECONDS = 0.5
@@ -363,6 +363,14 @@ def show_job_outcome(job: jobs.Job, where=st) -> None:
         where.info(plain(job.error, limit=None) if job.error else "Stopped before the first epoch finished: there is no model yet.")
 
 
+def finished(store: str, result, draw):
+    """A figure of a finished model, drawn once per server (once per session on an upload); while a model
+    trains, its figures change every epoch and are drawn afresh."""
+    if result is None:
+        return draw()
+    return shared.derive(store, (state.model_id(result),), draw, data=result.experiment.data)
+
+
 def live_training_view(dataset: Dataset | None) -> None:
     """Full training view: progress, live loss curves, test reconstructions refreshed each epoch."""
     job = current_job()
@@ -387,10 +395,9 @@ def live_training_view(dataset: Dataset | None) -> None:
         left, right = st.columns([3, 2])
         with left:
             if any(history.values()):
-                st.plotly_chart(figures.loss_curves(history, loss_label=loss_name.lower(),
-                                                    best_epoch=result.best_epoch if result else None,
-                                                    title="Loss per epoch (lower is better)"),
-                                key="training_loss_chart")
+                st.plotly_chart(finished("training_loss", result, lambda: figures.loss_curves(
+                    history, loss_label=loss_name.lower(), best_epoch=result.best_epoch if result else None,
+                    title="Loss per epoch (lower is better)")), key="training_loss_chart")
             if loss_name.startswith("Binary"):
                 st.caption("Binary cross-entropy cannot reach 0 on MNIST (its floor is about 0.06, the entropy "
                            "of the grey pixels), so judge the model by MSE and PSNR.")
@@ -399,10 +406,10 @@ def live_training_view(dataset: Dataset | None) -> None:
                 reports[-1].preview if reports and reports[-1].preview is not None else None)
             if preview is not None and dataset is not None and dataset.is_image:
                 originals = dataset.x_test[: len(preview)]
-                st.plotly_chart(figures.image_grid(
+                st.plotly_chart(finished("training_preview", result, lambda: figures.image_grid(
                     [figures.as_images(originals), figures.as_images(np.clip(preview, 0, 1))],
                     ["test images", "reconstructions (this epoch)" if result is None else "reconstructions"],
-                    image_px=60), key="training_preview")
+                    image_px=60)), key="training_preview")
         if result is not None:
             cols = st.columns(4)
             cols[0].metric("Test MSE", f"{result.test_mse:.4f}")
