@@ -94,7 +94,14 @@ class LatentMap:
 # --- t-SNE -----------------------------------------------------------------------------------------------
 
 def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
+    """openTSNE's threads: the OpenMP thread limit in force for the calling thread, at most the cores.
+    openTSNE takes an explicit count, so without this a limit set around a job (aecore.jobs sizes one per
+    job from the jobs running and the load) would not reach it. The cores when no OpenMP is loaded yet."""
+    from threadpoolctl import threadpool_info
+
+    cores = max(1, os.cpu_count() or 1)
+    limits = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "openmp"]
+    return max(1, min([cores, *limits]))
 
 
 @_one_blas_thread

@@ -179,3 +179,14 @@ def test_trustworthiness_of_several_maps_in_one_pass(blobs):
     x, _ = blobs
     maps = [embed.pca_2d(x), np.random.default_rng(1).normal(size=(len(x), 2)), x[:, :2]]
     assert embed.trustworthiness_each(x, maps, block=64) == [embed.trustworthiness(x, m) for m in maps]
+
+
+def test_tsne_threads_follow_the_openmp_limit_of_the_job(blobs):
+    import os
+
+    import openTSNE.tsne  # noqa: F401  (loads OpenMP)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):  # as aecore.jobs limits a job on a busy machine
+        assert embed.default_jobs() == 1
+    assert 1 <= embed.default_jobs() <= (os.cpu_count() or 1)
