@@ -26,6 +26,8 @@ import numpy as np
 from aecore import corrupt, metrics
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig, stable_hash
 from aecore.data import Dataset, DatasetUnavailable, load_dataset
+from aecore.metrics import auc, roc_curve  # noqa: F401  (the Applications page's ROC)
+from aecore.pca import PCABaseline
 
 TASKS = ("watermark", "superres", "colour", "anomaly")
 TASK_LABELS = {"watermark": "Watermark removal", "superres": "Super-resolution", "colour": "Colorization",
@@ -324,33 +326,7 @@ def ood_sets(shape: tuple[int, int], n: int = 300, seed: int = 0, trained_on: st
     return sets, missing
 
 
-# --- ROC and AUC ---------------------------------------------------------------------------------
-
-def roc_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """False-positive rate, true-positive rate and thresholds, flagging ``score >= threshold``.
-
-    ``labels`` are 1 for anomalies (positives) and 0 for normal samples. The curve starts at (0, 0)
-    (threshold +inf) and has one point per distinct score, highest first.
-    """
-    labels = np.asarray(labels).astype(bool)
-    scores = np.asarray(scores, dtype=np.float64)
-    if labels.all() or not labels.any():
-        raise ValueError("A ROC curve needs both normal and anomalous samples.")
-    order = np.argsort(-scores, kind="mergesort")
-    scores, labels = scores[order], labels[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
-    tps = np.cumsum(labels)[last_of_tie]
-    fps = (last_of_tie + 1) - tps
-    tpr = np.r_[0.0, tps / labels.sum()]
-    fpr = np.r_[0.0, fps / (~labels).sum()]
-    thresholds = np.r_[np.inf, scores[last_of_tie]]
-    return fpr, tpr, thresholds
-
-
-def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
-    """Area under a curve by the trapezoid rule (x = ``fpr`` ascending)."""
-    return float(np.trapezoid(tpr, fpr))
-
+# --- detection (its ROC curve and AUC: aecore.metrics) -------------------------------------------------
 
 def detection_rates(normal_scores: np.ndarray, anomaly_scores: np.ndarray, threshold: float) -> tuple[float, float]:
     """(false-alarm rate on normal samples, detection rate on anomalies) when flagging ``score > threshold``."""
@@ -543,14 +519,10 @@ def feature_accuracy_table(features: dict[str, tuple[np.ndarray, np.ndarray]], y
     return rows
 
 
-def pca_codes(x_train: np.ndarray, x_test: np.ndarray, k: int, seed: int = 0):
+def pca_codes(x_train: np.ndarray, x_test: np.ndarray, k: int):
     """PCA with ``k`` components fitted on ``x_train``: (train codes, test codes, fitted PCA)."""
-    from sklearn.decomposition import PCA
-
-    flat_train = x_train.reshape(len(x_train), -1)
-    k = int(min(k, flat_train.shape[1], len(flat_train)))
-    pca = PCA(n_components=k, random_state=seed).fit(flat_train)
-    return pca.transform(flat_train), pca.transform(x_test.reshape(len(x_test), -1)), pca
+    pca = PCABaseline(k).fit(x_train)
+    return pca.transform(x_train), pca.transform(x_test), pca
 
 
 def feature_extraction(result, dataset: Dataset, label_counts: tuple[int | None, ...] = (100, 1000, None),
@@ -559,7 +531,7 @@ def feature_extraction(result, dataset: Dataset, label_counts: tuple[int | None,
     codes_train = result.encode(dataset.x_train).reshape(len(dataset.x_train), -1)
     codes_test = result.encode(dataset.x_test).reshape(len(dataset.x_test), -1)
     k = codes_train.shape[1]
-    pca_train, pca_test, _ = pca_codes(dataset.x_train, dataset.x_test, k, seed)
+    pca_train, pca_test, _ = pca_codes(dataset.x_train, dataset.x_test, k)
     features = {"raw pixels": (dataset.flat(dataset.x_train), dataset.flat(dataset.x_test)),
                 f"PCA ({pca_train.shape[1]} numbers)": (pca_train, pca_test),
                 f"autoencoder code ({k} numbers)": (codes_train, codes_test)}
@@ -676,24 +648,17 @@ def code_points(method: str, encode: Callable, decode: Callable, x: np.ndarray, 
     return points
 
 
-def pca_points(x_train: np.ndarray, x: np.ndarray, sizes=(2, 4, 8, 16, 32, 64), seed: int = 0) -> list[RDPoint]:
-    from sklearn.decomposition import PCA
-
-    flat = x_train.reshape(len(x_train), -1)
-    pca = PCA(n_components=int(min(max(sizes), *flat.shape)), random_state=seed).fit(flat)
+def pca_points(x_train: np.ndarray, x: np.ndarray, sizes=(2, 4, 8, 16, 32, 64)) -> list[RDPoint]:
+    pca = PCABaseline(max(sizes)).fit(x_train)  # nested components: one fit serves every size
     points = []
     for k in sizes:
         k = min(k, pca.n_components_)
-        comps, mean = pca.components_[:k], pca.mean_
-        encode = lambda a, c=comps: (a.reshape(len(a), -1) - mean) @ c.T  # noqa: E731
-        decode = lambda z, c=comps: z @ c + mean  # noqa: E731
-        points += code_points("PCA", encode, decode, x, x_train)
+        points += code_points("PCA", lambda a, k=k: pca.transform(a, k), pca.inverse_transform, x, x_train)
     return points
 
 
 def rate_distortion(x: np.ndarray, x_train: np.ndarray, autoencoders: list[tuple[str, object]] | None = None,
-                    pca_sizes=(2, 4, 8, 16, 32, 64), jpeg_qualities=(5, 10, 20, 30, 50, 75, 90),
-                    seed: int = 0) -> list[RDPoint]:
+                    pca_sizes=(2, 4, 8, 16, 32, 64), jpeg_qualities=(5, 10, 20, 30, 50, 75, 90)) -> list[RDPoint]:
     """Every method's points on the images ``x`` (PCA and the autoencoders learnt from ``x_train``).
 
     ``autoencoders``: (method name, model) pairs, the model having ``encode``/``decode`` (a
@@ -703,7 +668,7 @@ def rate_distortion(x: np.ndarray, x_train: np.ndarray, autoencoders: list[tuple
     points = []
     for method, model in autoencoders or []:
         points += code_points(method, model.encode, model.decode, x, x_train)
-    points += pca_points(x_train, x, pca_sizes, seed)
+    points += pca_points(x_train, x, pca_sizes)
     points += jpeg_points(x, jpeg_qualities)
     points += lossless_points(x)
     return points

@@ -19,106 +19,16 @@ import numpy as np
 from aecore import metrics
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig, stable_hash
 from aecore.data import Dataset, load_dataset
+from aecore.pca import PCA_MAX_COMPONENTS, PCABaseline, flatten  # noqa: F401  (part of this module's API)
 
 # Published PCA test MSE on full MNIST (60,000 train / 10,000 test, pixels in [0, 1]).
 PUBLISHED_MNIST_PCA_TEST_MSE = {2: 0.0557, 8: 0.0374, 16: 0.0269, 32: 0.0168, 64: 0.0090}
 SWEEP_CODE_SIZES = (2, 4, 8, 16, 32, 64)
-PCA_MAX_COMPONENTS = 128
 MANIFOLDS = ("swiss-roll", "s-curve", "circle")
 LINEAR_CODE_SIZE = 8
 
 
-def flatten(x: np.ndarray) -> np.ndarray:
-    """Samples as rows of numbers (n, features)."""
-    x = np.asarray(x)
-    return x.reshape(len(x), -1)
-
-
-# --- PCA ---------------------------------------------------------------------------------------------
-
-class PCABaseline:
-    """Principal component analysis with a scikit-learn-like interface.
-
-    Fitted on flattened samples; ``inverse_transform`` gives samples back in their
-    original shape. Components are nested, so one fit with many components serves
-    every smaller k: ``transform(X, n_components=k)`` and ``inverse_transform`` of
-    k codes are exactly PCA-k.
-
-    Attributes
-    ----------
-    mean_ : (d,) mean sample
-    components_ : (k, d) orthonormal principal directions, largest variance first
-    explained_variance_ : (k,) variance of the training data along each component
-    explained_variance_ratio_ : (k,) that variance as a fraction of the total
-    """
-
-    def __init__(self, n_components: int | None = PCA_MAX_COMPONENTS):
-        self.n_components = n_components
-
-    def fit(self, X: np.ndarray, y=None) -> "PCABaseline":
-        X = np.asarray(X)
-        self.sample_shape_ = tuple(X.shape[1:])
-        data = flatten(X).astype(np.float64)
-        n, d = data.shape
-        if n < 2:
-            raise ValueError("PCA needs at least 2 samples.")
-        self.mean_ = data.mean(axis=0)
-        centred = data - self.mean_
-        k = min(self.n_components or d, n, d)
-        if n >= d:  # covariance route: d×d eigen-decomposition, fast for 784 pixels and any n
-            cov = centred.T @ centred / (n - 1)
-            values, vectors = np.linalg.eigh(cov)
-            order = np.argsort(values)[::-1]
-            values, vectors = np.clip(values[order], 0, None), vectors[:, order].T
-            total = float(values.sum())
-        else:
-            _, singular, vectors = np.linalg.svd(centred, full_matrices=False)
-            values = singular**2 / (n - 1)
-            total = float(values.sum())
-        components = vectors[:k]
-        # A deterministic sign (largest entry positive) so pictures of components do not flip between fits.
-        signs = np.sign(components[np.arange(k), np.abs(components).argmax(axis=1)])
-        self.components_ = components * np.where(signs == 0, 1, signs)[:, None]
-        self.explained_variance_ = values[:k]
-        self.explained_variance_ratio_ = values[:k] / max(total, 1e-300)
-        self.n_components_ = k
-        self.n_features_in_ = d
-        return self
-
-    def _k(self, n_components: int | None) -> int:
-        k = self.n_components_ if n_components is None else int(n_components)
-        if not 1 <= k <= self.n_components_:
-            raise ValueError(f"Choose between 1 and {self.n_components_} components.")
-        return k
-
-    def transform(self, X: np.ndarray, n_components: int | None = None) -> np.ndarray:
-        """Codes: coordinates along the first ``n_components`` components."""
-        k = self._k(n_components)
-        return (flatten(X).astype(np.float64) - self.mean_) @ self.components_[:k].T
-
-    def inverse_transform(self, codes: np.ndarray) -> np.ndarray:
-        """Samples (in their original shape) rebuilt from codes of any length up to ``n_components_``."""
-        codes = np.asarray(codes, dtype=np.float64)
-        k = self._k(codes.shape[1])
-        out = codes @ self.components_[:k] + self.mean_
-        return out.reshape((len(codes),) + self.sample_shape_).astype(np.float32)
-
-    def reconstruct(self, X: np.ndarray, n_components: int | None = None) -> np.ndarray:
-        return self.inverse_transform(self.transform(X, n_components))
-
-    def mse_by_components(self, X: np.ndarray, max_components: int | None = None) -> np.ndarray:
-        """Mean squared error per pixel of PCA-k on ``X`` for k = 1..max_components (one pass).
-
-        Residual energy of PCA-k is ‖x − μ‖² minus the energy of the first k coordinates,
-        because the components are orthonormal.
-        """
-        k = self._k(max_components)
-        centred = flatten(X).astype(np.float64) - self.mean_
-        total = (centred**2).sum(axis=1)
-        codes = centred @ self.components_[:k].T
-        residual = total[:, None] - np.cumsum(codes**2, axis=1)
-        return np.clip(residual, 0, None).mean(axis=0) / centred.shape[1]
-
+# --- PCA (aecore.pca) ---------------------------------------------------------------------------------------
 
 _pca_cache: dict[str, PCABaseline] = {}
 _pca_lock = threading.Lock()
@@ -503,20 +413,11 @@ def first_layer_weights(result, count: int = 16) -> np.ndarray:
     return kernel[:, order].T
 
 
-def knn_accuracy(train_codes: np.ndarray, y_train: np.ndarray, test_codes: np.ndarray, y_test: np.ndarray,
-                 n_neighbors: int = 5) -> float:
-    """Test accuracy of a k-nearest-neighbour classifier working on the codes alone."""
-    from sklearn.neighbors import KNeighborsClassifier
-
-    clf = KNeighborsClassifier(n_neighbors=n_neighbors).fit(flatten(train_codes), y_train)
-    return float(clf.score(flatten(test_codes), y_test))
-
-
 def codes_2d(encode: Callable[[np.ndarray], np.ndarray], dataset: Dataset) -> tuple[np.ndarray, float]:
     """(test codes, kNN accuracy): a 2-number encoder's codes of the test images, and how often the 5
     nearest training codes name the right class."""
     train_codes, test_codes = encode(dataset.x_train), encode(dataset.x_test)
-    return test_codes, knn_accuracy(train_codes, dataset.y_train, test_codes, dataset.y_test)
+    return test_codes, metrics.knn_accuracy(train_codes, dataset.y_train, test_codes, dataset.y_test)
 
 
 def layer_activations(result, sample: np.ndarray) -> list[tuple[str, np.ndarray]]:

@@ -134,9 +134,9 @@ class LatentPlane:
         self.code_size = codes.shape[1]
         self.pca_ = None
         if self.code_size > 2:
-            from sklearn.decomposition import PCA
+            from aecore.pca import fit_pca
 
-            self.pca_ = PCA(n_components=2, random_state=0).fit(codes)
+            self.pca_ = fit_pca(codes, 2)
             share = self.pca_.explained_variance_ratio_ * 100
             self.axis_titles = (f"principal component 1 of the codes ({share[0]:.0f}% of their variance)",
                                 f"principal component 2 ({share[1]:.0f}% of their variance)")

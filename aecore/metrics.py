@@ -24,3 +24,36 @@ def psnr_from_mse(mse_value: float | np.ndarray, peak: float = 1.0):
 
 def psnr(x: np.ndarray, reconstruction: np.ndarray) -> float:
     return psnr_from_mse(mse(x, reconstruction))
+
+
+# --- detection and classification: scikit-learn's (same algorithms, same speed; imported when first used) ---
+
+def roc_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """False-positive rate, true-positive rate and thresholds, flagging ``score >= threshold``.
+
+    ``labels`` are 1 for anomalies (positives) and 0 for normal samples. The curve starts at (0, 0)
+    (threshold +inf) and has one point per distinct score, highest first.
+    """
+    from sklearn import metrics as sk
+
+    labels = np.asarray(labels).astype(bool)
+    if labels.all() or not labels.any():
+        raise ValueError("A ROC curve needs both normal and anomalous samples.")
+    return sk.roc_curve(labels, np.asarray(scores, dtype=np.float64), drop_intermediate=False)
+
+
+def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
+    """Area under a curve by the trapezoid rule (x = ``fpr`` ascending)."""
+    from sklearn import metrics as sk
+
+    return float(sk.auc(fpr, tpr))
+
+
+def knn_accuracy(train_codes: np.ndarray, y_train: np.ndarray, test_codes: np.ndarray, y_test: np.ndarray,
+                 n_neighbors: int = 5) -> float:
+    """Test accuracy of a k-nearest-neighbour classifier working on the codes alone."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    train_codes, test_codes = np.asarray(train_codes), np.asarray(test_codes)
+    clf = KNeighborsClassifier(n_neighbors=n_neighbors).fit(train_codes.reshape(len(train_codes), -1), y_train)
+    return float(clf.score(test_codes.reshape(len(test_codes), -1), y_test))

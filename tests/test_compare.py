@@ -118,7 +118,7 @@ def test_first_layer_weights_knn_and_layer_activations(digits, tiny_experiment):
     assert sizes == [32, 8, 32, 64]  # encoder 1, code, decoder 1, reconstruction
     np.testing.assert_allclose(layers[-1][1].ravel(), result.reconstruct(digits.x_test[:1]).ravel(), atol=1e-5)
     pca = compare.PCABaseline(2).fit(digits.x_train)
-    accuracy = compare.knn_accuracy(pca.transform(digits.x_train), digits.y_train, pca.transform(digits.x_test),
+    accuracy = metrics.knn_accuracy(pca.transform(digits.x_train), digits.y_train, pca.transform(digits.x_test),
                                     digits.y_test)
     assert 0.3 < accuracy <= 1.0  # far above chance (0.1) even in two dimensions
 

@@ -1,0 +1,60 @@
+"""aecore.pca: the one PCA (scikit-learn's exact solvers) behind the PCA page, the Limits page's
+rate–distortion, the feature-extraction table and the drawing page's latent plane."""
+
+import numpy as np
+import pytest
+
+from aecore import applications as A
+from aecore import drawing, metrics
+from aecore.pca import PCABaseline, fit_pca
+
+pytestmark = pytest.mark.unit
+
+
+def closed_form(x_train, k):
+    """(mean, top-k right singular vectors) by numpy's SVD of the centred data."""
+    flat = x_train.reshape(len(x_train), -1).astype(np.float64)
+    mean = flat.mean(axis=0)
+    return mean, np.linalg.svd(flat - mean, full_matrices=False)[2][:k]
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """600 images of 28×28 (fewer images than pixels, as mnist-5k has under ten per pixel): where
+    scikit-learn's "auto" solver is randomized."""
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(40, 784)) * np.geomspace(1, 0.05, 40)[:, None]
+    x = rng.normal(size=(600, 40)) @ basis + 0.02 * rng.normal(size=(600, 784))
+    return ((x - x.min()) / (x.max() - x.min())).reshape(600, 28, 28).astype(np.float32)
+
+
+@pytest.mark.parametrize("n", [600, 100])  # covariance route and SVD route
+def test_fit_pca_is_exact_with_deterministic_signs(wide, n):
+    x = wide[:n]
+    mean, vt = closed_form(x, 16)
+    fitted = fit_pca(x, 16)
+    signs = np.sign(vt[np.arange(16), np.abs(vt).argmax(axis=1)])
+    np.testing.assert_allclose(fitted.components_, vt * signs[:, None], atol=1e-8)
+    np.testing.assert_allclose(fitted.mean_, mean, atol=1e-12)
+    assert fit_pca(x, 10_000).n_components_ == min(x.shape[0], 784)
+    with pytest.raises(ValueError, match="at least 2"):
+        fit_pca(x[:1], 2)
+
+
+def test_every_pca_user_is_exact(wide):
+    x_train, x = wide[:500], wide[500:]
+    mean, vt = closed_form(x_train, 16)
+    exact = np.clip(((x.reshape(len(x), -1) - mean) @ vt.T @ vt + mean), 0, 1)
+    float32 = [p for p in A.pca_points(x_train, x, sizes=(16,)) if p.setting.endswith("float32")]
+    assert float32[0].mse == pytest.approx(metrics.mse(x.reshape(len(x), -1), exact), rel=1e-6)
+    train_codes, test_codes, pca = A.pca_codes(x_train, x, 16)
+    np.testing.assert_allclose(np.abs(test_codes), np.abs((x.reshape(len(x), -1) - mean) @ vt.T), atol=1e-8)
+    plane = drawing.LatentPlane(train_codes)
+    np.testing.assert_allclose(np.abs(plane.transform(train_codes)), np.abs(train_codes[:, :2]), atol=1e-8)
+
+
+def test_error_by_k_curve_matches_reconstructions(wide):
+    pca = PCABaseline(20).fit(wide[:500])
+    curve = pca.mse_by_components(wide[500:])
+    for k in (1, 7, 20):
+        assert curve[k - 1] == pytest.approx(metrics.mse(wide[500:], pca.reconstruct(wide[500:], k)), rel=1e-6)
