@@ -173,6 +173,44 @@ def tensorflow_threads(workers: int | None = None, cores: int | None = None) -> 
     return max(1, cores // (workers or default_workers(cores)))
 
 
+def tensorflow_inter_threads(workers: int | None = None, cores: int | None = None) -> int:
+    """Inter-op threads: one per worker, each running its job's ops one after another.
+
+    A second inter-op thread per job ran two ops at once, each on every intra-op thread: twice as many
+    threads as cores, so under load one op's shard waited for a core while the rest of the op waited for
+    it (benchmarks/contention.py). Two workers need two, or their jobs take turns on one thread.
+    """
+    cores = cores or os.cpu_count() or 1
+    return max(1, min(workers or default_workers(cores), cores))
+
+
+def busy_machine(cores: int | None = None, load: float | None = None) -> bool:
+    """Whether more threads want the cores than there are (the last minute's load average above them)."""
+    cores = cores or os.cpu_count() or 1
+    load = os.getloadavg()[0] if load is None else load
+    return load > cores + 0.5
+
+
+def threads_for(running: int, cores: int | None = None, load: float | None = None) -> int:
+    """Threads each of ``running`` jobs may use for its own parallel loops (t-SNE, BLAS, OpenMP).
+
+    The cores shared by the jobs actually running, and one when the machine is already busier than its
+    cores: threads that split every step of a loop wait for each other, and under load one of them is
+    always waiting for a core (t-SNE of 2,000 points at load 7-10: 17.9 s on two threads, 7.0 s on one).
+    """
+    cores = cores or os.cpu_count() or 1
+    if busy_machine(cores, load):
+        return 1
+    return max(1, cores // max(running, 1))
+
+
+def job_threads() -> int:
+    """Threads the calling job may use now: its share of the cores among the default queue's running jobs."""
+    queue = _default_queue
+    running = queue.running_count() if queue is not None else 1
+    return threads_for(max(running, 1))
+
+
 _tf_lock = threading.Lock()
 _tf_imported = threading.Event()
 
@@ -207,6 +245,15 @@ def import_tensorflow() -> None:
             import aecore.models  # noqa: F401  (Keras itself and the custom layers' registry)
 
             _tf_imported.set()
+
+
+def _thread_limits(threads: int):
+    """BLAS and OpenMP limited to ``threads`` while a job runs (threadpoolctl). OpenMP's limit belongs to the
+    calling thread (the job's); OpenBLAS's is process-wide, and threadpoolctl lets one living thread (the
+    first worker to set it) control it."""
+    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
+    return threadpool_limits(limits=threads)
 
 
 class Job:
@@ -245,6 +292,8 @@ class Job:
         self.finished: float | None = None
         self.done_event = threading.Event()
         self.attached: set[str] = set()
+        self.elsewhere = False  # its work runs on a Dask cluster: it holds no local worker or core
+        self.threads: int | None = None  # threads its own parallel loops were given when it started
 
     @property
     def latest(self):
@@ -385,6 +434,11 @@ class JobQueue:
     def active_jobs(self) -> list[Job]:
         with self._lock:
             return list(self._jobs.values())
+
+    def running_count(self) -> int:
+        """Jobs running on this server's workers now (a Dask job runs elsewhere and is not counted)."""
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.status == RUNNING and not j.elsewhere)
 
     def _enqueue(self, job: Job) -> None:
         job.status = QUEUED
@@ -592,7 +646,12 @@ class JobQueue:
             timer.daemon = True
             timer.start()
         try:
-            status, result = self._call(job, fn)
+            if bounded and not job.elsewhere:
+                job.threads = threads_for(self.running_count())
+                with _thread_limits(job.threads):
+                    status, result = self._call(job, fn)
+            else:
+                status, result = self._call(job, fn)
         finally:
             if timer is not None:
                 timer.cancel()
@@ -688,6 +747,7 @@ class JobQueue:
         (caller holds the lock): it relays progress and Stop, so it must not hold one of this server's slots."""
         job.status = RUNNING
         job.started = time.time()
+        job.elsewhere = True
 
         def relay() -> None:
             status, result = self._run(job, job.fn)

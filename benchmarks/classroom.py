@@ -16,8 +16,14 @@ Scenarios (an empty disk cache in a temporary folder unless said otherwise):
   class-N     class mode (--class-run): a teacher starts a class, N students join it and each trains a
               distinct small model (digits-8x8, code 1..N); how long after its training ended each model
               appeared on the class board (target: within 1 s), and the class store's share of the time
+  free-N      free exploration (--free --sessions N): N students, N distinct default-sized models (types, code
+              sizes, layers, noise drawn from the sidebar's choices), Train pressed within --spread s, every
+              second student then opens the latent page; per student the time from its click to its model
+              on screen and to its map, whether every status line it saw while waiting gave a time, and how
+              the estimated wait compared with the real one (target: every model within 90 s, median 45 s)
 
     .venv/bin/python benchmarks/classroom.py [--sizes 10 30] [--skip-browser] [--class-run [--class-db URL]]
+    .venv/bin/python benchmarks/classroom.py --free [--sessions 30] [--spread 10]
 """
 
 from __future__ import annotations
@@ -312,6 +318,214 @@ def class_run(n: int, url: str | None) -> None:
     store.end_class(new.code, new.teacher_key)
 
 
+# --- free exploration: every student a different model --------------------------------------------------
+
+FREE_KINDS = ("dense", "denoising", "sparse", "dense", "variational", "denoising", "conv", "dense", "contractive",
+              "sparse")  # a class's mix: mostly the first three types, a few of the others
+FREE_CODE_SIZES = (2, 4, 8, 16, 32, 64)
+FREE_LAYERS = (1, 2, 3)
+FREE_NOISE = {"denoising": (0.2, 0.3, 0.5), "dense": (0.0,)}  # other types: mostly clean, some noise
+OTHER_NOISE = (0.0, 0.0, 0.1, 0.3)
+
+
+def free_settings(n: int, seed: int = 0) -> list[dict]:
+    """``n`` distinct sidebar settings a class might pick: types, code sizes, layers and noise drawn from what
+    the sidebar offers, everything else (data set, widths, epochs, batch) at the default size."""
+    import random
+
+    from aecore.config import Experiment, ModelConfig, TrainConfig
+
+    rng = random.Random(seed)
+    chosen, keys = [], set()
+    while len(chosen) < n:
+        kind = FREE_KINDS[len(chosen) % len(FREE_KINDS)]
+        model = ModelConfig(kind=kind, code_size=rng.choice(FREE_CODE_SIZES), n_hidden_layers=rng.choice(FREE_LAYERS))
+        train = TrainConfig(noise_level=rng.choice(FREE_NOISE.get(kind, OTHER_NOISE)))
+        experiment = Experiment(model=model, train=train)
+        experiment = experiment.replace(model=experiment.model.canonical())
+        if experiment.key() in keys:
+            continue
+        keys.add(experiment.key())
+        chosen.append({"sidebar_kind": kind, "sidebar_code_size": model.code_size,
+                       "sidebar_n_hidden_layers": model.n_hidden_layers, "sidebar_noise_level": train.noise_level})
+    return chosen
+
+
+def status_texts(at: AppTest) -> list[str]:
+    """What the progress bars on the page say (the sidebar's job status among them)."""
+    return [p.text for p in at.get("progress")]
+
+
+def says_seconds(text: str) -> bool:
+    """Whether a status line gives a time (\"about 40 s\", \"about 2 min\", \"12 s left\")."""
+    import re
+
+    return bool(re.search(r"\d+ (s|min)\b", text))
+
+
+def map_shown(at: AppTest) -> bool:
+    return any(m.label == "kNN accuracy on the map" for m in at.get("metric")) or any(
+        str(c.value).startswith("Computed in") for c in at.get("caption"))
+
+
+def explorer(name: str, settings: dict, delay: float, opens_map: bool, look_every: float, go: threading.Barrier,
+             out: dict) -> None:
+    """One student: opens the app, picks settings, presses Train ``delay`` s after the class starts, looks at
+    the page every ``look_every`` s while waiting (what a browser's status line shows then), sees the model,
+    then (``opens_map``) opens the latent page and waits for the map of the codes."""
+    try:
+        at = AppTest.from_file(apphelpers.APP, default_timeout=600)
+        at.session_state[state.SESSION_ID] = name
+        run(at)
+        for key, value in settings.items():
+            at.session_state[key] = value
+        run(at)
+    except Exception as exc:
+        import traceback
+
+        out["error"] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-4)}"
+        go.wait()
+        return
+    go.wait()
+    try:
+        time.sleep(delay)
+        queue = jobs.default_queue()
+        out["clicked"] = time.perf_counter()
+        run(at, at.button(key="sidebar_train").click())
+        job = at.session_state[state.JOB]
+        if job is None:
+            raise RuntimeError(f"no job: {[e.value for e in at.error]}")
+        out["job"] = job
+        out["position"] = queue.position(job)
+        out["estimate"] = queue.wait_estimate(job)  # what the status line says, in seconds
+        out["texts"] = [(job.status, t) for t in status_texts(at)]
+        out["samples"] = []  # (wall time, status, estimated wait) from the queue every second while queued
+        looked = time.perf_counter()
+        while not job.done_event.wait(1.0):
+            if job.status == jobs.QUEUED:
+                out["samples"].append((time.time(), queue.wait_estimate(job)))
+            if look_every and time.perf_counter() - looked >= look_every and job.active:
+                run(at)
+                looked = time.perf_counter()
+                out["texts"] += [(job.status, t) for t in status_texts(at)]
+        run(at)
+        for _ in range(20):
+            if shows_model(at):
+                break
+            run(at)
+        out["shown"] = time.perf_counter() if shows_model(at) and not at.exception else None
+        if opens_map and out["shown"]:
+            at.switch_page("pages/latent_space.py")
+            run(at)
+            code_job = next(j for j in at.session_state["latent_jobs"].values() if j.label == "t-SNE of the codes")
+            out["map_job"] = code_job
+            while not code_job.done_event.wait(1.0):
+                pass
+            for _ in range(20):
+                run(at)
+                if map_shown(at):
+                    break
+            out["mapped"] = time.perf_counter() if map_shown(at) and not at.exception else None
+        out["at"] = at
+    except Exception as exc:
+        import traceback
+
+        out["error"] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-4)}"
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def free_exploration(n: int, spread: float, map_every: int, look_every: float, seed: int) -> None:
+    """N students, N distinct default-sized models, Train pressed within ``spread`` s, every ``map_every``-th
+    student then opens the latent page. Prints one row per student and a summary."""
+    import random
+
+    queue = jobs.JobQueue()
+    jobs._default_queue = queue
+    settings = free_settings(n, seed)
+    rng = random.Random(seed)
+    delays = sorted(rng.uniform(0, spread) for _ in range(n))
+    go = threading.Barrier(n + 1)
+    outs = [{} for _ in range(n)]
+    with PeakMemory() as memory:
+        threads = [threading.Thread(target=explorer, args=(f"free-{i}", settings[i], delays[i], i % map_every == 0,
+                                                          look_every, go, outs[i])) for i in range(n)]
+        for t in threads:
+            t.start()
+        go.wait()
+        wall0, cpu0, (busy0, total0) = time.perf_counter(), time.process_time(), machine_busy()
+        loads = []
+        while any(t.is_alive() for t in threads):
+            loads.append(os.getloadavg()[0])
+            for t in threads:
+                t.join(timeout=5.0 / n)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        busy1, total1 = machine_busy()
+    errors = [o["error"] for o in outs if "error" in o]
+    if errors:
+        print(f"{len(errors)} session(s) failed, first: {errors[0]}")
+    offset = time.time() - time.perf_counter()
+    first = min(o["clicked"] for o in outs if "clicked" in o)
+    print(f"\nFree exploration: {n} sessions, {n} distinct default-sized models (mnist-5k, 256 nodes, 25 epochs), "
+          f"Train pressed within {spread:.0f} s, every {map_every}. session then opens the latent page; "
+          f"{queue.workers} worker(s), TensorFlow threads per op: {jobs.tensorflow_threads()}")
+    print("| session | type | code | layers | noise | position | estimated wait (s) | real wait (s) | training (s) "
+          "| click → model (s) | click → map (s) | every status line with a time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    to_model, to_map, from_first, honest = [], [], [], []
+    without_estimate = []
+    for i, o in enumerate(outs):
+        s, job = settings[i], o.get("job")
+        if job is None:
+            print(f"| {i} | {s['sidebar_kind']} | failed | | | | | | | | | |")
+            continue
+        wait = (job.started - job.queued_at) if job.started else float("nan")
+        took = (job.finished - job.started) if job.started and job.finished else float("nan")
+        model_s = o["shown"] - o["clicked"] if o.get("shown") else None
+        map_s = o["mapped"] - o["clicked"] if o.get("mapped") else None
+        if model_s is not None:
+            to_model.append(model_s)
+            from_first.append(o["shown"] - first)
+        if map_s is not None:
+            to_map.append(map_s)
+        active_texts = [t for status, t in o.get("texts", []) if status in jobs.ACTIVE]
+        shown_time = all(says_seconds(t) for t in active_texts) if active_texts else None
+        if shown_time is False:
+            without_estimate.append((i, [t for t in active_texts if not says_seconds(t)][:2]))
+        for t_wall, estimated in o.get("samples", []):  # estimated against real time left in the queue
+            if job.started and job.started - t_wall > 2:
+                honest.append(estimated / (job.started - t_wall))
+        print(f"| {i} | {s['sidebar_kind']} | {s['sidebar_code_size']} | {s['sidebar_n_hidden_layers']} | "
+              f"{s['sidebar_noise_level']:g} | {o['position']} | {o['estimate']:.0f} | {wait:.1f} | {took:.1f} | "
+              f"{'—' if model_s is None else f'{model_s:.1f}'} | {'—' if map_s is None else f'{map_s:.1f}'} | "
+              f"{'—' if shown_time is None else ('yes' if shown_time else 'NO')} |")
+    trainings = sum(1 for o in outs if o.get("job") is not None and o["job"].source == "run")
+    stats = queue.stats
+    print()
+    print("| sessions | models shown | click → model, median (s) | last (s) | first click → last model (s) "
+          "| maps shown | click → map, median (s) | last (s) | trainings | jobs run | CPU of the process (cores) "
+          "| machine busy | peak RSS (MB) | load average (min–max) | estimate shown while waiting "
+          "| estimated / real wait, median (quartiles) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    q = statistics.quantiles(honest, n=4) if len(honest) >= 2 else [float("nan")] * 3
+    print(f"| {n} | {len(to_model)} | {statistics.median(to_model):.1f} | {max(to_model):.1f} | {max(from_first):.1f} "
+          f"| {len(to_map)} | {statistics.median(to_map) if to_map else float('nan'):.1f} | "
+          f"{max(to_map) if to_map else float('nan'):.1f} | {trainings} | {stats['runs']} | {cpu / wall:.2f} | "
+          f"{(busy1 - busy0) / max(total1 - total0, 1):.0%} | {memory.peak:.0f} | {min(loads):.1f}–{max(loads):.1f} | "
+          f"{'every session' if not without_estimate else f'{n - len(without_estimate)} of {n}'} | "
+          f"{q[1]:.2f} ({q[0]:.2f}–{q[2]:.2f}) |")
+    for i, texts in without_estimate:
+        print(f"  session {i} showed without a time: {texts}")
+    for o in outs:
+        o.pop("at", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30])
@@ -321,7 +535,25 @@ def main() -> None:
     parser.add_argument("--closed-tab-only", action="store_true")
     parser.add_argument("--class-run", action="store_true", help="only the class-mode run (class-N, N = --sizes' largest)")
     parser.add_argument("--class-db", default=None, help="class store URL for --class-run (default: SQLite file)")
+    parser.add_argument("--free", action="store_true",
+                        help="only the free-exploration run (--sessions distinct models, Train within --spread s)")
+    parser.add_argument("--sessions", type=int, default=30, help="students in the free-exploration run")
+    parser.add_argument("--spread", type=float, default=10.0, help="seconds over which the students press Train")
+    parser.add_argument("--map-every", type=int, default=2, help="every k-th student opens the latent page")
+    parser.add_argument("--look-every", type=float, default=10.0,
+                        help="seconds between a waiting student's looks at the page (full reruns)")
+    parser.add_argument("--seed", type=int, default=0, help="draws the free-exploration settings and click times")
     args = parser.parse_args()
+    if args.free:
+        print(f"cores: {os.cpu_count()}, workers: {jobs.default_workers()}, TensorFlow threads per op: "
+              f"{jobs.tensorflow_threads()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+        jobs.import_tensorflow()
+        from aecore.data import load_dataset
+        from aecore.config import DataConfig
+
+        load_dataset(DataConfig())
+        free_exploration(args.sessions, args.spread, args.map_every, args.look_every, args.seed)
+        return
     if args.class_run:
         class_run(max(args.sizes), args.class_db)
         return

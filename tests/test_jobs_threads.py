@@ -1,0 +1,101 @@
+"""Threads per job: sized by the jobs actually running and the machine's load, no oversubscription."""
+
+import threading
+
+import pytest
+
+from aecore import jobs
+
+pytestmark = pytest.mark.unit
+
+
+def test_one_inter_op_thread_per_worker():
+    # Before: one worker on 2 cores ran 2 intra-op x 2 inter-op threads (train.configure_tensorflow's min(2, ...)).
+    assert jobs.tensorflow_threads(workers=1, cores=2) * jobs.tensorflow_inter_threads(workers=1, cores=2) == 2
+    assert jobs.tensorflow_inter_threads(workers=1, cores=2) == 1
+    assert jobs.tensorflow_inter_threads(workers=2, cores=2) == 2  # two jobs at once must not take turns
+    assert jobs.tensorflow_inter_threads(workers=4, cores=2) == 2
+
+
+def test_threads_for_the_jobs_running_and_the_load():
+    assert jobs.threads_for(1, cores=2, load=0.3) == 2
+    assert jobs.threads_for(2, cores=2, load=0.3) == 1
+    assert jobs.threads_for(3, cores=8, load=1.0) == 2
+    assert jobs.threads_for(0, cores=2, load=0.0) == 2
+    # A machine busier than its cores: one thread, however few jobs run here.
+    assert jobs.threads_for(1, cores=2, load=3.0) == 1
+    assert jobs.threads_for(1, cores=8, load=4.0) == 8
+
+
+def _openmp_threads() -> int | None:
+    """The calling thread's OpenMP limit (per thread, unlike OpenBLAS's: threadpoolctl lets only one thread
+    at a time set that one)."""
+    from threadpoolctl import threadpool_info
+
+    found = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"]
+    return min(found) if found else None
+
+
+def test_a_job_runs_with_its_share_of_the_cores(monkeypatch):
+    import sklearn.utils._openmp_helpers  # noqa: F401  (loads the OpenMP runtime whose threads the queue limits)
+
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    queue = jobs.JobQueue(workers=2, release_memory=False)
+    first_started, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def first(report, cancel):
+        seen["first"] = _openmp_threads()
+        first_started.set()
+        release.wait(10)
+        return "first"
+
+    def second(report, cancel):
+        seen["second"] = _openmp_threads()
+        return "second"
+
+    a = queue.submit("a", first, session="s1")
+    assert first_started.wait(10)
+    b = queue.submit("b", second, session="s2")  # runs while the first one still does
+    assert b.wait(10)
+    release.set()
+    assert a.wait(10)
+    assert (a.threads, b.threads) == (2, 1)
+    if seen["first"] is not None:  # OpenMP found: each job saw its own limit
+        assert (seen["first"], seen["second"]) == (2, 1)
+
+
+def test_a_busy_machine_gives_a_lone_job_one_thread(monkeypatch):
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (5.0, 5.0, 5.0))
+    queue = jobs.JobQueue(workers=1, release_memory=False)
+    job = queue.submit("lone", lambda report, cancel: jobs.job_threads(), session="s")
+    assert job.wait(10) and job.threads == 1
+
+
+def test_job_threads_counts_the_default_queues_running_jobs(monkeypatch):
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    queue = jobs.JobQueue(workers=1, release_memory=False)
+    monkeypatch.setattr(jobs, "_default_queue", queue)
+    job = queue.submit("asks", lambda report, cancel: jobs.job_threads(), session="s")
+    assert job.wait(10) and job.result == 2 == job.threads  # alone on an idle 2-core machine: both cores
+
+
+def test_a_job_running_elsewhere_holds_no_core(monkeypatch):
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(jobs.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    queue = jobs.JobQueue(workers=1, release_memory=False)
+    release = threading.Event()
+
+    def remote(report, cancel):
+        release.wait(10)
+        return "remote"
+
+    remote.runs_elsewhere = True
+    far = queue.submit("far", remote, session="s1")
+    near = queue.submit("near", lambda report, cancel: "near", session="s2")
+    assert near.wait(10) and near.threads == 2  # the Dask job waits on a cluster, not on these cores
+    release.set()
+    assert far.wait(10) and far.threads is None
