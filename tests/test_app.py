@@ -10,7 +10,7 @@ def test_home_paints_without_a_model_and_draws_the_architecture():
     at = open_app()
     assert "Autoencoder Lab" in texts(at)
     assert plotly_charts(at), "the architecture diagram is missing"
-    assert at.button(key="sidebar_train") is not None
+    assert at.button(key="sidebar_train").label == "Train"  # at.button raises KeyError when it is missing
 
 
 def test_home_architecture_follows_the_sidebar():
@@ -36,7 +36,7 @@ def test_train_through_the_ui_then_find_the_grid():
 def test_pages_explain_when_there_is_no_model():
     at = open_app()
     go_to(at, "pages/reconstruction.py")
-    assert "press **Train**" in texts(at) or "Train" in texts(at)
+    assert "No model yet. Choose settings in the sidebar and press **Train**" in texts(at)
 
 
 def test_impossible_settings_give_one_clear_error():

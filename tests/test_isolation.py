@@ -123,11 +123,10 @@ def test_a_session_cannot_reach_another_sessions_upload_by_name(sessions):
     assert mallory.session_state["sidebar_dataset"] != "secret.csv" or any(
         "not available in this session" in e.value for e in mallory.error), mallory.session_state["sidebar_dataset"]
     assert "secret.csv" not in mallory.selectbox(key="sidebar_dataset").options
-    assert mallory.session_state["ae_uploads"] == {}
+    assert mallory.session_state[state.UPLOADS] == {}
     bob.run()
-    assert bob.session_state["ae_uploads"] == {} and "secret.csv" not in bob.selectbox(key="sidebar_dataset").options
-    assert "secret.csv" in alice.session_state["ae_uploads"]
-    assert state.UPLOADS == "ae_uploads"
+    assert bob.session_state[state.UPLOADS] == {} and "secret.csv" not in bob.selectbox(key="sidebar_dataset").options
+    assert "secret.csv" in alice.session_state[state.UPLOADS]
 
 
 def test_widget_state_is_per_session_even_when_runs_overlap(sessions):

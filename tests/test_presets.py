@@ -8,9 +8,11 @@ from aecore.data import DATASETS
 from tests.apphelpers import open_app
 
 
-def test_eight_valid_presets_with_two_line_explanations():
-    assert len(presets.PRESETS) == 9
-    assert len(presets.BY_KEY) == 9  # unique keys
+def test_nine_valid_presets_with_two_line_explanations():
+    keys = ["article", "code2", "denoise", "sparse", "identity", "linear", "vae", "conv", "convdenoise"]
+    assert [p.key for p in presets.PRESETS] == keys  # the lesson's order; labels number them 1 to 9
+    assert sorted(presets.BY_KEY) == sorted(keys)  # unique keys
+    assert [p.label.split(" · ")[0] for p in presets.PRESETS] == [str(i) for i in range(1, 10)]
     kinds = {p.experiment().model.kind for p in presets.PRESETS}
     assert {"dense", "denoising", "sparse", "overcomplete", "variational", "conv"} <= kinds
     for preset in presets.PRESETS:
