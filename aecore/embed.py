@@ -47,16 +47,14 @@ def _one_blas_thread(fn):
 
 
 DEFAULT_PERPLEXITY = 30.0
-DEFAULT_ITERATIONS = 500  # at most: 166 exaggerated + 334 normal (openTSNE's own default is 250 + 500)
+# 100 exaggerated + 200 normal (openTSNE's own default is 250 + 500). On the default model's 2,000 codes the map
+# is as trustworthy as after 500 (0.987 against 0.987, kNN accuracy 0.875 against 0.879) in 60 % of the time;
+# the KL divergence falls by less than 1 % per 25 iterations from about 250 on.
+DEFAULT_ITERATIONS = 300
 DEFAULT_POINTS = 2000
 QUALITY_K = 10
 FRAME_EVERY = 25  # iterations between intermediate frames
-# Each phase ends once the KL divergence falls by less than this fraction per 25 iterations. On the default
-# model's 2,000 codes both phases settle early (exaggeration after ~100 iterations, refinement ~150 later) and
-# trustworthiness stays at 0.987 (0.987 after all 500), so the slider's iterations are a maximum.
-KL_TOLERANCE = 0.01
-KL_WINDOW = 25  # the tolerance's unit of iterations
-MIN_PHASE_ITERATIONS = 50  # never stop a phase before this many iterations (two KL readings at the default)
+
 
 @dataclass
 class EmbedFrame:
@@ -136,16 +134,14 @@ def tsne(x: np.ndarray, perplexity: float = DEFAULT_PERPLEXITY, iterations: int 
          seed: int = 0, progress: Callable[[EmbedFrame], None] | None = None,
          cancel: threading.Event | None = None, frame_every: int = FRAME_EVERY,
          n_jobs: int | None = None, initialization: np.ndarray | None = None,
-         start: float | None = None, tolerance: float = KL_TOLERANCE) -> tuple[np.ndarray, bool]:
+         start: float | None = None) -> tuple[np.ndarray, bool]:
     """Barnes-Hut t-SNE of ``x`` (n, d) into 2-D with openTSNE, on exact nearest neighbours.
 
-    ``iterations`` is the most both phases may run: the first third (at most 250) with early
-    exaggeration, the rest without. Each phase ends sooner once the KL divergence, read every
-    ``frame_every`` iterations, falls by less than ``tolerance`` (a fraction) per 25 iterations;
-    ``tolerance=0`` runs every iteration. ``progress`` receives an ``EmbedFrame`` for the initial
-    layout, then every ``frame_every`` iterations, then the final map; ``cancel`` stops the
-    optimiser at the next frame. ``initialization`` (n, 2) replaces the PCA start (used to keep
-    successive maps aligned).
+    ``iterations`` counts both phases: the first third (at most 250) with early
+    exaggeration, the rest without. ``progress`` receives an ``EmbedFrame`` for the
+    initial layout, then every ``frame_every`` iterations; ``cancel`` stops the
+    optimiser at the next frame. ``initialization`` (n, 2) replaces the PCA start
+    (used to keep successive maps aligned).
 
     Returns ``(embedding (n, 2) float32, complete)``; ``complete`` is False when cancelled.
     """
@@ -161,7 +157,6 @@ def tsne(x: np.ndarray, perplexity: float = DEFAULT_PERPLEXITY, iterations: int 
     perplexity = float(min(perplexity, max((n - 1) / 3 - 1e-6, 1.0)))
     iterations = max(int(iterations), 2)
     exaggeration_iters = min(250, iterations // 3)
-    frame_every = max(int(frame_every), 1)
     start = time.perf_counter() if start is None else start
     n_jobs = n_jobs or default_jobs()
 
@@ -174,47 +169,37 @@ def tsne(x: np.ndarray, perplexity: float = DEFAULT_PERPLEXITY, iterations: int 
     if cancel is not None and cancel.is_set():
         return init.astype(np.float32), False
 
-    state = {"offset": 0, "phase": "exaggeration", "last": None, "cancelled": False, "done": 0}
+    done = {"offset": 0, "phase": "exaggeration"}
 
     def callback(iteration: int, error: float, embedding: np.ndarray) -> bool:
-        state["done"] = state["offset"] + iteration
         if progress is not None:
-            progress(EmbedFrame(state["done"], iterations, np.array(embedding, dtype=np.float32),
-                                time.perf_counter() - start, float(error), state["phase"]))
-        if cancel is not None and cancel.is_set():
-            state["cancelled"] = True
-            return True
-        last, state["last"] = state["last"], (iteration, float(error))
-        if tolerance <= 0 or last is None or iteration < MIN_PHASE_ITERATIONS:
-            return False
-        # relative fall of the KL divergence, scaled to KL_WINDOW iterations
-        fall = (last[1] - error) / max(abs(last[1]), 1e-12) * KL_WINDOW / (iteration - last[0])
-        return fall < tolerance
+            progress(EmbedFrame(done["offset"] + iteration, iterations, np.array(embedding, dtype=np.float32),
+                                time.perf_counter() - start, float(error), done["phase"]))
+        return bool(cancel is not None and cancel.is_set())
 
     # k = 3 perplexity neighbours, as openTSNE would take; the affinities are then openTSNE's own.
     neighbours, distances = nearest_neighbours(x, min(n - 1, int(3 * perplexity)))
     affinities = affinity.PerplexityBasedNN(knn_index=PrecomputedNeighbors(neighbours, distances),
                                             perplexity=perplexity, n_jobs=n_jobs)
     model = TSNE(n_components=2, negative_gradient_method="bh", n_jobs=n_jobs, random_state=seed,
-                 callbacks=callback, callbacks_every_iters=frame_every, verbose=False)
+                 callbacks=callback if (progress or cancel) else None,
+                 callbacks_every_iters=max(int(frame_every), 1), verbose=False)
     embedding = model.prepare_initial(affinities=affinities, initialization=init)
     if cancel is not None and cancel.is_set():
         return init.astype(np.float32), False
-    for phase, planned, params in (("exaggeration", exaggeration_iters, {"exaggeration": 12, "momentum": 0.5}),
-                                   ("refinement", iterations - exaggeration_iters, {"momentum": 0.8})):
-        state.update(offset=state["done"], phase=phase, last=None)
-        if not planned:
-            continue
-        try:
-            embedding.optimize(planned, inplace=True, propagate_exception=True, **params)
-            state["done"] = state["offset"] + planned
-        except OptimizationInterrupt:  # converged or cancelled; ``embedding`` was optimised in place
-            if state["cancelled"]:
-                break
-    complete = not state["cancelled"]
+    complete = True
+    try:
+        if exaggeration_iters:
+            embedding.optimize(exaggeration_iters, exaggeration=12, momentum=0.5, inplace=True,
+                               propagate_exception=True)
+        done.update(offset=exaggeration_iters, phase="refinement")
+        embedding.optimize(iterations - exaggeration_iters, momentum=0.8, inplace=True,
+                           propagate_exception=True)
+    except OptimizationInterrupt as stop:
+        embedding, complete = stop.final_embedding, False
     result = np.asarray(embedding, dtype=np.float32)
     if progress is not None:
-        progress(EmbedFrame(state["done"], iterations if not complete else state["done"], result,
+        progress(EmbedFrame(iterations if complete else done["offset"], iterations, result,
                             time.perf_counter() - start, None, "done"))
     return result, complete
 
