@@ -32,6 +32,9 @@ COLLAPSE_RATIO = 1e-3
 FEW_STEPS = 300  # fewer optimizer steps than this in a whole run...
 FEW_STEPS_PER_EPOCH = 20  # ...of fewer than this per epoch, still improving: the result says how to get more
 LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
+# Types whose training step XLA compiles (fusing the small-batch step, Adam's update included), where
+# benchmarks/time_to_quality.py measured it faster. Others keep TensorFlow's graph: conv layers run on oneDNN.
+XLA_KINDS = ("dense", "denoising", "sparse")
 
 
 class TrainingCancelled(RuntimeError):
@@ -49,6 +52,7 @@ class EpochReport:
     logs: dict[str, float]
     elapsed: float
     preview: np.ndarray | None = None  # reconstructions of the preview test images
+    steps: int = 0  # optimizer steps taken so far
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -265,7 +269,7 @@ def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = F
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
                    encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
-                   spread: float = 0.0):
+                   spread: float = 0.0, steps_per_epoch: int = 0):
     import keras
 
     class Guard(keras.callbacks.Callback):
@@ -329,12 +333,11 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
 
         def on_train_batch_begin(self, batch, logs=None):
             # Checked at batch *begin*: a callback with on_train_batch_end makes Keras convert the loss to
-            # a Python float after every batch (a device sync), which cost ~20% throughput.
+            # a Python float after every batch (a device sync), which cost ~20% throughput. With several
+            # steps per execution Keras calls this once per execution, so steps are counted per epoch.
             if cancel is not None and cancel.is_set():
                 self.stopped = "cancelled"
                 self.model.stop_training = True
-            else:
-                self.steps += 1
 
         def on_epoch_end(self, epoch, logs=None):
             if self.diverged_at or self.stopped == "cancelled":
@@ -348,6 +351,7 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 self.model.stop_training = True
                 return
             mse = logs.get("mse", math.inf)
+            self.steps = (epoch + 1) * steps_per_epoch
             self.mse_history.append((self.steps, mse))
             reason = self.stuck(mse)
             if reason:
@@ -368,7 +372,7 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 self.snapshots.append((epoch + 1, np.asarray(encoder(snapshot_x, training=False))))
             if progress is not None:
                 preview = np.asarray(self.model(preview_x, training=False)) if len(preview_x) else None
-                progress(EpochReport(epoch + 1, epochs, logs, time.perf_counter() - start, preview))
+                progress(EpochReport(epoch + 1, epochs, logs, time.perf_counter() - start, preview, self.steps))
 
     return Guard()
 
@@ -424,15 +428,17 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     if len(x_test_in) > 1 and collapsed(x_test_in, spread):
         raise ValueError("Every image reaches the model as the same input (the noise or corruption leaves "
                          "nothing of the image): there is nothing to learn from. Lower the noise level.")
-    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg,
-                                      input_shape=x_train_in.shape[1:]), model_cfg, train_cfg)
+    # Never more steps per execution than an epoch has: an epoch's end stays a call boundary.
+    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
+    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:]),
+                          model_cfg, grouped, jit_compile=model_cfg.kind in XLA_KINDS)
     start = time.perf_counter()
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
                            x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
-                           validation=(x_val_in, dataset.x_val), spread=spread)
+                           validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch)
     built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed),
                           epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
     seconds = time.perf_counter() - start
@@ -456,6 +462,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
     keep_best = train_cfg.early_stopping and guard.best_weights is not None and guard.stopped != "cancelled"
     built.autoencoder.set_weights(guard.best_weights if keep_best else guard.last_weights)
+    # Inference without XLA: it would compile again for every new batch shape the pages ask for.
+    built.autoencoder.jit_compile = False
     best_epoch = guard.best_epoch if keep_best else guard.epochs_done
 
     test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))

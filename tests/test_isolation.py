@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from aecore.config import TrainConfig
 from tests.apphelpers import go_to, open_app, set_sidebar
 from tests.bad_inputs import corpus
 
@@ -150,6 +151,6 @@ def test_widget_state_is_per_session_even_when_runs_overlap(sessions):
     alice.run()
     bob.run()
     assert alice.slider(key="sidebar_code_size").value == 3 and alice.session_state["sidebar_kind"] == "sparse"
-    assert alice.slider(key="sidebar_epochs").value == 25  # Bob's epochs did not reach Alice
+    assert alice.slider(key="sidebar_epochs").value == TrainConfig().epochs  # Bob's epochs did not reach Alice
     assert bob.slider(key="sidebar_code_size").value == 40 and bob.session_state["sidebar_kind"] == "dense"
     assert bob.slider(key="sidebar_epochs").value == 7

@@ -137,14 +137,14 @@ def shapes600():
 
 @pytest.mark.parametrize("learning_rate", [0.002, 0.001])
 def test_a_small_upload_does_not_falsely_diverge(shapes600, learning_rate):
-    """600 images of 28×28, code 5, the default batch of 128: 3 optimizer steps per epoch. Counting epochs,
-    the plateau check stopped this at epoch 6-8 as "diverged" (issue 16, bug 5)."""
+    """600 images of 28×28, code 5, batches of 128 (the default until issue 14): 3 optimizer steps per epoch.
+    Counting epochs, the plateau check stopped this at epoch 6-8 as "diverged" (issue 16, bug 5)."""
     from aecore import metrics
     from aecore.config import ModelConfig, TrainConfig
 
     data = shapes600.dataset
     exp = Experiment(shapes600.data_config, ModelConfig(code_size=5), TrainConfig(learning_rate=learning_rate,
-                                                                                    epochs=15))
+                                                                                    epochs=15, batch_size=128))
     result = train_autoencoder(exp, data)
     assert result.epochs_run >= 10, result.message
     average = metrics.mse(data.x_test, np.broadcast_to(data.x_train.mean(axis=0), data.x_test.shape))
