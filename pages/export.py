@@ -8,7 +8,7 @@ import streamlit as st
 
 from aecore import bundle, drawing, export
 from aecore.figures import drawing as drawing_figures
-from ui import links, runtime_fixes, safe_text, state, training
+from ui import links, runtime_fixes, safe_text, shared, state, training
 
 runtime_fixes.run_pages_through_app()
 
@@ -36,11 +36,10 @@ stem = f"autoencoder-{experiment.model.kind}-code{experiment.model.code_size}-{e
 
 
 def _test_codes() -> np.ndarray:
-    cached = st.session_state.get("export_codes")
-    if cached is None or cached[0] is not result:
-        cached = (result, result.encode(dataset.x_test).reshape(len(dataset.x_test), -1))
-        st.session_state["export_codes"] = cached
-    return cached[1]
+    """Once per trained model for the whole server (an upload's model: per session)."""
+    return shared.derive("export_codes", (state.model_id(result),),
+                         lambda: result.encode(dataset.x_test).reshape(len(dataset.x_test), -1),
+                         data=experiment.data)
 
 
 def _model_file() -> bytes:
@@ -59,7 +58,9 @@ with cols[0]:
                             "(import aecore.models first: it registers the custom layers).")
 with cols[1]:
     codes = _test_codes()
-    st.download_button("Codes of the test set (.csv)", export.codes_csv(codes, dataset.y_test, dataset.class_names),
+    # the file is written when it is asked for, not on every rerun
+    st.download_button("Codes of the test set (.csv)",
+                       lambda: export.codes_csv(codes, dataset.y_test, dataset.class_names),
                        file_name=f"{stem}-test-codes.csv", mime="text/csv", icon=":material/table:",
                        key="export_codes_csv", on_click="ignore",
                        help=f"{len(codes):,} rows: test image index, label, then the {codes.shape[1]} code numbers.")
@@ -92,9 +93,6 @@ with st.expander("The script", expanded=not links.presenter_mode()):
     if experiment.data.upload_id:
         st.caption("This model was trained on your upload: the script reads the same file again.")
 
-st.subheader("Figures")
-
-
 def _figure(name: str):
     if name == "Loss curves":
         return bundle.loss_figure(result.history, experiment, result.best_epoch)
@@ -105,22 +103,32 @@ def _figure(name: str):
                                       plane.axis_titles, title="Codes of the test images")
 
 
-choices = ["Loss curves", "Code map (test set)"]
-if dataset.is_image and len(dataset.sample_shape) == 2:
-    choices.insert(1, "Reconstructions")
-picked = st.selectbox("Figure", choices, key="export_figure")
-fig = _figure(picked)
-st.plotly_chart(fig, key="export_preview")
-slug = picked.lower().split(" (")[0].replace(" ", "-")
-fig_cols = st.columns(2)
-fig_cols[0].download_button("Interactive HTML", lambda: export.figure_html(fig), file_name=f"{stem}-{slug}.html",
-                            mime="text/html", icon=":material/html:", key="export_html", on_click="ignore",
-                            help="Opens in any browser, zoom and hover included, no internet needed "
-                                 "(plotly.js is inside the file).")
-if export.png_available():
-    fig_cols[1].download_button("Image (PNG)", lambda: export.figure_png(fig), file_name=f"{stem}-{slug}.png",
-                                mime="image/png", icon=":material/image:", key="export_png", on_click="ignore",
-                                help="Rendered by plotly's exporter in a headless Chromium: a few seconds.")
-else:
-    fig_cols[1].caption("PNG export needs the kaleido package and Chromium on the server; the HTML file works "
-                        "everywhere.")
+st.subheader("Figures")
+
+
+@st.fragment
+def figures_part() -> None:
+    """Picking a figure reruns its preview and downloads only (st.fragment), not the page or the sidebar."""
+    choices = ["Loss curves", "Code map (test set)"]
+    if dataset.is_image and len(dataset.sample_shape) == 2:
+        choices.insert(1, "Reconstructions")
+    picked = st.selectbox("Figure", choices, key="export_figure")
+    fig = shared.derive("export_figures", (state.model_id(result), picked), lambda: _figure(picked),
+                        data=experiment.data)
+    st.plotly_chart(fig, key="export_preview")
+    slug = picked.lower().split(" (")[0].replace(" ", "-")
+    fig_cols = st.columns(2)
+    fig_cols[0].download_button("Interactive HTML", lambda: export.figure_html(fig), file_name=f"{stem}-{slug}.html",
+                                mime="text/html", icon=":material/html:", key="export_html", on_click="ignore",
+                                help="Opens in any browser, zoom and hover included, no internet needed "
+                                     "(plotly.js is inside the file).")
+    if export.png_available():
+        fig_cols[1].download_button("Image (PNG)", lambda: export.figure_png(fig), file_name=f"{stem}-{slug}.png",
+                                    mime="image/png", icon=":material/image:", key="export_png", on_click="ignore",
+                                    help="Rendered by plotly's exporter in a headless Chromium: a few seconds.")
+    else:
+        fig_cols[1].caption("PNG export needs the kaleido package and Chromium on the server; the HTML file works "
+                            "everywhere.")
+
+
+figures_part()

@@ -119,3 +119,28 @@ def test_exported_figures_get_room_for_tick_labels_and_axis_titles():
             png = export.figure_png(fig, scale=1)
             (ARTIFACTS / f"export-{name}.png").write_bytes(png)
             assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_picking_a_figure_reruns_only_the_figures_part(monkeypatch):
+    """Issue 18: the 'Figure' picker reruns its preview and downloads (st.fragment), not the sidebar or the
+    page's top; no rerun writes the codes' CSV (it is written when downloaded)."""
+    from fragments import move
+    from ui import sidebar
+
+    at = open_app()
+    train(at, {"sidebar_dataset": "digits-8x8", "sidebar_code_size": 8, "sidebar_n_hidden_layers": 1,
+               "sidebar_first_layer_nodes": 32, "sidebar_epochs": 1})
+    written, page_runs = [], []
+    real_csv, real_sidebar = export.codes_csv, sidebar.draw_sidebar
+    monkeypatch.setattr(export, "codes_csv", lambda *a, **k: written.append(1) or real_csv(*a, **k))
+    monkeypatch.setattr(sidebar, "draw_sidebar", lambda *a, **k: page_runs.append(1) or real_sidebar(*a, **k))
+    go_to(at, "pages/export.py")
+    page_runs.clear()
+    assert move(at, at.selectbox(key="export_figure"), "Reconstructions"), "'Figure' is not inside a fragment"
+    assert not at.exception, at.exception
+    assert page_runs == [] and not at.title
+    charts = [c for c in at.get("plotly_chart")]
+    assert len(charts) == 1 and "reconstruction" in charts[0].proto.spec.lower()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="export_figure").value == "Reconstructions" and written == []

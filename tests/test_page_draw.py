@@ -63,3 +63,22 @@ def test_draw_page_encodes_a_drawing_and_places_it_on_the_code_map():
     at.run()
     assert not at.exception, at.exception
     assert len(plotly_charts(at)) == 1
+
+
+def test_the_pen_and_the_canvas_rerun_only_their_part(monkeypatch):
+    """Issue 18: a pen move (and so a stroke, in the same st.fragment) reruns the canvas and what is drawn from
+    it, not the sidebar or the page's top."""
+    from fragments import move
+    from ui import sidebar
+
+    at = open_app()
+    train(at)
+    go_to(at, "pages/draw.py")
+    page_runs = []
+    real_sidebar = sidebar.draw_sidebar
+    monkeypatch.setattr(sidebar, "draw_sidebar", lambda *a, **k: page_runs.append(1) or real_sidebar(*a, **k))
+    assert move(at, at.slider(key="draw_pen"), 24), "the pen is not inside a fragment"
+    assert not at.exception, at.exception
+    assert page_runs == [] and not at.title
+    assert [str(c.key) for c in plotly_charts(at)] == ["draw_latent_map"]
+    assert at.slider(key="draw_pen").value == 24
