@@ -88,3 +88,28 @@ def test_upload_results_stay_in_their_session():
 
     upload = DataConfig(name="my.npz", upload_id="abc123")
     assert shared.is_private(upload) and not shared.is_private(DataConfig(name="mnist-5k"))
+
+
+def test_sessions_asking_at_the_same_moment_compute_once():
+    """The second session waits for the first one's result instead of repeating the work."""
+    from ui.shared import SharedStore
+
+    store, started, calls, results = SharedStore(), threading.Event(), [], []
+
+    def compute():
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.3)  # a slow figure
+        return object()
+
+    def ask():
+        results.append(store.get("figures", ("model", 8), compute, 4))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=ask)
+    second.start()
+    first.join(5)
+    second.join(5)
+    assert len(calls) == 1 and len(results) == 2 and results[0] is results[1]

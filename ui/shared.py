@@ -40,13 +40,13 @@ class SharedStore:
                     return entries[key]
             try:
                 value = compute()
-            finally:
+                with self._lock:
+                    entries[key] = value
+                    while len(entries) > max_entries:
+                        entries.popitem(last=False)
+            finally:  # after the value is in place: a session arriving now finds it, not an empty slot
                 with self._lock:
                     self._computing.pop((store, key), None)
-            with self._lock:
-                entries[key] = value
-                while len(entries) > max_entries:
-                    entries.popitem(last=False)
             return value
 
     def _entries(self, store: str) -> OrderedDict:
