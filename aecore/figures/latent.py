@@ -32,7 +32,7 @@ def latent_map(embedding: np.ndarray, labels: np.ndarray, class_names: Sequence[
         if not len(members):
             continue
         custom = np.column_stack([members, np.full(len(members), str(name)), splits[members],
-                                  split_index[members]]).tolist()
+                                  split_index[members]])  # an array: plotly copies it in one go, a list item by item
         fig.add_trace(go.Scatter(
             x=embedding[members, 0], y=embedding[members, 1], mode="markers", name=str(name),
             marker=dict(size=size, color=CLASS_COLOURS[c % len(CLASS_COLOURS)], opacity=0.8,
