@@ -26,7 +26,8 @@ def psnr(x: np.ndarray, reconstruction: np.ndarray) -> float:
     return psnr_from_mse(mse(x, reconstruction))
 
 
-# --- detection and classification: scikit-learn's (same algorithms, same speed; imported when first used) ---
+# --- detection and classification: scikit-learn's ------------------------------------------------------
+# Its ROC takes ~2 ms for 1,300 scores against 0.07 ms by hand (2026-12-02): nothing next to a page run.
 
 def roc_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """False-positive rate, true-positive rate and thresholds, flagging ``score >= threshold``.
