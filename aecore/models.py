@@ -404,15 +404,17 @@ def loss_function(cfg: ModelConfig):
     return keras.losses.BinaryCrossentropy() if cfg.loss == "bce" else keras.losses.MeanSquaredError()
 
 
-def compile_model(built: BuiltModel, cfg: ModelConfig, train_cfg: TrainConfig, jit_compile: bool = False) -> BuiltModel:
-    """Adam at the training's learning rate; ``jit_compile`` for the training step only where a benchmark
-    shows XLA helps (``aecore.train`` decides; benchmarks/time_to_quality.py measures it)."""
+def compile_model(built: BuiltModel, cfg: ModelConfig, train_cfg: TrainConfig, jit_compile: bool = False,
+                  learning_rate=None) -> BuiltModel:
+    """Adam at ``learning_rate`` (a float or a Keras schedule; default: the training's constant rate);
+    ``jit_compile`` for the training step only where a benchmark shows XLA helps (``aecore.train`` decides)."""
+    rate = train_cfg.learning_rate if learning_rate is None else learning_rate
     if isinstance(built.autoencoder, _TrackedAutoencoder):  # computes and tracks its own loss and MSE
-        built.autoencoder.compile(optimizer=keras.optimizers.Adam(train_cfg.learning_rate), jit_compile=jit_compile,
+        built.autoencoder.compile(optimizer=keras.optimizers.Adam(rate), jit_compile=jit_compile,
                                   steps_per_execution=train_cfg.steps_per_execution)
         return built
     built.autoencoder.compile(
-        optimizer=keras.optimizers.Adam(train_cfg.learning_rate),
+        optimizer=keras.optimizers.Adam(rate),
         loss=loss_function(cfg),
         metrics=[keras.metrics.MeanSquaredError(name="mse")],
         jit_compile=jit_compile,

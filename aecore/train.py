@@ -6,6 +6,7 @@ job worker, never from the page script) and returns a ``TrainResult``.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -34,7 +35,8 @@ FEW_STEPS_PER_EPOCH = 20  # ...of fewer than this per epoch, still improving: th
 LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # Types whose training step XLA compiles (fusing the small-batch step, Adam's update included), where
 # benchmarks/time_to_quality.py measured it faster. Others keep TensorFlow's graph: conv layers run on oneDNN.
-XLA_KINDS = ("dense", "denoising", "sparse")
+# Never with training noise or dropout: XLA's random numbers on the CPU made a denoiser train 4x slower.
+XLA_KINDS = ("dense", "sparse")
 
 
 class TrainingCancelled(RuntimeError):
@@ -209,6 +211,40 @@ def release_training_graphs() -> int:
     except Exception:  # internals changed: keep the registry as it is rather than break training
         return dropped
     return dropped
+
+
+@functools.cache  # one class, registered once for Keras's saving
+def _cooldown_schedule():
+    import keras
+
+    @keras.saving.register_keras_serializable(package="aecore")
+    class Cooldown(keras.optimizers.schedules.LearningRateSchedule):
+        """``rate`` constant, then falling linearly to ``final`` × ``rate`` over the last ``fraction`` of
+        ``total_steps`` (a constant rate learns fastest; the fall settles what it learnt)."""
+
+        def __init__(self, rate: float, total_steps: int, fraction: float, final: float = 0.1):
+            self.rate, self.total_steps, self.fraction, self.final = rate, total_steps, fraction, final
+
+        def __call__(self, step):
+            from keras import ops
+
+            start = self.total_steps * (1 - self.fraction)
+            span = max(self.total_steps * self.fraction, 1.0)
+            progress = ops.clip((ops.cast(step, "float32") - start) / span, 0.0, 1.0)
+            return self.rate * (1 - (1 - self.final) * progress)
+
+        def get_config(self):
+            return {"rate": self.rate, "total_steps": self.total_steps, "fraction": self.fraction,
+                    "final": self.final}
+
+    return Cooldown
+
+
+def learning_rate_schedule(train_cfg, steps_per_epoch: int):
+    """The training's learning rate: constant, or with the config's cooldown over its planned steps."""
+    if train_cfg.cooldown <= 0:
+        return train_cfg.learning_rate
+    return _cooldown_schedule()(train_cfg.learning_rate, train_cfg.epochs * steps_per_epoch, train_cfg.cooldown)
 
 
 def lower_rate(learning_rate: float) -> float:
@@ -431,7 +467,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     # Never more steps per execution than an epoch has: an epoch's end stays a call boundary.
     grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
     built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:]),
-                          model_cfg, grouped, jit_compile=model_cfg.kind in XLA_KINDS)
+                          model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch),
+                          jit_compile=model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0)
     start = time.perf_counter()
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
