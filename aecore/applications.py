@@ -688,29 +688,31 @@ def smallest_size(points: list[RDPoint], max_mse: float) -> dict[str, RDPoint]:
     return best
 
 
-def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64), epochs: int = 25, seed: int = 0,
-                          report: Callable | None = None, cancel: threading.Event | None = None) -> dict[int, object]:
-    """Default dense autoencoders at the code sizes that compress this data (for the rate–distortion curve):
-    each found in memory or the disk cache when the PCA page or the sidebar trained it before, else trained
-    and saved."""
-    from aecore.compare import sweep_code_sizes, trained_model
+def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64), epochs: int | None = None,
+                          seed: int = 0, report: Callable | None = None,
+                          cancel: threading.Event | None = None) -> dict[int, object]:
+    """The sidebar's default model at the code sizes that compress this data (for the rate–distortion curve):
+    the very experiments of the PCA page's sweep (``epochs`` None: the default training), each found in
+    memory or the disk cache when trained before, else trained and saved."""
+    from aecore.compare import sweep_experiments, trained_model
     from aecore.train import TrainingCancelled
 
     dataset = load_dataset(DataConfig(name=data))
-    code_sizes = sweep_code_sizes(dataset.input_dim, tuple(code_sizes))  # 64 numbers do not compress 8×8 digits
+    train_cfg = TrainConfig(seed=seed) if epochs is None else TrainConfig(epochs=epochs, seed=seed)
+    # 64 numbers do not compress 8×8 digits: sweep_experiments keeps the sizes below the input's
+    experiments = sweep_experiments(Experiment(DataConfig(name=data), train=train_cfg), dataset.input_dim,
+                                    tuple(code_sizes))
     results = {}
-    for i, k in enumerate(code_sizes):
+    for i, experiment in enumerate(experiments):
         if cancel is not None and cancel.is_set():
             break
-        experiment = Experiment(DataConfig(name=data), ModelConfig(code_size=k).canonical(),
-                                TrainConfig(epochs=epochs, seed=seed))
         try:
             result = trained_model(experiment, dataset, cancel=cancel)
         except TrainingCancelled:
             break
         if result.stopped == "cancelled":  # a partial model is neither kept nor shown
             break
-        results[k] = result
+        results[experiment.model.code_size] = result
         if report is not None:
-            report({"done": i + 1, "total": len(code_sizes), "code_size": k})
+            report({"done": i + 1, "total": len(experiments), "code_size": experiment.model.code_size})
     return results
