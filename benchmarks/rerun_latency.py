@@ -259,11 +259,11 @@ def run(args) -> None:
           + ("" if args.sessions == 1 else "; every session's moves, first rounds included (max = the slowest "
                                            "answer any student waited for)"))
     print("| page | sidebar epochs: median | min | max | CPU | page input moved | reruns | median | min | max "
-          "| CPU | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| CPU | moves that started a job | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for title, where, sidebar, page in rows:
         scope = "—" if not page.times else "fragment" if page.fragment else "whole page"
-        print(f"| {title} | {sidebar.cells()} | {where} | {scope} | {page.cells()} | "
+        print(f"| {title} | {sidebar.cells()} | {where} | {scope} | {page.cells()} | {page.started_jobs} | "
               f"{sidebar.errors + page.errors} |")
     cores = sorted(os.sched_getaffinity(0))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; benchmark on core(s) "
