@@ -413,6 +413,14 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
     return Guard()
 
 
+def _reconstruct(model, x: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """The model's outputs for ``x``, called directly in chunks: ``predict`` traced a function per batch
+    shape (and per call site), about as long as the default model's whole validation."""
+    if not len(x):
+        return np.asarray(model.predict(x, verbose=0))
+    return np.concatenate([np.asarray(model(x[i:i + chunk], training=False)) for i in range(0, len(x), chunk)])
+
+
 def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
     """Shuffled batches, reshuffled every epoch, as a tf.data pipeline (faster than Keras's array adapter).
 
@@ -469,6 +477,10 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:]),
                           model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch),
                           jit_compile=model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0)
+    if built.autoencoder.jit_compile:  # validation's one forward pass per epoch: not worth an XLA compile
+        built.autoencoder.jit_compile = False
+        built.autoencoder.make_test_function()
+        built.autoencoder.jit_compile = True
     start = time.perf_counter()
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
@@ -503,12 +515,12 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     built.autoencoder.jit_compile = False
     best_epoch = guard.best_epoch if keep_best else guard.epochs_done
 
-    test_rec = np.asarray(built.autoencoder.predict(x_test_in, batch_size=512, verbose=0))
+    test_rec = _reconstruct(built.autoencoder, x_test_in)
     # A collapsed model (one image for every input, or NaN) must not be cached and shown as a result.
     if collapsed(test_rec, spread):
         raise TrainingDiverged("Training collapsed: the model gives the same output for every image. "
                                + _stuck_advice(train_cfg, per_epoch, len(x_train_in), model_cfg=model_cfg))
-    train_rec = np.asarray(built.autoencoder.predict(x_train_in, batch_size=512, verbose=0))
+    train_rec = _reconstruct(built.autoencoder, x_train_in)
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())
     return TrainResult(
