@@ -180,12 +180,12 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         t = r["times"]
-        slow = t["tsne"] / idle[r["setting"]]["tsne"] if r["setting"] in idle else float("nan")  # vs +0
+        slow = f"{t['tsne'] / idle[r['setting']]['tsne']:.1f}×" if r["setting"] in idle else "—"  # vs +0
         pair = (f"{t['one by one']:.1f} | {t['two at once']:.1f}" if "two at once" in t else "— | —")
         workers = r["workers"] if r["setting"] == "queue" else "1 or 2"
         print(f"| {r['setting']} | {r['threads'][0]}/{r['threads'][1]} | {workers} | {r['tsne_jobs']} | "
               f"{r['extra']} | {r['load']:.1f} | {t['plain']:.2f} | {t['trainer']:.2f} | "
-              f"{t['plain'] / t['trainer']:.2f}× | {t['tsne']:.2f} | {slow:.1f}× | {pair} |")
+              f"{t['plain'] / t['trainer']:.2f}× | {t['tsne']:.2f} | {slow} | {pair} |")
 
 
 if __name__ == "__main__":
