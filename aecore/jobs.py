@@ -7,7 +7,10 @@ work again, so thirty students on the same preset cause one training.
 
 - Bounded: ``workers`` threads (default: one per two cores, so 1 on a 2-core
   server) run the jobs; TensorFlow's thread pools are sized to match
-  (``tensorflow_threads``). A job may carry a ``quick`` function (a disk-cache
+  (``tensorflow_threads`` per op, ``tensorflow_inter_threads`` one per worker),
+  and each job's own loops (BLAS, OpenMP, t-SNE through ``job_threads``) get its
+  share of the cores among the jobs running, one thread on a machine already
+  busier than its cores (``threads_for``). A job may carry a ``quick`` function (a disk-cache
   load): it runs first on a separate loader thread, so a cached model never
   waits behind a training; only when it returns None does the job join the queue.
 - Fair: the next job is taken from the session that was served least recently
