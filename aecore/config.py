@@ -196,8 +196,8 @@ class TrainConfig(_Hashable):
     """How a model is trained. ``noise_level`` > 0 trains ``fit(x_noisy, x)``."""
 
     # The default model reaches its test MSE in the fewest seconds with many small steps: on mnist-5k, 10 epochs
-    # in batches of 32 (1,120 Adam steps) beat 25 epochs of 128 (700 steps); larger batches and higher rates
-    # reached less in the same time (benchmarks/time_to_quality.py).
+    # in batches of 32 (1,120 Adam steps) beat 25 epochs of 128 (700 steps); batches of 48-512 at rates up to
+    # 8e-3 reached less per image seen (issue 14; benchmarks/time_to_quality.py times the recipes).
     epochs: int = 10
     batch_size: int = 32
     learning_rate: float = 2e-3
