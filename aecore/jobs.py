@@ -254,9 +254,15 @@ def _thread_limits(threads: int):
     """BLAS and OpenMP limited to ``threads`` while a job runs (threadpoolctl). OpenMP's limit belongs to the
     calling thread (the job's); OpenBLAS's is process-wide, and threadpoolctl lets one living thread (the
     first worker to set it) control it."""
+    import contextlib
+
     from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
-    return threadpool_limits(limits=threads)
+    try:
+        return threadpool_limits(limits=threads)
+    except Exception:  # a library threadpoolctl cannot drive must not stop the job: run it unlimited
+        log.exception("could not limit the job's threads")
+        return contextlib.nullcontext()
 
 
 class Job:

@@ -99,3 +99,15 @@ def test_a_job_running_elsewhere_holds_no_core(monkeypatch):
     assert near.wait(10) and near.threads == 2  # the Dask job waits on a cluster, not on these cores
     release.set()
     assert far.wait(10) and far.threads is None
+
+
+def test_a_job_runs_even_when_its_threads_cannot_be_limited(monkeypatch):
+    import threadpoolctl
+
+    def broken(*args, **kwargs):
+        raise OSError("cannot load a threading library")
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", broken)
+    queue = jobs.JobQueue(workers=1, release_memory=False)
+    job = queue.submit("unlimited", lambda report, cancel: "ran", session="s")
+    assert job.wait(10) and job.status == jobs.DONE and job.result == "ran"
