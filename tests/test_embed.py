@@ -1,5 +1,6 @@
 """Unit tests for aecore.embed on small blobs and a tiny trained model."""
 
+import os
 import threading
 
 import numpy as np
@@ -182,3 +183,10 @@ def test_tsne_threads_follow_the_openmp_limit_of_the_job(blobs):
     with threadpool_limits(limits=1, user_api="openmp"):  # as aecore.jobs limits a job on a busy machine
         assert embed.default_jobs() == 1
     assert 1 <= embed.default_jobs() <= (os.cpu_count() or 1)
+
+
+def test_map_threads_follow_the_jobs_share_on_a_busy_machine(monkeypatch):
+    """Under load one thread per map (threads splitting each iteration wait for a core), even when no OpenMP
+    limit reached the calling thread."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (50.0, 50.0, 50.0))
+    assert embed.default_jobs() == 1
