@@ -80,3 +80,20 @@ def test_touching_a_slider_turns_the_preset_into_custom_and_keeps_its_values(app
     app.selectbox(key="sidebar_preset").select("sparse").run()
     assert app.session_state["sidebar_epochs"] == presets.get("sparse").experiment().train.epochs
     assert app.session_state["sidebar_preset"] == "sparse"
+
+
+def test_no_preset_takes_far_more_optimizer_steps_than_the_default_model():
+    """Presets tuned with batches of 128 (VAE 40 epochs, conv 15) would take up to 4x the steps at the
+    default's batches of 32; a lesson preset should not keep the class waiting far longer than the default."""
+    import math
+
+    from aecore.config import Experiment
+
+    n_train = 3600  # mnist-5k's training split, the presets' data set
+
+    def steps(experiment):
+        return experiment.train.epochs * math.ceil(n_train / experiment.train.batch_size)
+
+    budget = 1.1 * steps(Experiment())
+    over = {p.key: steps(p.experiment()) for p in presets.PRESETS if steps(p.experiment()) > budget}
+    assert not over, (over, budget)
