@@ -124,13 +124,14 @@ def configure_tensorflow(threads: int | None = None) -> None:
 
     import tensorflow as tf
 
-    from aecore.jobs import tensorflow_threads
+    from aecore.jobs import tensorflow_inter_threads, tensorflow_threads
 
-    # The job queue's workers together use every core once (1 worker × 2 threads on 2 cores).
+    # The job queue's workers together use every core once (1 worker × 2 threads on 2 cores), and each worker
+    # runs its ops one after another (jobs.tensorflow_inter_threads says why).
     threads = threads or tensorflow_threads()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+        tf.config.threading.set_inter_op_parallelism_threads(tensorflow_inter_threads())
     except RuntimeError:
         pass  # already initialised: keep the settings in force
 

@@ -111,3 +111,16 @@ def test_a_job_runs_even_when_its_threads_cannot_be_limited(monkeypatch):
     queue = jobs.JobQueue(workers=1, release_memory=False)
     job = queue.submit("unlimited", lambda report, cancel: "ran", session="s")
     assert job.wait(10) and job.status == jobs.DONE and job.result == "ran"
+
+
+def test_tensorflow_gets_the_queues_inter_op_threads_in_a_fresh_process():
+    """train.configure_tensorflow, as the app's first training calls it, applies the queue's sizing (it used
+    to set min(2, threads) inter-op threads whatever the queue said)."""
+    import subprocess
+    import sys
+
+    code = ("from aecore import jobs, train; train.configure_tensorflow(); import tensorflow as tf; "
+            "print(tf.config.threading.get_inter_op_parallelism_threads(), jobs.tensorflow_inter_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.split()
+    assert out[-2] == out[-1], out
