@@ -212,9 +212,11 @@ def maps() -> None:
     code_key = stable_hash("latent-codes", model_id, points, perplexity, iterations, seed)
     pixel_key = stable_hash("latent-pixels", result.experiment.data.key(), points, perplexity, iterations, seed)
     estimate = 2 + points / 1000 * iterations / 250
-    code_job = session_job(code_key, embed.code_map_job(result, x, labels, perplexity, iterations, seed),
+    code_job = session_job(code_key, embed.code_map_job(result, x, labels, perplexity, iterations, seed,
+                                                           cluster_key=None if owner else code_key),
                            "t-SNE of the codes", owner, estimate)
-    pixel_job = session_job(pixel_key, embed.pixel_maps_job(x, labels, perplexity, iterations, seed),
+    pixel_job = session_job(pixel_key, embed.pixel_maps_job(x, labels, perplexity, iterations, seed,
+                                                             cluster_key=None if owner else pixel_key),
                             "t-SNE of the pixels", owner, estimate)
     snapshots = list(result.code_snapshots or [])
     snap_job = snap_key = snap_labels = None
@@ -222,7 +224,8 @@ def maps() -> None:
         snap_labels = dataset.y_test[: len(snapshots[0][1])]
         snap_key = stable_hash("latent-snapshots", model_id, perplexity, seed)
         snap_job = session_job(snap_key, embed.snapshot_maps_job(snapshots, snap_labels, perplexity,
-                                                                 min(iterations, 500), seed),
+                                                                 min(iterations, 500), seed,
+                                                                 cluster_key=None if owner else snap_key),
                                "t-SNE over epochs", owner, 1.5 * len(snapshots))
     page_jobs = [job for job in (code_job, pixel_job, snap_job) if job is not None]
     class_names = [str(c) for c in dataset.class_names]

@@ -206,3 +206,27 @@ def test_map_settings_and_the_walk_rerun_only_their_part(monkeypatch):
     assert at.slider(key="latent_points").value == 200
     _wait_for_jobs(at)  # the 200-point maps (nothing may run on when the test ends)
     assert page_runs == [1, 1]
+
+
+def test_maps_of_built_in_data_are_offered_to_a_dask_cluster(monkeypatch):
+    """The page names each map job by its shared key, so with AELAB_DASK_SCHEDULER set the maps run on the
+    cluster's workers and identical requests from any app server share one run (an upload's never leave)."""
+    from aecore import embed
+
+    calls = {}
+    for name in ("code_map_job", "pixel_maps_job", "snapshot_maps_job"):
+        original = getattr(embed, name)
+
+        def recording(*args, _name=name, _original=original, **kwargs):
+            calls[_name] = kwargs.get("cluster_key")
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(embed, name, recording)
+    at = open_app()
+    train(at)
+    at.session_state["latent_points"] = 300
+    at.session_state["latent_iterations"] = 150
+    go_to(at, "pages/latent_space.py")
+    assert not at.exception, at.exception
+    assert calls.get("code_map_job") and calls.get("pixel_maps_job"), calls
+    assert calls["code_map_job"] != calls["pixel_maps_job"]
