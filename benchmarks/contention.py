@@ -53,14 +53,15 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
         tf.config.threading.set_inter_op_parallelism_threads(inter)
         tf.constant(0)  # starts TensorFlow's context: its thread pools are fixed from here on
     jobs.import_tensorflow()
-    import keras
 
     from aecore import embed
-    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+    from aecore.config import DataConfig
     from aecore.data import load_dataset
-    from aecore.train import train_autoencoder
 
     import tensorflow as tf
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import train_speed  # the same plain fit and trainer runs as benchmarks/train_speed.py
 
     threads = (tf.config.threading.get_intra_op_parallelism_threads(),
                tf.config.threading.get_inter_op_parallelism_threads())
@@ -68,36 +69,18 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
     x = dataset.x_train.reshape(len(dataset.x_train), -1)
 
     def plain(seed: int) -> float:
-        keras.utils.set_random_seed(seed)
-        inputs = keras.Input((784,))
-        hidden = keras.layers.Dense(128, activation="relu")(inputs)
-        code = keras.layers.Dense(32, activation="relu")(hidden)
-        hidden = keras.layers.Dense(128, activation="relu")(code)
-        outputs = keras.layers.Dense(784, activation="sigmoid")(hidden)
-        model = keras.Model(inputs, outputs)
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        start = time.perf_counter()
-        model.fit(x, x, epochs=epochs, batch_size=128, shuffle=True, verbose=0)
-        return time.perf_counter() - start
+        return train_speed.plain_fit(dataset.x_train, epochs, 128, seed)
 
     def ours(seed: int) -> float:
-        experiment = Experiment(
-            DataConfig(),
-            ModelConfig(code_size=32, n_hidden_layers=1, first_layer_nodes=128, activation="relu",
-                        code_activation="relu", loss="bce"),
-            TrainConfig(epochs=epochs, batch_size=128, learning_rate=0.001, seed=seed, early_stopping=False))
-        return train_autoencoder(experiment, dataset, progress=lambda report: None).seconds
+        return train_speed.ours(dataset, epochs, 128, seed)
 
     from sklearn.decomposition import PCA
-
-    def job_threads() -> int:
-        return getattr(jobs, "job_threads", embed.default_jobs)()
 
     codes = PCA(16, random_state=0).fit_transform(x[:2000]).astype(np.float32)
 
     def tsne() -> float:
         start = time.perf_counter()
-        embed.tsne(codes, n_jobs=tsne_jobs or job_threads())
+        embed.tsne(codes, n_jobs=tsne_jobs or jobs.job_threads())
         return time.perf_counter() - start
 
     def two_at_once(seed: int) -> float:
@@ -120,7 +103,7 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
         if intra is not None or jobs.default_workers() > 1:
             times["one by one"].append(ours(r) + ours(r + 10))
             times["two at once"].append(two_at_once(r))
-    return {"threads": threads, "workers": jobs.default_workers(), "tsne_jobs": tsne_jobs or job_threads(),
+    return {"threads": threads, "workers": jobs.default_workers(), "tsne_jobs": tsne_jobs or jobs.job_threads(),
             "times": {k: statistics.median(v) for k, v in times.items() if v}, "load": os.getloadavg()[0]}
 
 

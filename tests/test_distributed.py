@@ -135,23 +135,26 @@ def test_stop_before_it_starts_leaves_nothing(client, digits, tiny_experiment, t
     assert result.stopped == "completed"
 
 
+class _KilledFuture:
+    """A Dask future whose task the scheduler gave up on after its workers kept dying."""
+
+    def done(self):
+        return True
+
+    def cancelled(self):
+        return False
+
+    def result(self):
+        from distributed.scheduler import KilledWorker
+
+        raise KilledWorker("k", None, 3)
+
+    def release(self):
+        pass
+
+
 def test_workers_killed_past_the_allowed_failures_give_a_clear_message(client, monkeypatch):
-    from distributed.scheduler import KilledWorker
-
-    class Dead:
-        def done(self):
-            return True
-
-        def cancelled(self):
-            return False
-
-        def result(self):
-            raise KilledWorker("k", None, 3)
-
-        def release(self):
-            pass
-
-    monkeypatch.setattr(client, "submit", lambda *a, **k: Dead())
+    monkeypatch.setattr(client, "submit", lambda *a, **k: _KilledFuture())
     from aecore.config import DataConfig, Experiment
 
     with pytest.raises(RuntimeError, match="Press Train to try again"):
@@ -309,22 +312,7 @@ def test_two_clients_share_one_map(cluster, map_inputs):
 
 
 def test_a_map_whose_workers_died_gives_a_clear_message(client, monkeypatch):
-    from distributed.scheduler import KilledWorker
-
-    class Dead:
-        def done(self):
-            return True
-
-        def cancelled(self):
-            return False
-
-        def result(self):
-            raise KilledWorker("k", None, 3)
-
-        def release(self):
-            pass
-
-    monkeypatch.setattr(client, "submit", lambda *a, **k: Dead())
+    monkeypatch.setattr(client, "submit", lambda *a, **k: _KilledFuture())
     with pytest.raises(RuntimeError, match="drawing this map stopped 4 times.*Press Try again"):
         remote.run_map("test-map-dead", "pixels", {}, lambda f: None, threading.Event(), client=client)
     with pytest.raises(ValueError, match="Unknown kind of map"):
