@@ -61,6 +61,17 @@ def wait_idle(page, timeout: float = 60_000) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+def open_ready(page, url: str):
+    """Open ``url`` and wait until its sidebar can train: Train shown, TensorFlow loaded, the run finished.
+    Returns the sidebar."""
+    page.goto(url)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("button", name="Train").wait_for(timeout=30_000)
+    sidebar.get_by_text("Loading TensorFlow in the background…").wait_for(state="detached", timeout=120_000)
+    wait_idle(page)
+    return sidebar
+
+
 def goto_page(page, base_url: str, title: str) -> None:
     nav = page.get_by_test_id("stSidebarNav")
     link = nav.locator("a").filter(has_text=title).first

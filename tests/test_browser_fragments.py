@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, wait_idle
+from tests.browser import ARTIFACTS, open_ready, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +17,7 @@ def test_reconstructions_images_slider_redraws_its_fragment(server_url, browser)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{server_url}/reconstruction?data=digits-8x8&epochs=3")
-        sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_role("button", name="Train").wait_for(timeout=30_000)
-        sidebar.get_by_text("Loading TensorFlow in the background…").wait_for(state="detached", timeout=120_000)
-        wait_idle(page)
+        sidebar = open_ready(page, f"{server_url}/reconstruction?data=digits-8x8&epochs=3")
         sidebar.get_by_role("button", name="Train").click()
         sidebar.get_by_text(re.compile(r"Trained for|Loaded from the cache")).first.wait_for(timeout=180_000)
         wait_idle(page)

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_ready, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +40,7 @@ def test_reconstructions_page_by_keyboard_only(server_url, browser):
     page = context.new_page()
     try:
         # The link holds the settings (small data, few epochs); from here on only the keyboard is used.
-        page.goto(f"{server_url}/reconstruction?data=digits-8x8&epochs=3")
-        sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_role("button", name="Train").wait_for(timeout=30_000)
-        sidebar.get_by_text("Loading TensorFlow in the background…").wait_for(state="detached", timeout=120_000)
-        wait_idle(page)
+        sidebar = open_ready(page, f"{server_url}/reconstruction?data=digits-8x8&epochs=3")
 
         train = _tab_to(page, lambda f: f["sidebar"] and f["tag"] == "BUTTON" and f["text"] == "Train")
         assert train["visible"], train  # a visible focus ring, not just DOM focus
