@@ -106,7 +106,7 @@ def build_run(experiment: Experiment, dataset: Dataset):
     import keras
 
     from aecore.models import build_model, compile_model
-    from aecore.train import ensure_tensorflow_configured
+    from aecore.runtime import ensure_tensorflow_configured
 
     ensure_tensorflow_configured()
     keras.utils.set_random_seed(experiment.train.seed)
@@ -274,7 +274,8 @@ def train_pair(a: Experiment, b: Experiment, dataset: Dataset, setting: str = ""
     that cannot train, ``aecore.train.TrainingDiverged`` naming the run whose loss blew up, and
     ``aecore.train.TrainingCancelled`` when stopped before both completed a first epoch.
     """
-    from aecore.train import TrainingCancelled, TrainingDiverged, release_training_graphs
+    from aecore.runtime import release_training_graphs
+    from aecore.train import TrainingCancelled, TrainingDiverged
 
     b = b.replace(train=b.train.replace(seed=a.train.seed, epochs=a.train.epochs))
     validate_pair(a, b, dataset)

@@ -493,7 +493,8 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
     import keras
 
     from aecore.models import BuiltModel, compile_model, dense_decoder, dense_encoder
-    from aecore.train import VALIDATION_CHUNK, ensure_tensorflow_configured
+    from aecore.runtime import ensure_tensorflow_configured
+    from aecore.train import VALIDATION_CHUNK
 
     model_cfg, train_cfg = _transfer_model(experiment.model), experiment.train.replace(noise_level=0.0)
     shape = dataset.sample_shape

@@ -95,15 +95,15 @@ def default_jobs() -> int:
     """openTSNE's threads: the OpenMP thread limit in force for the calling thread, at most the cores.
     openTSNE takes an explicit count, so without this a limit set around a job (aecore.jobs sizes one per
     job from the jobs running and the load) would not reach it. The cores when no OpenMP is loaded yet.
-    Also at most the job's share from ``jobs.job_threads``: threadpoolctl lets only one thread set a limit,
+    Also at most the job's share from ``runtime.job_threads``: threadpoolctl lets only one thread set a limit,
     so the OpenMP limit alone can miss a job running beside another."""
     from threadpoolctl import threadpool_info
 
-    from aecore import jobs
+    from aecore import runtime
 
     cores = max(1, os.cpu_count() or 1)
     limits = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "openmp"]
-    return max(1, min([cores, jobs.job_threads(), *limits]))
+    return max(1, min([cores, runtime.job_threads(), *limits]))
 
 
 @_one_blas_thread

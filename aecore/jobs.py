@@ -5,12 +5,11 @@ kind. Jobs are keyed (usually by an experiment's stable hash): submitting a key
 that is queued, running or finished *attaches* to that job instead of doing the
 work again, so thirty students on the same preset cause one training.
 
-- Bounded: ``workers`` threads (default: one per two cores, so 1 on a 2-core
-  server) run the jobs; TensorFlow's thread pools are sized to match
-  (``tensorflow_threads`` per op, ``tensorflow_inter_threads`` one per worker),
-  and each job's own loops (BLAS, OpenMP, t-SNE through ``job_threads``) get its
-  share of the cores among the jobs running, one thread on a machine already
-  busier than its cores (``threads_for``). A job may carry a ``quick`` function (a disk-cache
+- Bounded: ``workers`` threads run the jobs. The queue is plain Python: what
+  TensorFlow needs (its import lock, thread sizing, releasing traced graphs)
+  comes through ``JobHooks``, which ``app_queue`` takes from ``aecore.runtime``
+  (the app's queue: one worker per two cores, each job's loops limited to its
+  share of the cores). A job may carry a ``quick`` function (a disk-cache
   load): it runs first on a separate loader thread, so a cached model never
   waits behind a training; only when it returns None does the job join the queue.
 - Fair: the next job is taken from the session that was served least recently
@@ -36,6 +35,7 @@ Finished results stay in an in-memory LRU so returning to a model is instant.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import gc
 import itertools
 import logging
@@ -43,6 +43,7 @@ import os
 import threading
 import time
 import traceback
+from contextlib import AbstractContextManager
 from typing import Any, Callable
 
 log = logging.getLogger("aecore.jobs")
@@ -157,112 +158,20 @@ class MachineSpeed:
             pass
 
 
-def default_workers(cores: int | None = None) -> int:
-    """Training workers for this machine: ``$AELAB_WORKERS``, else one per two cores.
+@dataclasses.dataclass
+class JobHooks:
+    """What a queue does around its jobs beyond plain Python; the defaults do nothing.
 
-    TensorFlow already spreads one model over every core it is given; a second
-    concurrent training on 2 cores only makes both slower.
+    ``aecore.runtime`` supplies TensorFlow's (see ``app_queue``): the import lock, thread sizing and the
+    release of dropped models' traced train steps.
     """
-    env = os.environ.get("AELAB_WORKERS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    cores = cores or os.cpu_count() or 1
-    return max(1, cores // 2)
 
-
-def tensorflow_threads(workers: int | None = None, cores: int | None = None) -> int:
-    """Intra-op threads per TensorFlow op so that the workers together use the cores once."""
-    cores = cores or os.cpu_count() or 1
-    return max(1, cores // (workers or default_workers(cores)))
-
-
-def tensorflow_inter_threads(workers: int | None = None, cores: int | None = None) -> int:
-    """Inter-op threads: one per worker, each running its job's ops one after another.
-
-    A second inter-op thread per job ran two ops at once, each on every intra-op thread: twice as many
-    threads as cores, so under load one op's shard waited for a core while the rest of the op waited for
-    it (benchmarks/contention.py). Two workers need two, or their jobs take turns on one thread.
-    """
-    cores = cores or os.cpu_count() or 1
-    return max(1, min(workers or default_workers(cores), cores))
-
-
-def busy_machine(cores: int | None = None, load: float | None = None) -> bool:
-    """Whether more threads want the cores than there are (the last minute's load average above them)."""
-    cores = cores or os.cpu_count() or 1
-    load = os.getloadavg()[0] if load is None else load
-    return load > cores + 0.5
-
-
-def threads_for(running: int, cores: int | None = None, load: float | None = None) -> int:
-    """Threads each of ``running`` jobs may use for its own parallel loops (t-SNE, BLAS, OpenMP).
-
-    The cores shared by the jobs actually running, and one when the machine is already busier than its
-    cores: threads that split every step of a loop wait for each other, and under load one of them is
-    always waiting for a core (t-SNE of 2,000 points at load 7-10: 17.9 s on two threads, 7.0 s on one).
-    """
-    cores = cores or os.cpu_count() or 1
-    if busy_machine(cores, load):
-        return 1
-    return max(1, cores // max(running, 1))
-
-
-def job_threads() -> int:
-    """Threads the calling job may use now: its share of the cores among the default queue's running jobs."""
-    queue = _default_queue
-    running = queue.running_count() if queue is not None else 1
-    return threads_for(max(running, 1))
-
-
-_tf_lock = threading.Lock()
-_tf_imported = threading.Event()
-
-
-def import_modules_drawing_code_probes() -> None:
-    """Import pandas and PIL.Image in the calling thread, before any background thread may.
-
-    plotly looks them up in ``sys.modules`` while it builds any figure, and TensorFlow's import (and
-    scikit-learn's) pulls them in. Imported first by a background thread, a page drawing a chart at that
-    moment met a half-initialised module ("partially initialized module 'pandas' has no attribute
-    'Series'") and the page broke. Call it from the thread that starts background work (0.2 s, once).
-    """
-    import pandas  # noqa: F401
-    import PIL.Image  # noqa: F401
-
-
-def import_tensorflow() -> None:
-    """Import TensorFlow and Keras (and configure them) once, one thread at a time.
-
-    Two threads importing Keras at the same moment fail with "cannot import name ... from partially
-    initialized module" (seen when Train was pressed while the app's start-up warm-up was importing it).
-    A worker calls this before a job whenever an import has begun but not finished; the app's warm-up
-    goes through the same lock.
-    """
-    if _tf_imported.is_set():
-        return
-    with _tf_lock:
-        if not _tf_imported.is_set():
-            from aecore.train import ensure_tensorflow_configured
-
-            ensure_tensorflow_configured()
-            import aecore.models  # noqa: F401  (Keras itself and the custom layers' registry)
-
-            _tf_imported.set()
-
-
-def _thread_limits(threads: int):
-    """BLAS and OpenMP limited to ``threads`` while a job runs (threadpoolctl). OpenMP's limit belongs to the
-    calling thread (the job's); OpenBLAS's is process-wide, and threadpoolctl lets one living thread (the
-    first worker to set it) control it."""
-    import contextlib
-
-    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
-
-    try:
-        return threadpool_limits(limits=threads)
-    except Exception:  # a library threadpoolctl cannot drive must not stop the job: run it unlimited
-        log.exception("could not limit the job's threads")
-        return contextlib.nullcontext()
+    before_submit: Callable[[], None] = lambda: None  # in the submitting thread, before any job may start
+    before_work: Callable[[], None] = lambda: None  # in the job's thread, before its work or quick load
+    # Given the jobs running, the threads a starting job may use and a context that limits it to them;
+    # None: jobs run unlimited (and their ``threads`` stay None).
+    limit_threads: Callable[[int], tuple[int, AbstractContextManager]] | None = None
+    release: Callable[[], int] = lambda: 0  # after gc when the workers fall idle; > 0: collect again
 
 
 class Job:
@@ -343,9 +252,11 @@ class Job:
 class JobQueue:
     """Fair queue served by ``workers`` threads; identical keys share one job."""
 
-    def __init__(self, workers: int | None = None, keep_results: int = 32, release_memory: bool = True,
-                 max_seconds: float | None = None, speed: MachineSpeed | None = None):
-        self.workers = workers or default_workers()
+    def __init__(self, workers: int = 1, keep_results: int = 32, release_memory: bool = True,
+                 max_seconds: float | None = None, speed: MachineSpeed | None = None,
+                 hooks: JobHooks | None = None):
+        self.workers = workers
+        self.hooks = hooks or JobHooks()
         self._max_seconds = max_seconds  # None: read $AELAB_MAX_JOB_SECONDS at every check
         self.speed = speed if speed is not None else MachineSpeed()
         self.keep_results = keep_results
@@ -406,7 +317,7 @@ class JobQueue:
         A new job whose expected time exceeds ``max_seconds`` is refused: the job returned has already
         failed (``refused``), with a message, and is not kept.
         """
-        import_modules_drawing_code_probes()  # before a worker can start importing them
+        self.hooks.before_submit()  # e.g. imports a worker must not be the first to start
         full_key = self._key(key, owner)
         with self._lock:
             existing = self._jobs.get(full_key) or self._finished.get(full_key)
@@ -643,10 +554,7 @@ class JobQueue:
         self._lock.notify_all()
 
     def _run(self, job: Job, fn, bounded: bool = True) -> tuple[str, Any]:
-        # Every job thread imports TensorFlow through the one lock before its work: a job that imported it
-        # on its own while the app's warm-up thread was starting the same import deadlocked the two
-        # (_DeadlockError / "partially initialized module", 2 of 4 fresh starts with an immediate Train).
-        import_tensorflow()
+        self.hooks.before_work()  # e.g. TensorFlow's one-time import, through its lock (aecore.runtime)
         job.working = time.time()
         timer = None
         if bounded:  # a worker's job is bounded in time; a disk-cache load is quick by nature
@@ -655,9 +563,9 @@ class JobQueue:
             timer.daemon = True
             timer.start()
         try:
-            if bounded and not job.elsewhere:
-                job.threads = threads_for(self.running_count())
-                with _thread_limits(job.threads):
+            if bounded and not job.elsewhere and self.hooks.limit_threads is not None:
+                job.threads, limits = self.hooks.limit_threads(self.running_count())
+                with limits:
                     status, result = self._call(job, fn)
             else:
                 status, result = self._call(job, fn)
@@ -783,17 +691,15 @@ class JobQueue:
         self.stats["measured"] += 1
 
     def _release(self) -> None:
-        """Free what finished or forgotten models left behind (tf.function traces hold reference cycles).
+        """Free what finished or forgotten jobs left behind (reference cycles, e.g. tf.function traces).
 
-        The first collection frees the dropped models; TensorFlow's gradient registry still holds their
-        traced train steps (``aecore.train.release_training_graphs``), so those are unregistered and a
-        second collection frees them.
+        The first collection frees the dropped results; the ``release`` hook then frees what a library
+        still holds for them (TensorFlow's traced train steps, ``runtime.release_training_graphs``), and a
+        second collection frees that.
         """
         if self.release_memory:
             gc.collect()
-            from aecore.train import release_training_graphs
-
-            if release_training_graphs():
+            if self.hooks.release():
                 gc.collect()
 
 
@@ -801,12 +707,25 @@ _default_queue: JobQueue | None = None
 _default_lock = threading.Lock()
 
 
+def app_queue(**settings) -> JobQueue:
+    """A queue set up as the app's: TensorFlow's hooks and one worker per two cores (``aecore.runtime``),
+    unless ``settings`` say otherwise (they are JobQueue's)."""
+    from aecore import runtime
+
+    settings.setdefault("workers", runtime.default_workers())
+    settings.setdefault("hooks", JobHooks(before_submit=runtime.import_modules_drawing_code_probes,
+                                          before_work=runtime.import_tensorflow,
+                                          limit_threads=runtime.job_limits,
+                                          release=runtime.release_training_graphs))
+    return JobQueue(**settings)
+
+
 def default_queue() -> JobQueue:
     """The process-wide queue shared by every session."""
     global _default_queue
     with _default_lock:
         if _default_queue is None:
-            _default_queue = JobQueue(speed=MachineSpeed(speed_file()))
+            _default_queue = app_queue(speed=MachineSpeed(speed_file()))
         return _default_queue
 
 

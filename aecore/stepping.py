@@ -45,13 +45,13 @@ class Stepper:
     """
 
     def __init__(self, experiment: Experiment, dataset: Dataset):
-        from aecore.jobs import import_tensorflow
+        from aecore.runtime import ensure_tensorflow_configured, import_tensorflow, release_training_graphs
 
         import_tensorflow()  # through the one lock: the app's warm-up thread may be importing Keras right now
         import keras
 
         from aecore.models import build_model, compile_model
-        from aecore.train import _batches, ensure_tensorflow_configured, release_training_graphs
+        from aecore.train import _batches
 
         experiment.validate_for(dataset)
         self.experiment = experiment

@@ -10,13 +10,13 @@ import functools
 import math
 import threading
 import time
-import types
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from aecore import corrupt, metrics
+from aecore.runtime import ensure_tensorflow_configured, release_training_graphs
 from aecore.config import Experiment
 from aecore.data import Dataset
 
@@ -116,102 +116,6 @@ class TrainResult:
     def reconstruct(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
         with self._lock:
             return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0))
-
-
-def configure_tensorflow(threads: int | None = None) -> None:
-    """Match TensorFlow's thread pools to the cores (call before the first model is built)."""
-    import os
-
-    import tensorflow as tf
-
-    from aecore.jobs import tensorflow_inter_threads, tensorflow_threads
-
-    # The job queue's workers together use every core once (1 worker × 2 threads on 2 cores), and each worker
-    # runs its ops one after another (jobs.tensorflow_inter_threads says why).
-    threads = threads or tensorflow_threads()
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(tensorflow_inter_threads())
-    except RuntimeError:
-        pass  # already initialised: keep the settings in force
-
-
-_configured = threading.Event()
-
-
-def ensure_tensorflow_configured() -> None:
-    if not _configured.is_set():
-        configure_tensorflow()
-        _configured.set()
-
-
-# --- releasing what a dropped model's training left in TensorFlow ------------------------------------------
-#
-# Every traced Keras train step passes its gradients through tf.distribute's ``all_reduce``, which in graph
-# mode wraps them in ``tf.custom_gradient``. That registers a gradient function under a new name
-# ("CustomGradient-<n>") in TensorFlow's process-wide gradient registry and never unregisters it; the
-# function's closure holds the step's tensors, so the whole traced train step (its FuncGraph with ~1,200
-# Operations, the optimizer's cond branches) outlives the model: ~7-11 MB per trained-and-dropped model,
-# whatever gc.collect() or keras.backend.clear_session() do. TensorFlow bug tensorflow/tensorflow#97697
-# (still in TF 2.21). The mitigation below drops only the entries whose graph belonged to a model that is
-# gone: a FuncGraph keeps weak references to the variables it uses, and once all of them are dead (the
-# model, its optimizer and its metrics were collected) nothing can run or differentiate that graph again.
-
-def _custom_gradient_graph(entry) -> object | None:
-    """The graph whose tensors a registered graph-mode custom gradient holds, or None when not found."""
-    fn = entry.get("type") if isinstance(entry, dict) else None
-    seen: set[int] = set()
-    stack = [fn]
-    while stack:  # the registered function -> tape_grad_fn -> lists of the forward pass's tensors
-        obj = stack.pop()
-        if id(obj) in seen or len(seen) > 32:
-            continue
-        seen.add(id(obj))
-        for cell in getattr(obj, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            if isinstance(value, types.FunctionType):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    graph = getattr(item, "graph", None)
-                    if graph is not None and hasattr(graph, "_weak_variables"):
-                        return graph
-    return None
-
-
-def _orphaned(graph) -> bool:
-    refs = getattr(graph, "_weak_variables", None)
-    return bool(refs) and all(ref() is None for ref in refs)
-
-
-def release_training_graphs() -> int:
-    """Unregister TensorFlow custom gradients whose traced graph belongs to a model that no longer exists.
-
-    Returns how many were dropped; their graphs are freed by the next ``gc.collect()``. Safe to call at
-    any time from any thread: entries of live models (all of whose variables still exist) are kept.
-    Does nothing (returns 0) if TensorFlow is not loaded or its internals look different.
-    """
-    import sys
-
-    ops = sys.modules.get("tensorflow.python.framework.ops")
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    if not isinstance(registry, dict):
-        return 0
-    dropped = 0
-    try:
-        for name, entry in registry.copy().items():
-            if not (isinstance(name, str) and name.startswith("CustomGradient-")):
-                continue
-            graph = _custom_gradient_graph(entry)
-            if graph is not None and _orphaned(graph):
-                if registry.pop(name, None) is not None:
-                    dropped += 1
-    except Exception:  # internals changed: keep the registry as it is rather than break training
-        return dropped
-    return dropped
 
 
 @functools.cache  # one class, registered once for Keras's saving

@@ -21,7 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from aecore import compare  # noqa: E402
 from aecore.config import DataConfig, Experiment  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
-from aecore.train import ensure_tensorflow_configured, train_autoencoder  # noqa: E402
+from aecore.runtime import ensure_tensorflow_configured  # noqa: E402
+from aecore.train import train_autoencoder  # noqa: E402
 
 
 def timed(fn):

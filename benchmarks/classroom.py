@@ -50,7 +50,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 import apphelpers  # noqa: E402,F401  (makes AppTest run app.py with st.navigation, as the server does)
-from aecore import jobs, presets  # noqa: E402
+from aecore import jobs, presets, runtime  # noqa: E402
 from ui import state  # noqa: E402
 
 
@@ -146,7 +146,7 @@ def student(name: str, settings: dict | None, go: threading.Barrier, out: dict) 
 
 
 def classroom(n: int, settings_for, label: str) -> dict:
-    queue = jobs.JobQueue()  # a fresh process-wide queue: the server's memory starts empty
+    queue = jobs.app_queue()  # a fresh process-wide queue: the server's memory starts empty
     jobs._default_queue = queue
     go = threading.Barrier(n)
     outs = [{} for _ in range(n)]
@@ -278,7 +278,7 @@ def class_run(n: int, url: str | None) -> None:
         os.environ.setdefault("AELAB_CLASS_DB", "sqlite:///" + os.path.join(os.environ["AELAB_CACHE_DIR"], "class.sqlite3"))
     store = class_ui.store()  # the app's process-wide store: its timing counts every call the sessions make
     assert isinstance(store, ClassStore)
-    jobs.import_tensorflow()
+    runtime.import_tensorflow()
     from aecore.data import load_dataset
     from aecore.config import DataConfig
 
@@ -446,7 +446,7 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
     student then opens the latent page. Prints one row per student and a summary."""
     import random
 
-    queue = jobs.JobQueue()
+    queue = jobs.app_queue()
     jobs._default_queue = queue
     settings = free_settings(n, seed)
     rng = random.Random(seed)
@@ -474,7 +474,7 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
     first = min(o["clicked"] for o in outs if "clicked" in o)
     print(f"\nFree exploration: {n} sessions, {n} distinct default-sized models (mnist-5k, 256 nodes, 25 epochs), "
           f"Train pressed within {spread:.0f} s, every {map_every}. session then opens the latent page; "
-          f"{queue.workers} worker(s), TensorFlow threads per op: {jobs.tensorflow_threads()}")
+          f"{queue.workers} worker(s), TensorFlow threads per op: {runtime.tensorflow_threads()}")
     print("| session | type | code | layers | noise | position | estimated wait (s) | real wait (s) | training (s) "
           "| click → model (s) | click → map (s) | every status line with a time |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -545,9 +545,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="draws the free-exploration settings and click times")
     args = parser.parse_args()
     if args.free:
-        print(f"cores: {os.cpu_count()}, workers: {jobs.default_workers()}, TensorFlow threads per op: "
-              f"{jobs.tensorflow_threads()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
-        jobs.import_tensorflow()
+        print(f"cores: {os.cpu_count()}, workers: {runtime.default_workers()}, TensorFlow threads per op: "
+              f"{runtime.tensorflow_threads()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+        runtime.import_tensorflow()
         from aecore.data import load_dataset
         from aecore.config import DataConfig
 
@@ -560,11 +560,11 @@ def main() -> None:
     if args.closed_tab_only:
         print("| closed tab (real server + chromium) | |\n|---|---|\n" + "\n".join(closed_tab()))
         return
-    print(f"cores: {os.cpu_count()}, workers: {jobs.default_workers()}, TensorFlow threads per op: "
-          f"{jobs.tensorflow_threads()}, cache: {os.environ['AELAB_CACHE_DIR']}")
+    print(f"cores: {os.cpu_count()}, workers: {runtime.default_workers()}, TensorFlow threads per op: "
+          f"{runtime.tensorflow_threads()}, cache: {os.environ['AELAB_CACHE_DIR']}")
     # A running server has imported TensorFlow (start-up warm-up) and parsed mnist-5k into its cache folder
     # long before the class arrives.
-    jobs.import_tensorflow()
+    runtime.import_tensorflow()
     from aecore.data import load_dataset
 
     for preset in presets.PRESETS[:5]:

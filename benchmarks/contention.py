@@ -37,14 +37,14 @@ SETTINGS = {
     "intra 2, inter 1": (2, 1, 2),  # one job, no inter-op threads beside its intra-op ones
     "intra 1, inter 1": (1, 1, 1),
     "intra 1, inter 2": (1, 2, 1),  # each op on one thread; two ops (of one job or of two) at once
-    "queue": (None, None, None),  # what aecore.jobs chooses now
+    "queue": (None, None, None),  # what aecore.runtime chooses now
 }
 
 
 def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: int, epochs: int) -> dict:
     import numpy as np
 
-    from aecore import jobs
+    from aecore import runtime
 
     if intra is not None:  # fixed before the queue's own configuration, which then keeps it
         import tensorflow as tf
@@ -52,7 +52,7 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
         tf.config.threading.set_intra_op_parallelism_threads(intra)
         tf.config.threading.set_inter_op_parallelism_threads(inter)
         tf.constant(0)  # starts TensorFlow's context: its thread pools are fixed from here on
-    jobs.import_tensorflow()
+    runtime.import_tensorflow()
 
     from aecore import embed
     from aecore.config import DataConfig
@@ -80,7 +80,7 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
 
     def tsne() -> float:
         start = time.perf_counter()
-        embed.tsne(codes, n_jobs=tsne_jobs or jobs.job_threads())
+        embed.tsne(codes, n_jobs=tsne_jobs or runtime.job_threads())
         return time.perf_counter() - start
 
     def two_at_once(seed: int) -> float:
@@ -100,10 +100,10 @@ def child(intra: int | None, inter: int | None, tsne_jobs: int | None, rounds: i
         times["plain"].append(plain(r))
         times["trainer"].append(ours(r))
         times["tsne"].append(tsne())
-        if intra is not None or jobs.default_workers() > 1:
+        if intra is not None or runtime.default_workers() > 1:
             times["one by one"].append(ours(r) + ours(r + 10))
             times["two at once"].append(two_at_once(r))
-    return {"threads": threads, "workers": jobs.default_workers(), "tsne_jobs": tsne_jobs or jobs.job_threads(),
+    return {"threads": threads, "workers": runtime.default_workers(), "tsne_jobs": tsne_jobs or runtime.job_threads(),
             "times": {k: statistics.median(v) for k, v in times.items() if v}, "load": os.getloadavg()[0]}
 
 

@@ -29,7 +29,8 @@ from aecore import family, presets  # noqa: E402
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
 from aecore.metrics import psnr  # noqa: E402
-from aecore.train import ensure_tensorflow_configured, train_autoencoder  # noqa: E402
+from aecore.runtime import ensure_tensorflow_configured  # noqa: E402
+from aecore.train import train_autoencoder  # noqa: E402
 
 SIGMA = 0.5
 # The sidebar's defaults for each type (ui/sidebar.py: sparsity 1e-4, contractive 1e-2, KL weight 1,

@@ -38,18 +38,18 @@ def main() -> None:
     parser.add_argument("--dataset", default="mnist-5k")
     parser.add_argument("--release", choices=("gc", "clear_session"), default="gc",
                         help="what the idle queue does after a job: its own release (gc.collect() and unregistering "
-                             "the traced train steps of dropped models, aecore.jobs today), or that followed by "
+                             "the traced train steps of dropped models, aecore.runtime through the queue's release hook), or that followed by "
                              "keras.backend.clear_session()")
     args = parser.parse_args()
 
-    from aecore import jobs
+    from aecore import jobs, runtime
     from aecore.config import DataConfig, Experiment, TrainConfig
     from aecore.data import load_dataset
     from aecore.train import train_autoencoder
 
     dataset = load_dataset(DataConfig(name=args.dataset))
     queue = jobs.default_queue()
-    jobs.import_tensorflow()
+    runtime.import_tensorflow()
     if args.release == "clear_session":
         import keras
 
@@ -80,7 +80,7 @@ def main() -> None:
 
 
 def run_cycles(args, dataset, queue, samples, t0) -> None:
-    from aecore import jobs
+    from aecore import jobs, runtime
     from aecore.config import DataConfig, Experiment, TrainConfig
     from aecore.train import train_autoencoder
 

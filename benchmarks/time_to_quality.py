@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from aecore import train  # noqa: E402
+from aecore import runtime, train  # noqa: E402
 from aecore.config import DataConfig, Experiment, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
 
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    train.ensure_tensorflow_configured()
+    runtime.ensure_tensorflow_configured()
     dataset = load_dataset(DataConfig())
     peak = sgemm_peak()
     runs: dict[str, list[dict]] = {name: [] for name in RECIPES}

@@ -24,7 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
-from aecore.train import ensure_tensorflow_configured, train_autoencoder  # noqa: E402
+from aecore.runtime import ensure_tensorflow_configured  # noqa: E402
+from aecore.train import train_autoencoder  # noqa: E402
 
 
 def plain_fit(x_train, epochs: int, batch_size: int, seed: int) -> float:

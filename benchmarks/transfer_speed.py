@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from aecore import compare
 from aecore.config import DataConfig, Experiment
 from aecore.data import load_dataset
-from aecore.train import ensure_tensorflow_configured
+from aecore.runtime import ensure_tensorflow_configured
 ensure_tensorflow_configured()
 data = DataConfig(name=sys.argv[2])
 dataset = load_dataset(data)

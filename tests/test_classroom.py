@@ -7,7 +7,7 @@ import types
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aecore import jobs, train
+from aecore import jobs, runtime, train
 from apphelpers import APP, TINY_SETTINGS, set_sidebar, texts
 
 
@@ -197,8 +197,8 @@ def test_a_quick_cache_load_does_not_wait_behind_training():
 
 def test_worker_count_and_tensorflow_threads_follow_the_cores(monkeypatch):
     monkeypatch.delenv("AELAB_WORKERS", raising=False)
-    assert jobs.default_workers(cores=2) == 1 and jobs.tensorflow_threads(cores=2) == 2
-    assert jobs.default_workers(cores=8) == 4 and jobs.tensorflow_threads(cores=8) == 2
-    assert jobs.default_workers(cores=1) == 1 and jobs.tensorflow_threads(cores=1) == 1
+    assert runtime.default_workers(cores=2) == 1 and runtime.tensorflow_threads(cores=2) == 2
+    assert runtime.default_workers(cores=8) == 4 and runtime.tensorflow_threads(cores=8) == 2
+    assert runtime.default_workers(cores=1) == 1 and runtime.tensorflow_threads(cores=1) == 1
     monkeypatch.setenv("AELAB_WORKERS", "2")
-    assert jobs.default_workers(cores=2) == 2 and jobs.tensorflow_threads(cores=2) == 1
+    assert runtime.default_workers(cores=2) == 2 and runtime.tensorflow_threads(cores=2) == 1

@@ -180,7 +180,7 @@ def test_tsne_threads_follow_the_openmp_limit_of_the_job(blobs):
     import openTSNE.tsne  # noqa: F401  (loads OpenMP)
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="openmp"):  # as aecore.jobs limits a job on a busy machine
+    with threadpool_limits(limits=1, user_api="openmp"):  # as aecore.runtime limits a job on a busy machine
         assert embed.default_jobs() == 1
     assert 1 <= embed.default_jobs() <= (os.cpu_count() or 1)
 

@@ -2,7 +2,7 @@
 
 Each traced Keras train step registers a ``tf.custom_gradient`` (tf.distribute's all-reduce of the
 gradients) in TensorFlow's process-wide gradient registry, whose closure holds the step's FuncGraph:
-without ``aecore.train.release_training_graphs`` every model left ~1,200 Operations alive for good.
+without ``aecore.runtime.release_training_graphs`` every model left ~1,200 Operations alive for good.
 """
 
 import collections
@@ -13,7 +13,8 @@ import weakref
 import pytest
 
 from aecore import jobs
-from aecore.train import _custom_gradient_graph, release_training_graphs, train_autoencoder
+from aecore.runtime import _custom_gradient_graph, release_training_graphs
+from aecore.train import train_autoencoder
 
 
 def _registry() -> dict:
@@ -83,7 +84,7 @@ def test_a_kept_model_keeps_its_train_step_and_trains_again(digits, quick):
 
 
 def test_job_queue_frees_evicted_and_cancelled_models(digits, quick):
-    queue = jobs.JobQueue(workers=1, keep_results=1)
+    queue = jobs.app_queue(workers=1, keep_results=1)
     refs = []
     for seed in (11, 12, 13):
         experiment = quick.replace(train=quick.train.replace(seed=seed))

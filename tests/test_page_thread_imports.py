@@ -1,5 +1,5 @@
 """What a page thread computes must not import TensorFlow or Keras: only the job queue's workers import it,
-through jobs.import_tensorflow, so two threads never start the import at once. tests/conftest.py imports
+through runtime.import_tensorflow, so two threads never start the import at once. tests/conftest.py imports
 TensorFlow first, so this runs in a fresh process, as the app starts."""
 
 import os

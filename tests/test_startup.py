@@ -31,7 +31,7 @@ def test_train_pressed_while_the_warm_up_imports_tensorflow():
     code = """
 import sys, threading, os
 os.environ["AELAB_CACHE_DIR"] = sys.argv[1]
-from aecore import jobs
+from aecore import jobs, runtime
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
 from aecore.data import load_dataset
 from aecore.train import train_autoencoder
@@ -41,11 +41,11 @@ experiment = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, 
 errors = []
 def warm_up():
     try:
-        jobs.import_tensorflow()
+        runtime.import_tensorflow()
     except BaseException as exc:
         errors.append(repr(exc))
 warm = threading.Thread(target=warm_up)
-queue = jobs.JobQueue()
+queue = jobs.app_queue()
 warm.start()
 job = queue.submit(experiment.key(), lambda report, cancel: train_autoencoder(experiment, dataset, report, cancel))
 job.wait(240)
@@ -69,7 +69,7 @@ def test_modules_that_plotly_probes_are_imported_by_the_thread_that_starts_backg
 import sys
 from aecore import jobs
 assert "pandas" not in sys.modules, "pandas was already imported: the test proves nothing"
-queue = jobs.JobQueue()
+queue = jobs.app_queue()
 job = queue.submit("k", lambda report, cancel: 1)
 assert hasattr(sys.modules["pandas"], "Series") and hasattr(sys.modules["PIL.Image"], "open")
 assert job.wait(240) and job.result == 1

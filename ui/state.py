@@ -159,7 +159,7 @@ def warm_up_tensorflow() -> None:
         if _tf_thread:
             return
 
-        from aecore.jobs import import_modules_drawing_code_probes, import_tensorflow
+        from aecore.runtime import import_modules_drawing_code_probes, import_tensorflow
 
         import_modules_drawing_code_probes()  # here, in the script thread, not half-done by the warm-up's import
 
