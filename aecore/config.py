@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Mapping
 
 MODEL_KINDS = ("dense", "denoising", "sparse", "conv", "contractive", "variational", "overcomplete")
 KIND_LABELS = {
@@ -248,6 +249,9 @@ class TrainConfig(_Hashable):
             )
 
 
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}  # Experiment's parts, by field name
+
+
 @dataclass(frozen=True)
 class Experiment(_Hashable):
     """Everything that determines one trained model: its cache key."""
@@ -255,6 +259,22 @@ class Experiment(_Hashable):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    @classmethod
+    def from_fields(cls, values: Mapping[str, object]) -> "Experiment":
+        """The experiment with these ``"section.field"`` values (e.g. ``"model.code_size": 2``), every other
+        field at its default, model canonicalised: how presets, links and the sidebar all build one."""
+        sections: dict[str, dict[str, object]] = {name: {} for name in SECTIONS}
+        for dotted, value in values.items():
+            section, name = dotted.split(".", 1)
+            sections[section][name] = value
+        experiment = cls(**{name: config(**sections[name]) for name, config in SECTIONS.items()})
+        return experiment.replace(model=experiment.model.canonical())
+
+    def value_of(self, dotted: str) -> object:
+        """The value of one ``"section.field"``."""
+        section, name = dotted.split(".", 1)
+        return getattr(getattr(self, section), name)
 
     def validate(self, input_dim: int | None = None, n_train: int | None = None,
                  value_range: tuple[float, float] = (0.0, 1.0)) -> None:

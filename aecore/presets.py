@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
-
-_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+from aecore.config import Experiment
 
 
 @dataclass(frozen=True)
@@ -26,12 +24,7 @@ class Preset:
 
     def experiment(self) -> Experiment:
         """The full experiment (defaults plus this preset's settings), model canonicalised."""
-        values: dict[str, dict[str, object]] = {name: {} for name in _SECTIONS}
-        for dotted, value in self.settings:
-            section, name = dotted.split(".", 1)
-            values[section][name] = value
-        experiment = Experiment(**{name: cls(**values[name]) for name, cls in _SECTIONS.items()})
-        return experiment.replace(model=experiment.model.canonical())
+        return Experiment.from_fields(dict(self.settings))
 
     @property
     def label(self) -> str:

@@ -52,6 +52,7 @@ logging.getLogger("streamlit").setLevel(logging.ERROR)
 import apphelpers  # noqa: E402,F401  (makes AppTest run app.py with st.navigation, as the server does)
 from aecore import jobs, presets, runtime  # noqa: E402
 from ui import state  # noqa: E402
+from ui.settings import values_of  # noqa: E402
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -85,10 +86,7 @@ class PeakMemory:
 
 
 def sidebar_values(experiment) -> dict:
-    values = {}
-    for key, (section, attr) in state.SIDEBAR_FIELDS.items():
-        values[key] = getattr(getattr(experiment, section), attr)
-    return values
+    return values_of(experiment)
 
 
 def shows_model(at: AppTest) -> bool:

@@ -51,17 +51,16 @@ def app(mnist5k):  # loaded once beforehand: the sidebar's conv controls read th
 
 
 def test_choosing_a_preset_sets_every_control(app):
-    from ui import links
+    from ui import settings
 
     for preset in presets.PRESETS:
         app.selectbox(key="sidebar_preset").select(preset.key).run()
         assert not app.exception, app.exception
         assert app.session_state["sidebar_preset"] == preset.key
-        wanted = links.experiment_values(preset.experiment())
-        shown = {key: app.session_state[key] for key in wanted}
-        assert links.experiment_from_values(shown) == preset.experiment(), preset.key
+        shown = {s.key: app.session_state[s.key] for s in settings.SETTINGS}
+        assert settings.experiment_from(shown) == preset.experiment(), preset.key
         for dotted, value in preset.settings:  # every control the preset names shows its value
-            key = next(k for k, (s, f) in links.state.SIDEBAR_FIELDS.items() if f"{s}.{f}" == dotted)
+            key = next(s.key for s in settings.SETTINGS if s.field == dotted)
             assert app.session_state[key] == value, (preset.key, key)
         captions = " ".join(c.value for c in app.sidebar.caption)
         assert preset.explanation[1][:40] in captions

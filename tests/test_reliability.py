@@ -72,7 +72,7 @@ def test_every_sidebar_combination_trains_or_is_refused(digits):
     from aecore.config import ACTIVATIONS, LOSSES, MODEL_KINDS
     from aecore.data import load_dataset
     from aecore.train import train_autoencoder
-    from ui import sidebar
+    from ui import settings
 
     swiss = load_dataset(DataConfig(name="swiss-roll"))
     from aecore.data import split_dataset
@@ -85,13 +85,13 @@ def test_every_sidebar_combination_trains_or_is_refused(digits):
         kind = rng.choice(MODEL_KINDS)
         data = rng.choice([few, few, swiss])
         model = ModelConfig(kind=kind, code_size=rng.choice([1, 2, 8, 16, 64, 100]),
-                            n_hidden_layers=rng.randint(0, 4), first_layer_nodes=rng.choice(sidebar.NODE_CHOICES[:4]),
+                            n_hidden_layers=rng.randint(0, 4), first_layer_nodes=rng.choice(settings.NODES.options[:4]),
                             activation=rng.choice(ACTIVATIONS), loss=rng.choice(LOSSES),
                             dropout=rng.choice([0.0, 0.25]),
-                            sparsity_weight=sidebar.SPARSITY_WEIGHTS[2] if kind == "sparse" else 0.0,
-                            contractive_weight=sidebar.CONTRACTIVE_WEIGHTS[2] if kind == "contractive" else 0.0,
+                            sparsity_weight=settings.SPARSITY.options[2] if kind == "sparse" else 0.0,
+                            contractive_weight=settings.CONTRACTIVE.options[2] if kind == "contractive" else 0.0,
                             conv_filters=4, conv_depth=rng.randint(1, 3)).canonical()
-        train = TrainConfig(epochs=1, batch_size=rng.choice(sidebar.BATCH_SIZES[2:]), early_stopping=False,
+        train = TrainConfig(epochs=1, batch_size=rng.choice(settings.BATCH_SIZE.options[2:]), early_stopping=False,
                             noise_level=0.3 if kind == "denoising" else rng.choice([0.0, 0.0, 0.2]))
         experiment = Experiment(DataConfig(name=data.name), model, train)
         try:

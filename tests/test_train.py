@@ -188,9 +188,9 @@ def test_the_plateau_check_counts_optimizer_steps():
 def test_divergence_advice_never_contradicts_itself():
     from aecore import train
     from aecore.config import TrainConfig
-    from ui import sidebar
+    from ui import settings
 
-    for rate in sidebar.LEARNING_RATES:
+    for rate in settings.LEARNING_RATE.options:
         lower = train.lower_rate(rate)
         assert 0 < lower < rate and f"{lower:g}" != f"{rate:g}"
         advice = train._stuck_advice(TrainConfig(learning_rate=rate), per_epoch=3, n_images=432, batch_hint=True)

@@ -7,129 +7,18 @@ falls back to the base value, and one warning lists them all.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Callable
 
 import streamlit as st
 
 from aecore import presets
-from aecore.config import ACTIVATIONS, LOSSES, MODEL_KINDS, NOISE_KINDS, Experiment
+from aecore.config import Experiment
 from aecore.data import DATASETS
-from ui import safe_text, state
+from ui import safe_text, settings, state
 
 PRESET_PARAM = "preset"
 PRESENTER_PARAM = "present"
 NO_PRESET = "custom"
-
-L2_WEIGHTS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3)
-KL_WEIGHTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
-CONV_FILTERS = (4, 8, 16, 32, 64)
-
-
-@dataclass(frozen=True)
-class Param:
-    """One sidebar field in the URL: its short name and how to read it back."""
-
-    name: str
-    parse: Callable[[str], object]  # raises ValueError for a value the sidebar cannot show
-
-
-def _choice(options, cast=str):
-    def parse(text: str):
-        value = cast(text)
-        for option in options:
-            if option == value or (isinstance(value, float) and math.isclose(option, value, rel_tol=1e-6)):
-                return option
-        raise ValueError(text)
-
-    return parse
-
-
-def _int_range(lo: int, hi: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if not lo <= value <= hi:
-            raise ValueError(text)
-        return value
-
-    return parse
-
-
-def _float_steps(lo: float, hi: float, step: float):
-    def parse(text: str) -> float:
-        value = float(text)
-        if not (math.isfinite(value) and lo - 1e-9 <= value <= hi + 1e-9):
-            raise ValueError(text)
-        return round(round(value / step) * step, 6)
-
-    return parse
-
-
-def _bool(text: str) -> bool:
-    if text.lower() in ("1", "true", "yes", "on"):
-        return True
-    if text.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(text)
-
-
-def _sidebar_choices():
-    from ui import sidebar  # the sidebar's own option lists, so the URL accepts exactly what it can show
-
-    return sidebar
-
-
-def _params() -> dict[str, Param]:
-    sb = _sidebar_choices()
-    return {
-        "sidebar_dataset": Param("data", _choice(tuple(DATASETS))),
-        "sidebar_kind": Param("kind", _choice(MODEL_KINDS)),
-        "sidebar_code_size": Param("code", _int_range(1, 1024)),
-        "sidebar_n_hidden_layers": Param("layers", _int_range(0, 4)),
-        "sidebar_first_layer_nodes": Param("nodes", _choice(sb.NODE_CHOICES, int)),
-        "sidebar_activation": Param("act", _choice(ACTIVATIONS)),
-        "sidebar_loss": Param("loss", _choice(LOSSES)),
-        "sidebar_l2_weight": Param("l2", _choice(L2_WEIGHTS, float)),
-        "sidebar_dropout": Param("dropout", _float_steps(0.0, 0.5, 0.05)),
-        "sidebar_sparsity_weight": Param("sparsity", _choice((0.0,) + sb.SPARSITY_WEIGHTS, float)),
-        "sidebar_contractive_weight": Param("contractive", _choice((0.0,) + sb.CONTRACTIVE_WEIGHTS, float)),
-        "sidebar_kl_weight": Param("kl", _choice(KL_WEIGHTS, float)),
-        "sidebar_conv_filters": Param("filters", _choice(CONV_FILTERS, int)),
-        "sidebar_conv_depth": Param("blocks", _int_range(1, 3)),
-        "sidebar_noise_kind": Param("noise", _choice(NOISE_KINDS)),
-        "sidebar_noise_level": Param("level", _float_steps(0.0, 1.0, 0.05)),
-        "sidebar_epochs": Param("epochs", _int_range(1, 200)),
-        "sidebar_batch_size": Param("batch", _choice(sb.BATCH_SIZES, int)),
-        "sidebar_learning_rate": Param("lr", _choice(sb.LEARNING_RATES, float)),
-        "sidebar_seed": Param("seed", _int_range(0, 10_000)),
-        "sidebar_early_stopping": Param("es", _bool),
-        "sidebar_patience": Param("patience", _int_range(1, 20)),
-    }
-
-
-def _format(value: object) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def experiment_values(experiment: Experiment) -> dict[str, object]:
-    """Sidebar key -> value for ``experiment`` (the inverse of ``state.current_experiment``)."""
-    return {key: getattr(getattr(experiment, section), attr)
-            for key, (section, attr) in state.SIDEBAR_FIELDS.items()}
-
-
-def experiment_from_values(values: dict[str, object]) -> Experiment:
-    """The canonical experiment that sidebar values describe (built-in data sets only)."""
-    sections: dict[str, dict[str, object]] = {name: {} for name in state.SECTIONS}
-    for key, (section, attr) in state.SIDEBAR_FIELDS.items():
-        if key in values:
-            sections[section][attr] = values[key]
-    experiment = Experiment(**{name: cls(**sections[name]) for name, cls in state.SECTIONS.items()})
-    return experiment.replace(model=experiment.model.canonical())
 
 
 def base_experiment(preset_key: str | None) -> Experiment:
@@ -155,11 +44,11 @@ def to_params(experiment: Experiment, preset_key: str | None = None, presenter: 
     params: dict[str, str] = {}
     if preset is not None:
         params[PRESET_PARAM] = preset.key
-    base = experiment_values(base_experiment(preset_key))
-    spec = _params()
-    for key, value in experiment_values(experiment).items():
-        if key in spec and value != base[key]:
-            params[spec[key].name] = _format(value)
+    base = base_experiment(preset_key)
+    for setting in settings.SETTINGS:
+        value = experiment.value_of(setting.field)
+        if value != base.value_of(setting.field):
+            params[setting.url] = settings.format_value(value)
     if presenter:
         params[PRESENTER_PARAM] = "1"
     return params
@@ -173,7 +62,7 @@ class LinkState:
     problems: list[str]  # "name=value" pairs that were ignored
 
     def experiment(self) -> Experiment:
-        return experiment_from_values(self.values)
+        return settings.experiment_from(self.values)
 
 
 def from_params(params: dict[str, str]) -> LinkState:
@@ -183,30 +72,29 @@ def from_params(params: dict[str, str]) -> LinkState:
     if preset_key is not None and presets.get(preset_key) is None:
         problems.append(f"{PRESET_PARAM}={preset_key}")
         preset_key = None
-    values = experiment_values(base_experiment(preset_key))
-    by_name = {param.name: (key, param) for key, param in _params().items()}
+    values = settings.values_of(base_experiment(preset_key))
     for name, text in params.items():
-        if name in (PRESET_PARAM, PRESENTER_PARAM) or name not in by_name:
+        setting = settings.BY_URL.get(name)
+        if setting is None:
             continue  # other parameters belong to someone else
-        key, param = by_name[name]
         try:
-            values[key] = param.parse(str(text))
+            values[setting.key] = setting.parse(str(text))
         except (TypeError, ValueError):
             problems.append(f"{name}={text}")
-    max_code = 1024 if values["sidebar_kind"] == "overcomplete" else 128
-    if values["sidebar_code_size"] > max_code:
-        problems.append(f"code={values['sidebar_code_size']} (at most {max_code} for this type)")
-        fallback = experiment_values(base_experiment(preset_key))["sidebar_code_size"]
-        values["sidebar_code_size"] = min(fallback, max_code)
+    code = settings.CODE_SIZE.key
+    max_code = settings.max_code_size(values[settings.KIND.key])
+    if values[code] > max_code:
+        problems.append(f"{settings.CODE_SIZE.url}={values[code]} (at most {max_code} for this type)")
+        values[code] = min(base_experiment(preset_key).model.code_size, max_code)
     presenter = False
     if PRESENTER_PARAM in params:
         try:
-            presenter = _bool(str(params[PRESENTER_PARAM]))
+            presenter = settings.parse_bool(str(params[PRESENTER_PARAM]))
         except ValueError:
             problems.append(f"{PRESENTER_PARAM}={params[PRESENTER_PARAM]}")
     # The preset stays selected only if nothing in the link moved away from it.
     preset = preset_key or NO_PRESET
-    if preset_key and experiment_from_values(values) != base_experiment(preset_key):
+    if preset_key and settings.experiment_from(values) != base_experiment(preset_key):
         preset = NO_PRESET
     return LinkState(values, preset, presenter, problems)
 
@@ -257,7 +145,7 @@ def mirror_to_url() -> None:
         wanted = {}  # an upload lives in this session only: a link to it would open something else
     else:
         wanted = current_params()
-    names = {p.name for p in _params().values()} | {PRESET_PARAM, PRESENTER_PARAM}
+    names = set(settings.BY_URL) | {PRESET_PARAM, PRESENTER_PARAM}
     for name in list(st.query_params):
         if name in names and name not in wanted:
             del st.query_params[name]

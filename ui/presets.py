@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore import presets
-from ui import links, state, training
+from ui import links, settings, state, training
 
 CUSTOM_LABEL = "Custom (your own settings)"
 
@@ -24,7 +24,7 @@ def apply_preset(key: str) -> None:
     preset = presets.get(key)
     if preset is None:
         return
-    for widget_key, value in links.experiment_values(preset.experiment()).items():
+    for widget_key, value in settings.values_of(preset.experiment()).items():
         st.session_state[widget_key] = value
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aecore.config import ACTIVATIONS, KIND_LABELS, LOSS_LABELS, MODEL_KINDS, NOISE_KINDS, NOISE_LABELS
 from aecore.data import DATASETS
-from ui import presets, state, training
+from ui import presets, settings, state, training
+from ui.settings import (ACTIVATION, BATCH_SIZE, CODE_SIZE, CONTRACTIVE, CONV_DEPTH, CONV_FILTERS, DATASET, DROPOUT,
+                         EARLY_STOPPING, EPOCHS, HIDDEN_LAYERS, KIND, KL, L2, LEARNING_RATE, LOSS, NODES, NOISE_KIND,
+                         NOISE_LEVEL, PATIENCE, SEED, SPARSITY)
 
-BATCH_SIZES = (16, 32, 64, 128, 256, 512)
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.002, 0.005, 0.01, 0.03, 0.1, 1.0, 10.0)
-NODE_CHOICES = (16, 32, 64, 128, 256, 512, 1024)
-SPARSITY_WEIGHTS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
-CONTRACTIVE_WEIGHTS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 KIND_HELP = {
     "dense": "A stack of dense layers squeezing the input into a small code and back: the plain autoencoder.",
     "denoising": "Trained with fit(x_noisy, x): it sees corrupted inputs and must output the clean ones.",
@@ -29,8 +26,10 @@ def _data_names() -> list[str]:
     return list(DATASETS) + list(st.session_state.get(state.UPLOADS, {}))
 
 
-def _data_label(name: str) -> str:
-    return DATASETS[name].label if name in DATASETS else f"{name} (your upload)"
+def _draw(setting: settings.Setting, where=None, **overrides):
+    """The setting's widget as the table describes it (``overrides`` for what depends on the session)."""
+    where = st.sidebar if where is None else where
+    return getattr(where, setting.widget)(**setting.widget_args(**overrides))
 
 
 def draw_sidebar() -> None:
@@ -45,45 +44,29 @@ def draw_sidebar() -> None:
     actions = sb.container()
     presets.draw_selector()
     sb.header("Model settings")
-    sb.selectbox("Data set", _data_names(), key="sidebar_dataset", format_func=_data_label,
-                 help="What the autoencoder learns to compress. mnist-5k works offline.")
-    kind = sb.selectbox("Autoencoder type", MODEL_KINDS, key="sidebar_kind", format_func=KIND_LABELS.get,
-                        help="Which member of the autoencoder family to train. Shared settings are kept.")
+    _draw(DATASET, options=_data_names())
+    kind = _draw(KIND)
     sb.caption(KIND_HELP[kind])
     _type_controls(kind)
 
-    max_code = 1024 if kind == "overcomplete" else 128
-    if st.session_state.get("sidebar_code_size", 1) > max_code:
-        st.session_state["sidebar_code_size"] = max_code
-    sb.slider("Code size", 1, max_code, key="sidebar_code_size",
-              help="How many numbers the encoder squeezes each input into. Smaller = more compression, "
-                   "blurrier reconstructions.")
+    max_code = settings.max_code_size(kind)
+    if st.session_state.get(CODE_SIZE.key, 1) > max_code:
+        st.session_state[CODE_SIZE.key] = max_code
+    _draw(CODE_SIZE, max_value=max_code)
     if kind != "conv":
-        sb.slider("Hidden layers (each side)", 0, 4, key="sidebar_n_hidden_layers",
-                  help="Dense layers between the input and the code; the decoder mirrors them. 0 = one step.")
-        sb.select_slider("Nodes in the first hidden layer", NODE_CHOICES, key="sidebar_first_layer_nodes",
-                         help="Width next to the input; each deeper layer has half as many nodes.")
-    sb.selectbox("Activation", ACTIVATIONS, key="sidebar_activation",
-                 help="The non-linearity of the hidden layers. 'linear' makes the autoencoder a PCA.")
-    sb.selectbox("Loss", list(LOSS_LABELS), key="sidebar_loss", format_func=LOSS_LABELS.get,
-                 help="What training minimises. The output layer is a sigmoid, so pixels stay in [0, 1].")
-    sb.slider("Epochs (at most)", 1, 200, key="sidebar_epochs",
-              help="Passes over the training images. Early stopping may end sooner.")
-    with sb.expander("Training details"):
-        st.select_slider("Batch size", BATCH_SIZES, key="sidebar_batch_size",
-                         help="Images per weight update. Larger is faster per epoch, smaller learns more per epoch.")
-        st.select_slider("Learning rate", LEARNING_RATES, key="sidebar_learning_rate",
-                         help="Step size of the Adam optimiser. Too high and training diverges.")
-        st.number_input("Random seed", 0, 10_000, step=1, key="sidebar_seed",
-                        help="Same seed and settings give the same model.")
-        st.toggle("Early stopping", key="sidebar_early_stopping",
-                  help="Stop when the validation loss stops improving and keep the best epoch's model.")
-        st.slider("Patience (epochs)", 1, 20, key="sidebar_patience", disabled=not st.session_state.get(
-            "sidebar_early_stopping", True), help="Epochs without improvement before early stopping ends training.")
-        st.select_slider("L2 weight decay", (0.0, 1e-6, 1e-5, 1e-4, 1e-3), key="sidebar_l2_weight",
-                         help="Penalty on large weights: a brake on over-fitting.")
-        st.slider("Dropout", 0.0, 0.5, step=0.05, key="sidebar_dropout",
-                  help="Fraction of hidden nodes switched off at random while training.")
+        _draw(HIDDEN_LAYERS)
+        _draw(NODES)
+    _draw(ACTIVATION)
+    _draw(LOSS)
+    _draw(EPOCHS)
+    details = sb.expander("Training details")
+    _draw(BATCH_SIZE, details)
+    _draw(LEARNING_RATE, details)
+    _draw(SEED, details)
+    _draw(EARLY_STOPPING, details)
+    _draw(PATIENCE, details, disabled=not st.session_state.get(EARLY_STOPPING.key, True))
+    _draw(L2, details)
+    _draw(DROPOUT, details)
 
     experiment = state.current_experiment()
     with actions:
@@ -100,38 +83,30 @@ def draw_sidebar() -> None:
 
 def _type_controls(kind: str) -> None:
     sb = st.sidebar
-    noise_kinds = NOISE_KINDS if kind == "denoising" else ("gaussian",)
-    if st.session_state.get("sidebar_noise_kind") not in noise_kinds:
-        st.session_state["sidebar_noise_kind"] = "gaussian"
+    noise_kinds = NOISE_KIND.options if kind == "denoising" else (NOISE_KIND.default,)
+    if st.session_state.get(NOISE_KIND.key) not in noise_kinds:
+        st.session_state[NOISE_KIND.key] = NOISE_KIND.default
     if kind == "denoising":
-        sb.selectbox("Noise kind", noise_kinds, key="sidebar_noise_kind", format_func=NOISE_LABELS.get,
-                     help="How training inputs are corrupted.")
-        if st.session_state.get("sidebar_noise_level", 0) <= 0:
-            st.session_state["sidebar_noise_level"] = 0.5
-    noise_kind = st.session_state.get("sidebar_noise_kind", "gaussian")
+        _draw(NOISE_KIND)
+        if st.session_state.get(NOISE_LEVEL.key, 0) <= 0:
+            st.session_state[NOISE_LEVEL.key] = NOISE_LEVEL.fallback
+    noise_kind = st.session_state.get(NOISE_KIND.key, NOISE_KIND.default)
     if kind == "dense":
         # The plain autoencoder learns fit(x, x): no noise, and no slider that would quietly make it a denoiser.
-        st.session_state["sidebar_noise_level"] = 0.0
+        st.session_state[NOISE_LEVEL.key] = 0.0
     else:
-        sb.slider("Noise level" + (" (σ)" if noise_kind == "gaussian" else " (fraction)"), 0.0, 1.0, step=0.05,
-                  key="sidebar_noise_level",
-                  help="0 trains without noise. Above 0 trains fit(x_noisy, x): noisy inputs, clean targets.")
-    _ensure_choice("sidebar_sparsity_weight", SPARSITY_WEIGHTS, 1e-4)
-    _ensure_choice("sidebar_contractive_weight", CONTRACTIVE_WEIGHTS, 1e-2)
+        _draw(NOISE_LEVEL, label=NOISE_LEVEL.label + (" (σ)" if noise_kind == "gaussian" else " (fraction)"))
+    _ensure_choice(SPARSITY)
+    _ensure_choice(CONTRACTIVE)
     if kind == "sparse":
-        sb.select_slider("Sparsity weight (L1 on the code)", SPARSITY_WEIGHTS, key="sidebar_sparsity_weight",
-                         help="How hard the code is pushed toward zeros.")
+        _draw(SPARSITY)
     if kind == "contractive":
-        sb.select_slider("Contractive weight", CONTRACTIVE_WEIGHTS, key="sidebar_contractive_weight",
-                         help="Penalty on the encoder's Jacobian: how much the code moves when the input moves.")
+        _draw(CONTRACTIVE)
     if kind == "variational":
-        sb.select_slider("KL weight (β)", (0.1, 0.25, 0.5, 1.0, 2.0, 4.0), key="sidebar_kl_weight",
-                         help="Weight of the KL term that pulls codes toward a standard normal distribution.")
+        _draw(KL)
     if kind == "conv":
-        sb.select_slider("Filters in the first conv layer", (4, 8, 16, 32, 64), key="sidebar_conv_filters",
-                         help="Feature maps of the first convolution; each deeper block doubles them.")
-        sb.slider("Convolution blocks", 1, 3, key="sidebar_conv_depth",
-                  help="Each block halves the image size (28 → 14 → 7).")
+        _draw(CONV_FILTERS)
+        _draw(CONV_DEPTH)
     _overcomplete_code_size(kind)
     st.session_state["sidebar_previous_kind"] = kind
     if kind == "overcomplete":
@@ -147,26 +122,26 @@ def _overcomplete_code_size(kind: str) -> None:
     layers (input → code → output: every hidden layer would be as wide as the code, minutes of training on
     a CPU); leaving it restores both."""
     previous = st.session_state.get("sidebar_previous_kind")
-    if kind == previous or "sidebar_code_size" not in st.session_state:
+    if kind == previous or CODE_SIZE.key not in st.session_state:
         return
-    code_size = st.session_state["sidebar_code_size"]
+    code_size = st.session_state[CODE_SIZE.key]
     if kind == "overcomplete":
         input_dim = _input_dim()
         if input_dim and code_size < input_dim:
             st.session_state["sidebar_before_overcomplete"] = (
-                code_size, st.session_state.get("sidebar_n_hidden_layers"))
-            code_size = min(1024, 2 * input_dim) if input_dim < 512 else 1024
-            st.session_state["sidebar_n_hidden_layers"] = 0
+                code_size, st.session_state.get(HIDDEN_LAYERS.key))
+            code_size = min(settings.CODE_SIZE_CAP, 2 * input_dim)
+            st.session_state[HIDDEN_LAYERS.key] = 0
     elif previous == "overcomplete" and "sidebar_before_overcomplete" in st.session_state:
         code_size, layers = st.session_state.pop("sidebar_before_overcomplete")
         if layers is not None:
-            st.session_state["sidebar_n_hidden_layers"] = layers
+            st.session_state[HIDDEN_LAYERS.key] = layers
     # Set here, before the slider is drawn with its new range, so the slider keeps the value.
-    st.session_state["sidebar_code_size"] = code_size
+    st.session_state[CODE_SIZE.key] = code_size
 
 
 def _input_dim() -> int | None:
-    name = st.session_state.get("sidebar_dataset")
+    name = st.session_state.get(DATASET.key)
     if name in DATASETS:
         size = 1
         for s in DATASETS[name].sample_shape:
@@ -191,7 +166,7 @@ def _conv_time_estimate() -> None:
     (st.sidebar.warning if seconds > 60 else st.sidebar.caption)(text)
 
 
-def _ensure_choice(key: str, options: tuple, fallback) -> None:
+def _ensure_choice(setting: settings.Setting) -> None:
     """A select_slider needs its value among its options (the config default may be 0 = off)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = fallback
+    if st.session_state.get(setting.key) not in setting.options:
+        st.session_state[setting.key] = setting.fallback

@@ -1,6 +1,7 @@
 """Session-wide keys and the glue between widgets, configurations and jobs.
 
-Every session-state key the app uses across pages is defined here.
+Every session-state key the app uses across pages is defined here, but the sidebar settings' own keys,
+which are in the settings table (ui.settings).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any, Callable, Hashable
 
 import streamlit as st
 
-from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
+from aecore.config import DataConfig, Experiment
 from aecore.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
+from ui import settings
 from ui.safe_text import plain, shorten
 
-# Session-wide keys (widgets on the sidebar use SIDEBAR_KEYS below).
+# Session-wide keys (the sidebar's settings have theirs in ui.settings).
 JOB = "ae_job"  # the Job of the model this session trains or shows
 SEEN_STATUS = "ae_job_seen_status"  # last job status the page was drawn with
 UPLOADS = "ae_uploads"  # name -> aecore.uploads.Upload (.dataset, .upload_id): this session's uploads
@@ -27,65 +29,26 @@ URL_RESTORED = "links_url_restored"  # the link this session was opened with has
 AUTOLOAD = "links_autoload"  # a link was opened or a preset chosen: show its model if the disk cache has it
 MEMO = "ae_memo"  # store name -> OrderedDict of derived results (see memo)
 
-# Sidebar widget key -> (config section, field); defaults come from the dataclasses.
-SIDEBAR_FIELDS = {
-    "sidebar_dataset": ("data", "name"),
-    "sidebar_kind": ("model", "kind"),
-    "sidebar_code_size": ("model", "code_size"),
-    "sidebar_n_hidden_layers": ("model", "n_hidden_layers"),
-    "sidebar_first_layer_nodes": ("model", "first_layer_nodes"),
-    "sidebar_activation": ("model", "activation"),
-    "sidebar_loss": ("model", "loss"),
-    "sidebar_l2_weight": ("model", "l2_weight"),
-    "sidebar_dropout": ("model", "dropout"),
-    "sidebar_sparsity_weight": ("model", "sparsity_weight"),
-    "sidebar_contractive_weight": ("model", "contractive_weight"),
-    "sidebar_kl_weight": ("model", "kl_weight"),
-    "sidebar_conv_filters": ("model", "conv_filters"),
-    "sidebar_conv_depth": ("model", "conv_depth"),
-    "sidebar_noise_kind": ("train", "noise_kind"),
-    "sidebar_noise_level": ("train", "noise_level"),
-    "sidebar_epochs": ("train", "epochs"),
-    "sidebar_batch_size": ("train", "batch_size"),
-    "sidebar_learning_rate": ("train", "learning_rate"),
-    "sidebar_seed": ("train", "seed"),
-    "sidebar_early_stopping": ("train", "early_stopping"),
-    "sidebar_patience": ("train", "patience"),
-}
-SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
-
-
-def default_values() -> dict[str, object]:
-    defaults = {name: cls() for name, cls in SECTIONS.items()}
-    return {key: getattr(defaults[section], attr) for key, (section, attr) in SIDEBAR_FIELDS.items()}
-
 
 def init_session() -> None:
     """Give every sidebar widget its default once per session."""
-    for key, value in default_values().items():
+    for key, value in settings.default_values().items():
         st.session_state.setdefault(key, value)
     st.session_state.setdefault(UPLOADS, {})
 
 
 def current_experiment() -> Experiment:
     """The experiment the sidebar describes right now."""
-    values: dict[str, dict[str, object]] = {name: {} for name in SECTIONS}
-    for key, (section, attr) in SIDEBAR_FIELDS.items():
-        if key in st.session_state:
-            values[section][attr] = st.session_state[key]
-    data_name = values["data"].get("name", DataConfig.name)
-    uploads = st.session_state.get(UPLOADS, {})
-    if data_name in uploads:
-        values["data"]["upload_id"] = uploads[data_name].upload_id
-    experiment = Experiment(**{name: SECTIONS[name](**vals) for name, vals in values.items()})
-    return experiment.replace(model=experiment.model.canonical())
+    data_name = st.session_state.get(settings.DATASET.key, DataConfig.name)
+    upload = st.session_state.get(UPLOADS, {}).get(data_name)
+    return settings.experiment_from(st.session_state, upload.upload_id if upload is not None else "")
 
 
 def changed_fields(old: Experiment, new: Experiment) -> list[str]:
     """Human names of the settings that differ between two experiments."""
     names = []
-    for section in SECTIONS:
-        a, b = getattr(old, section), getattr(new, section)
+    for section in dataclasses.fields(old):
+        a, b = getattr(old, section.name), getattr(new, section.name)
         for f in dataclasses.fields(a):
             if getattr(a, f.name) != getattr(b, f.name):
                 names.append(f.name.replace("_", " "))
