@@ -29,6 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from aecore import metrics
+from aecore.pca import fit_pca
 
 BIT_DEPTHS = tuple(range(2, 13))
 JPEG_QUALITIES = (2, 5, 10, 15, 20, 30, 40, 50, 65, 80, 95)
@@ -148,16 +149,9 @@ def code_bits_points(method: str, encode: Callable, decode: Callable, x: np.ndar
 
 
 def pca_basis(x_train: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(components k × pixels, mean) of a PCA fitted on the training images."""
-    flat = np.asarray(x_train, np.float64).reshape(len(x_train), -1)
-    mean = flat.mean(axis=0)
-    centred = flat - mean
-    values, vectors = np.linalg.eigh(centred.T @ centred)  # the covariance's eigenvectors: PCA's components
-    order = np.argsort(values)[::-1][: int(min(k, *flat.shape))]
-    components = vectors[:, order].T
-    # sklearn's sign convention (largest absolute loading positive) so results match its PCA
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
-    return components * signs[:, None], mean
+    """(components k × pixels, mean) of a PCA fitted on the training images (aecore.pca's)."""
+    fitted = fit_pca(x_train, k)
+    return fitted.components_, fitted.mean_
 
 
 def pca_bits_points(x: np.ndarray, x_train: np.ndarray, sizes: Sequence[int] = PCA_SIZES,

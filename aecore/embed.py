@@ -23,6 +23,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from aecore.pca import fit_pca, flatten
+
 # openTSNE's OpenMP threads spin while they wait for each other. On a shared 2-core machine (training jobs,
 # other sessions) that spinning starves the optimiser: t-SNE of 360 points took 9.7 s with n_jobs=2 versus
 # 1.25 s with n_jobs=1 under load, and 0.7 s with n_jobs=2 once idle threads sleep instead. libgomp reads
@@ -215,23 +217,16 @@ def pca_2d(x: np.ndarray) -> np.ndarray:
 
 
 def _principal_components(x: np.ndarray, dims: int) -> np.ndarray:
-    """Projection of centred ``x`` on its first ``dims`` principal axes (signs as they come)."""
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    centred = x - x.mean(axis=0)
-    if x.shape[1] <= x.shape[0]:
-        # eigenvectors of the d×d scatter matrix: for 5,000 × 784 much cheaper than an SVD of the data
-        values, vectors = np.linalg.eigh(centred.T @ centred)
-        axes = vectors[:, np.argsort(values)[::-1][:dims]]
-    else:
-        axes = np.linalg.svd(centred, full_matrices=False)[2][:dims].T
-    return centred @ axes
+    """Coordinates of ``x`` along its first ``dims`` principal axes (aecore.pca's PCA, float64)."""
+    x = flatten(x).astype(np.float64)
+    return fit_pca(x, dims).transform(x)
 
 
 @_one_blas_thread
 def reduce_for_tsne(x: np.ndarray, dims: int = 50) -> np.ndarray:
     """PCA to ``dims`` dimensions before t-SNE of raw pixels (standard practice; it speeds the
     neighbour search and removes pixel noise). Inputs with few dimensions pass through."""
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    x = flatten(x).astype(np.float64)
     if x.shape[1] <= dims or len(x) <= dims:
         return x
     return _principal_components(x, dims)
@@ -248,9 +243,9 @@ def trustworthiness(x: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K, bl
     """Trustworthiness of ``embedding`` towards ``x`` (Venna & Kaski), as in scikit-learn.
 
     ``1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in N_k(i) on the map} max(0, r(i, j) - k)``
-    where ``r(i, j)`` is the rank of ``j`` among ``i``'s neighbours in ``x``. Computed in
-    blocks of rows, so 5,000 points need a few MB instead of scikit-learn's full n×n
-    argsort.
+    where ``r(i, j)`` is the rank of ``j`` among ``i``'s neighbours in ``x``. Hand-written, not
+    ``sklearn.manifold.trustworthiness``: scikit-learn's holds the n×n distances and their argsort at once
+    (5,000 points: 400 MB); this goes in blocks of rows, a few MB.
     """
     return trustworthiness_each(x, [embedding], k, block)[0]
 

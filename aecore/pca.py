@@ -1,8 +1,9 @@
 """PCA, the app's one implementation: scikit-learn's exact solvers behind ``fit_pca``, and ``PCABaseline``,
 the autoencoder's linear rival, with the fast error-by-k curve.
 
-Every PCA in aecore goes through here (the PCA page, the Limits page's rate–distortion, the feature
-extraction table, the drawing page's latent plane, the transfer experiment's PCA rows).
+Every PCA in aecore goes through here (the PCA page, the Limits page's rate–distortion and honest-bits
+coder, the feature extraction table, the drawing page's latent plane, the transfer experiment's PCA rows,
+the latent page's PCA-2 map and the PCA-50 before t-SNE of the pixels).
 """
 
 from __future__ import annotations

@@ -58,3 +58,40 @@ def test_error_by_k_curve_matches_reconstructions(wide):
     curve = pca.mse_by_components(wide[500:])
     for k in (1, 7, 20):
         assert curve[k - 1] == pytest.approx(metrics.mse(wide[500:], pca.reconstruct(wide[500:], k)), rel=1e-6)
+
+
+def test_the_latent_maps_and_honest_bits_use_the_one_pca(wide):
+    """embed's PCA-2 and PCA-50 and bits' PCA coder are aecore.pca's fit, signs included (they had their own
+    eigendecompositions, the maps' signs as LAPACK returned them)."""
+    from aecore import bits, embed
+
+    x = wide[:600]
+    mean, vt = closed_form(x, 50)
+    signs = np.sign(vt[np.arange(50), np.abs(vt).argmax(axis=1)])
+    exact = (x.reshape(len(x), -1).astype(np.float64) - mean) @ (vt * signs[:, None]).T
+    np.testing.assert_allclose(embed.pca_2d(x), exact[:, :2], atol=1e-5)
+    np.testing.assert_allclose(embed.reduce_for_tsne(x), exact, atol=1e-8)
+    components, basis_mean = bits.pca_basis(x, 8)
+    np.testing.assert_allclose(components, vt[:8] * signs[:8, None], atol=1e-8)
+    np.testing.assert_allclose(basis_mean, mean, atol=1e-12)
+
+
+def test_no_other_decomposition_in_aecore():
+    """PCA lives in aecore.pca: no other module eigendecomposes or factorises data itself."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "aecore"
+    allowed = {
+        ("compare.py", "np.linalg.svd(qa.T @ qb"),  # principal angles between two subspaces, not a PCA
+        ("family.py", "np.linalg.eigh(np.cov("),  # a covariance square root to sample random images
+    }
+    found = set()
+    for path in root.rglob("*.py"):
+        if path.name == "pca.py":
+            continue
+        for line in path.read_text().splitlines():
+            if re.search(r"linalg\.(eigh?|svd)\(|sklearn\.decomposition", line):
+                found.add((path.name, next((snippet for name, snippet in allowed
+                                            if name == path.name and snippet in line), line.strip())))
+    assert found <= allowed, found - allowed
