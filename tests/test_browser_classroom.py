@@ -70,11 +70,15 @@ def selected(where, label: str, text: str, timeout: float = 60.0) -> None:
 
 
 OPENED: list = []
+CONSOLE: list[str] = []  # every screen's console errors and warnings, written out when the lesson fails
 
 
 def open_page(browser, url: str):
     page = browser.new_context(viewport=VIEWPORT).new_page()
+    screen = len(OPENED)
     OPENED.append(page)
+    page.on("console", lambda msg: CONSOLE.append(f"{time.time():.1f} screen {screen} {msg.type}: {msg.text}")
+            if msg.type in ("error", "warning") else None)
     page.goto(url)
     page.get_by_role("button", name="Train").wait_for(timeout=120_000)
     wait_idle(page)
@@ -118,6 +122,7 @@ def test_a_lesson_in_class_mode(browser, server):
     except Exception:
         for i, page in enumerate(OPENED):  # what each of the four screens showed when it failed
             page.screenshot(path=str(ARTIFACTS / f"classroom-failed-{i}.png"))
+        (ARTIFACTS / "classroom-failed-console.txt").write_text("\n".join(CONSOLE))
         raise
 
 

@@ -103,6 +103,29 @@ def test_follow_the_teacher_applies_settings_and_page(class_db):
     assert student.session_state["sidebar_code_size"] == 64
 
 
+def test_a_push_survives_the_browsers_old_values(class_db):
+    """The browser's once-a-second check can carry the widget values from before a push (sent while the push's
+    run was drawing); they must not undo it. A control the student moves afterwards stays moved."""
+    teacher = session()
+    code, key = start_class(teacher)
+    student = join(session(), code, "Ada")
+    class_store.default_store().push(code, key, {"preset": "code2"}, "training")
+    student.run()
+    class_store.default_store().push(code, key, {"preset": "code2", "data": "digits-8x8"}, "training")
+    student.run()
+    assert student.session_state["sidebar_dataset"] == "digits-8x8"
+    student.selectbox(key="sidebar_dataset").set_value("mnist-5k")  # the old values, as the late request has them
+    student.selectbox(key="sidebar_preset").set_value("code2")
+    student.run()
+    assert not student.exception, student.exception
+    assert student.session_state["sidebar_dataset"] == "digits-8x8"
+    assert student.selectbox(key="sidebar_dataset").value == "digits-8x8"
+    assert student.selectbox(key="sidebar_preset").value == "custom"
+    student.slider(key="sidebar_epochs").set_value(4).run()  # the student's own move
+    student.run()
+    assert student.session_state["sidebar_epochs"] == 4 and student.session_state["sidebar_dataset"] == "digits-8x8"
+
+
 def test_a_students_trained_model_reaches_the_board(class_db):
     teacher = session()
     code, key = start_class(teacher)

@@ -23,7 +23,7 @@ from aecore import jobs
 from aecore.classroom import board, polls
 from aecore.classroom import figures as class_figures
 from aecore.classroom.errors import NOT_TEACHER, ClassroomError, UnknownClass
-from ui import links, safe_text, state
+from ui import links, safe_text, settings, state
 
 # Session keys of class mode.
 CODE = "class_code"  # the class this session belongs to (teacher or student)
@@ -31,6 +31,7 @@ TEACHER_KEY = "class_teacher_key"  # only in the teacher's session
 MEMBER = "class_member"  # a student's aecore.classroom.Member
 FOLLOWING = "class_following"  # a student follows the teacher (True) or explores freely
 SEEN_VERSION = "class_seen_version"  # the teacher's last push this session has applied
+PUSHED = "class_pushed"  # ((experiment, preset) before it, its experiment, its preset): the last push applied here
 SEEN_POLL = "class_seen_poll"  # (poll id, revealed) the page was drawn with
 REPORTED = "class_reported"  # model keys this session has put on the board
 URL_READ = "class_url_read"
@@ -80,7 +81,7 @@ def _network() -> str | None:
 
 
 def _leave(notice: str | None = None) -> None:
-    for key in (CODE, TEACHER_KEY, MEMBER, FOLLOWING, SEEN_VERSION, SEEN_POLL, REPORTED, SELECTED):
+    for key in (CODE, TEACHER_KEY, MEMBER, FOLLOWING, SEEN_VERSION, PUSHED, SEEN_POLL, REPORTED, SELECTED):
         st.session_state.pop(key, None)
     if CLASS_PARAM in st.query_params:
         del st.query_params[CLASS_PARAM]
@@ -178,18 +179,52 @@ def _apply_follow(navigation) -> None:
     """A following student takes the teacher's latest push: sidebar settings (before its widgets) and page."""
     follow = store().follow(code())
     if follow.version == st.session_state.get(SEEN_VERSION):
+        if _push_undone():
+            _set_sidebar(settings.values_of(st.session_state[PUSHED][1]), st.session_state[PUSHED][2])
         return
     st.session_state[SEEN_VERSION] = follow.version
     if follow.version == 0:
         return
     link = links.from_params(dict(follow.params))
-    for key, value in link.values.items():
-        st.session_state[key] = value
-    st.session_state[state.PRESET] = link.preset
-    st.session_state[state.AUTOLOAD] = True  # the teacher's model, when the cache has it, shows at once
+    before = (state.current_experiment(), st.session_state.get(state.PRESET))
+    _set_sidebar(link.values, link.preset)
+    st.session_state[PUSHED] = (before, state.current_experiment(), link.preset)
     target = _pages.get(follow.page)
     if target is not None and follow.page != getattr(navigation, "url_path", None):
         st.switch_page(target)
+
+
+def _set_sidebar(values: dict, preset: str) -> None:
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[state.PRESET] = preset
+    st.session_state[state.AUTOLOAD] = True  # the teacher's model, when the cache has it, shows at once
+
+
+def _push_undone() -> bool:
+    """Whether the browser's values from before the last push came back.
+
+    A request the browser sent while the push's run was drawing (the once-a-second check) carries the old
+    widget values, and Streamlit applies them after that run, with their callbacks (the preset's rewrites every
+    control): what the push changed is back to its old value (2 of 6 class browser runs lost a push so). A
+    student who moves a setting to a third value has not been undone: that stays. Compared as experiments,
+    where a setting the model does not use (the sparsity of a plain autoencoder) cannot differ."""
+    pushed = st.session_state.get(PUSHED)
+    if not pushed:
+        return False
+    before, after, preset = pushed
+    now = state.current_experiment()
+    compared = [(st.session_state.get(state.PRESET), before[1], preset)]
+    compared += [(now.value_of(s.field), before[0].value_of(s.field), after.value_of(s.field))
+                 for s in settings.SETTINGS]
+    undone = False
+    for current, old, new in compared:
+        if old == new or current == new:
+            continue
+        if current != old:
+            return False  # moved by the student
+        undone = True
+    return undone
 
 
 def _student_banner(mine, page: str = "") -> None:
@@ -225,7 +260,7 @@ def _student_banner(mine, page: str = "") -> None:
             st.rerun(scope="app")
         except ClassroomError:
             return
-        if now[0] != st.session_state.get(SEEN_VERSION) or (now[1], now[2]) != st.session_state.get(SEEN_POLL):
+        if now[0] != st.session_state.get(SEEN_VERSION) or _push_undone() or (now[1], now[2]) != st.session_state.get(SEEN_POLL):
             st.rerun(scope="app")
 
     # A fragment's id comes from its name and place: the same banner fragment on the next page (after the teacher's
