@@ -18,7 +18,8 @@ Without the variable nothing here runs (and Dask is never imported): the in-proc
   up to ``distributed.scheduler.allowed-failures`` times); past that, the job fails with one clear
   message (``killed_message``) and pressing Train submits it afresh.
 
-t-SNE maps (``aecore.embed``'s job functions, given a ``cluster_key``) go the same way: the Dask key is the
+t-SNE maps (``aecore.embed``'s job functions, given a ``cluster_key``) go the same way, through the generic
+``run_remote``: the Dask key is the
 map's job key, frames and finished snapshot maps come back as events, Stop sets the same kind of event and
 the finished ``LatentMap`` (or the stopped, partial one) comes back as the task's result. A code map's
 codes and reconstructions are computed in the app, which holds the model; the worker gets the codes.
@@ -274,73 +275,34 @@ def train_fn(experiment, dataset, address: str | None = None) -> Callable:
     return run
 
 
-# -- t-SNE maps -------------------------------------------------------------------------------------------------
-def _embed_item(item, seq: int) -> dict:
-    """An ``EmbedFrame`` or a finished snapshot map ``(epoch, embedding, knn)`` as a Dask event (the
-    embedding as raw float32 bytes: a 5,000-point frame is 40 kB, five times less than a list)."""
-    import numpy as np
-
-    from aecore.embed import EmbedFrame
-
-    if isinstance(item, EmbedFrame):
-        fields = {"kind": "frame", "iteration": int(item.iteration), "iterations": int(item.iterations),
-                  "elapsed": float(item.elapsed), "phase": item.phase,
-                  "kl": None if item.kl_divergence is None else float(item.kl_divergence)}
-        embedding = item.embedding
-    else:
-        epoch, embedding, knn = item
-        fields = {"kind": "snapshot", "epoch": int(epoch), "knn": float(knn)}
-    embedding = np.ascontiguousarray(embedding, dtype=np.float32)
-    return {**fields, "shape": list(embedding.shape), "data": embedding.tobytes(), "time": time.time(), "seq": seq}
-
-
-def _embed_report(item: dict):
-    import numpy as np
-
-    from aecore.embed import EmbedFrame
-
-    embedding = np.frombuffer(item["data"], dtype=np.float32).reshape(item["shape"]).copy()
-    if item["kind"] == "snapshot":
-        return item["epoch"], embedding, item["knn"]
-    return EmbedFrame(item["iteration"], item["iterations"], embedding, item["elapsed"], item["kl"], item["phase"])
-
-
-MAP_KINDS = ("codes", "pixels", "snapshots")
-
-
-def embed_task(kind: str, arguments: dict, key: str):
-    """The Dask task for a map: ``kind`` "codes" runs ``aecore.embed.map_codes(**arguments)``, "pixels"
-    ``pixel_maps_job(**arguments)`` and "snapshots" ``snapshot_maps_job(**arguments)``, with progress as
-    events and Stop from the key's stop event. Returns what the job returns (a stopped map is partial)."""
+# -- any job with progress (t-SNE maps, see aecore.embed.map_on_cluster) --------------------------------------
+def remote_task(run: Callable, arguments: Any, key: str, encode: Callable[[Any], dict]):
+    """The Dask task for a job with progress: ``run(arguments, report, cancel)`` on the worker, each report
+    logged as the event ``encode(item)`` (plus its time and order) and Stop from the key's stop event.
+    Returns what ``run`` returns (a stopped job's partial result)."""
     from distributed import get_worker
-
-    from aecore import embed
 
     worker = get_worker()
     cancel, finished = _watch_stop(key)
     seq = itertools.count()
 
     def report(item) -> None:
-        worker.log_event(progress_name(key), _embed_item(item, next(seq)))
+        worker.log_event(progress_name(key), {**encode(item), "time": time.time(), "seq": next(seq)})
 
     try:
-        if kind == "codes":
-            return embed.map_codes(**arguments, report=report, cancel=cancel)
-        job = {"pixels": embed.pixel_maps_job, "snapshots": embed.snapshot_maps_job}[kind]
-        return job(**arguments)(report, cancel)
+        return run(arguments, report, cancel)
     finally:
         finished.set()
 
 
-def run_map(key: str, kind: str, arguments: dict, report: Callable[[Any], None], cancel: threading.Event,
-            address: str | None = None, client=None):
-    """Draw a map (see ``embed_task``) on the cluster under the Dask key ``key``, relaying its frames to
-    ``report`` and ``cancel`` to the worker. Blocks until it ends; returns the map(s), or None when stopped
-    before the worker began. Raises what the job raised and ``RuntimeError`` with a clear message when the
-    scheduler cannot be reached or the workers died."""
-    if kind not in MAP_KINDS:
-        raise ValueError(f"Unknown kind of map {kind!r}: one of {', '.join(MAP_KINDS)}.")
+def run_remote(key: str, run: Callable, arguments: Any, encode: Callable[[Any], dict], decode: Callable[[dict], Any],
+               report: Callable[[Any], None], cancel: threading.Event, killed: Callable[[int | None], str],
+               address: str | None = None, client=None):
+    """Run ``remote_task(run, arguments, key, encode)`` on the cluster under the Dask key ``key``, relaying its
+    reports (through ``decode``) to ``report`` and ``cancel`` to the worker. ``run`` and ``encode`` travel to
+    the worker, so they are module-level functions (or partials of them). Blocks until it ends; returns the
+    result, or None when stopped before the worker began. Raises what the job raised, and
+    ``RuntimeError(killed(attempts))`` when the workers died, or one with a clear message when the
+    scheduler cannot be reached."""
     client = client or get_client(address)
-    return _relay(client, key, embed_task, (kind, arguments, key), _embed_report, report, cancel,
-                  lambda attempts: killed_message(attempts, "drawing this map", "Press Try again",
-                                                  "fewer points"))
+    return _relay(client, key, remote_task, (run, arguments, key, encode), decode, report, cancel, killed)

@@ -13,6 +13,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from aecore import distributed as remote  # noqa: E402
+from aecore import embed  # noqa: E402
 from aecore import jobs  # noqa: E402
 from aecore.cache import DiskCache  # noqa: E402
 from aecore.train import TrainingCancelled, train_autoencoder  # noqa: E402
@@ -240,7 +241,7 @@ def test_pixel_and_snapshot_maps_on_the_cluster_equal_in_process(client, map_inp
 
     result, x, y = map_inputs
     local = embed.pixel_maps_job(x, y, 20, 300, 0)(lambda f: None, threading.Event())
-    remote_maps = remote.run_map("test-map-pixels", "pixels", dict(x=x, labels=y, perplexity=20, iterations=300,
+    remote_maps = embed.map_on_cluster("test-map-pixels", "pixels", dict(x=x, labels=y, perplexity=20, iterations=300,
                                                                     seed=0), lambda f: None, threading.Event(),
                                  client=client)
     for name in ("pixels", "pca"):
@@ -249,7 +250,7 @@ def test_pixel_and_snapshot_maps_on_the_cluster_equal_in_process(client, map_inp
     snapshots = result.code_snapshots[:2]
     local = embed.snapshot_maps_job(snapshots, digits.y_test, 15, 100, 0)(lambda m: None, threading.Event())
     reported = []
-    remote_snaps = remote.run_map("test-map-snapshots", "snapshots", dict(
+    remote_snaps = embed.map_on_cluster("test-map-snapshots", "snapshots", dict(
         snapshots=snapshots, labels=digits.y_test, perplexity=15, iterations=100, seed=0), reported.append,
         threading.Event(), client=client)
     assert [m[0] for m in remote_snaps] == [m[0] for m in reported] == [m[0] for m in local]
@@ -269,7 +270,7 @@ def test_stop_ends_a_map_on_the_cluster_through_the_dask_event(client, map_input
         cancel.set()  # Stop once the first map is back
 
     started = time.perf_counter()
-    maps = remote.run_map("test-map-stop", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
+    maps = embed.map_on_cluster("test-map-stop", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
                                                               perplexity=15, iterations=1000, seed=0),
                           report, cancel, client=client)
     assert 1 <= len(maps) < 10 and len(reported) == len(maps)  # stopped part way, what was done comes back
@@ -277,10 +278,10 @@ def test_stop_ends_a_map_on_the_cluster_through_the_dask_event(client, map_input
     # Stop before a worker began: nothing comes back, and the key maps normally afterwards
     stopped = threading.Event()
     stopped.set()
-    assert remote.run_map("test-map-stop-early", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
+    assert embed.map_on_cluster("test-map-stop-early", "snapshots", dict(snapshots=snapshots, labels=digits.y_test,
                                                                     perplexity=15, iterations=100, seed=0),
                           lambda item: None, stopped, client=client) is None
-    assert len(remote.run_map("test-map-stop-early", "snapshots", dict(
+    assert len(embed.map_on_cluster("test-map-stop-early", "snapshots", dict(
         snapshots=snapshots[:1], labels=digits.y_test, perplexity=15, iterations=100, seed=0), lambda item: None,
         threading.Event(), client=client)) == 1
 
@@ -294,7 +295,7 @@ def test_two_clients_share_one_map(cluster, map_inputs):
     def ask(name):
         try:
             with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
-                results[name] = remote.run_map("test-map-shared", "codes", arguments, lambda f: None,
+                results[name] = embed.map_on_cluster("test-map-shared", "codes", arguments, lambda f: None,
                                                threading.Event(), client=c)
         except Exception as exc:  # pragma: no cover - shown by the assert below
             errors.append(exc)
@@ -314,9 +315,9 @@ def test_two_clients_share_one_map(cluster, map_inputs):
 def test_a_map_whose_workers_died_gives_a_clear_message(client, monkeypatch):
     monkeypatch.setattr(client, "submit", lambda *a, **k: _KilledFuture())
     with pytest.raises(RuntimeError, match="drawing this map stopped 4 times.*Press Try again"):
-        remote.run_map("test-map-dead", "pixels", {}, lambda f: None, threading.Event(), client=client)
+        embed.map_on_cluster("test-map-dead", "pixels", {}, lambda f: None, threading.Event(), client=client)
     with pytest.raises(ValueError, match="Unknown kind of map"):
-        remote.run_map("test-map-dead", "umap", {}, lambda f: None, threading.Event(), client=client)
+        embed.map_on_cluster("test-map-dead", "umap", {}, lambda f: None, threading.Event(), client=client)
 
 
 def test_maps_go_to_the_cluster_only_with_a_key_and_the_variable(monkeypatch, map_inputs):
