@@ -297,10 +297,11 @@ def maps() -> None:
             if chosen is None:
                 st.info("Click a point on the map to see the image and what the autoencoder rebuilt from its code.")
             else:
-                st.plotly_chart(latent_figures.original_and_reconstruction(
+                st.plotly_chart(memo(("clicked", code_job.id, chosen),
+                                     lambda: latent_figures.original_and_reconstruction(
                     x[chosen], latent.reconstructions[chosen] / 255.0,
                     f"label {class_names[labels[chosen]]} · {splits[chosen]} image {split_index[chosen]}",
-                    dataset.sample_shape), key="latent_clicked")
+                    dataset.sample_shape)), key="latent_clicked")
                 a, b = st.columns(2)
                 for column, end, label, what in ((a, "A", "From here", "Start"), (b, "B", "To here", "End")):
                     if column.button(label, key=f"latent_pick_{end.lower()}", help=f"{what} the walk below at this "

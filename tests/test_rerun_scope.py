@@ -113,3 +113,27 @@ def test_sessions_asking_at_the_same_moment_compute_once():
     first.join(5)
     second.join(5)
     assert len(calls) == 1 and len(results) == 2 and results[0] is results[1]
+
+
+@pytest.mark.parametrize("page", ["pages/limits.py", "pages/latent_space.py"])
+def test_a_whole_page_rerun_copies_no_shared_figure(trained_app, monkeypatch, page):
+    """Issue 18: st.plotly_chart asks each figure for plotly's to_dict() (a deep copy of all its data) on every
+    rerun; the page's shared figures built theirs once, so a sidebar move on a settled page copies none (before:
+    one copy per chart, 7 on Limits, the largest a 1,000-point map on Latent space)."""
+    import plotly.basedatatypes
+
+    from aecore import jobs
+
+    at = go_to(trained_app, page)
+    for _ in range(2):  # the page's background work (bit counts, t-SNE maps), then the page drawn with it
+        for _ in range(600):
+            if not jobs.default_queue().active_jobs():
+                break
+            threading.Event().wait(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    copies = Calls(monkeypatch, plotly.basedatatypes.BaseFigure, "to_dict")
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) >= 3
+    assert copies.count == 0
