@@ -23,7 +23,7 @@ from aecore import jobs
 from aecore.classroom import board, polls
 from aecore.classroom import figures as class_figures
 from aecore.classroom.errors import NOT_TEACHER, ClassroomError, UnknownClass
-from ui import links, safe_text, settings, state
+from ui import links, safe_text, settings, state, training
 
 # Session keys of class mode.
 CODE = "class_code"  # the class this session belongs to (teacher or student)
@@ -247,27 +247,33 @@ def _student_banner(mine, page: str = "") -> None:
     if poll_id is not None and not revealed and _pages.get(PAGE_PATH) is not None:
         box.page_link(_pages[PAGE_PATH], label="The teacher asks a question: vote on the Classroom page",
                       icon=":material/how_to_vote:")
-    # Following costs one cheap query a second and a rerun only when something changed.
-    every = FOLLOW_SECONDS if following else None
+    # Following costs one cheap query a second and a rerun only when something changed. While this session's job
+    # runs, the sidebar's progress poll does the check: one refreshing fragment fewer (several refreshing at once
+    # can blank Streamlit's page, streamlit/streamlit#15084).
+    every = FOLLOW_SECONDS if following and not training.is_running() else None
 
     def watch():
-        if not st.session_state.get(FOLLOWING, True):
-            return
-        try:
-            now = store().pulse(mine.class_code)
-        except UnknownClass:
-            _leave("The class has ended. You can keep exploring on your own.")
-            st.rerun(scope="app")
-        except ClassroomError:
-            return
-        if now[0] != st.session_state.get(SEEN_VERSION) or _push_undone() or (now[1], now[2]) != st.session_state.get(SEEN_POLL):
-            st.rerun(scope="app")
+        check_follow()
 
-    # A fragment's id comes from its name and place: the same banner fragment on the next page (after the teacher's
-    # push switched it) kept the old id, and its timer was sometimes lost in the browser, so the next push never
-    # arrived (measured: 2 of 4 browser runs). A name per page and push gives every one a fresh timer.
+    # A fragment's id comes from its name and place: a name per page and push gives every one a fresh timer.
     watch.__name__ = watch.__qualname__ = f"class_watch_{page}_{st.session_state.get(SEEN_VERSION)}".replace("-", "_")
     st.fragment(run_every=every)(watch)()
+
+
+def check_follow() -> None:
+    """A following student's check: rerun the app when the teacher pushed, a poll changed or a push was undone."""
+    mine = member()
+    if mine is None or not st.session_state.get(FOLLOWING, True):
+        return
+    try:
+        now = store().pulse(mine.class_code)
+    except UnknownClass:
+        _leave("The class has ended. You can keep exploring on your own.")
+        st.rerun(scope="app")
+    except ClassroomError:
+        return
+    if now[0] != st.session_state.get(SEEN_VERSION) or _push_undone() or (now[1], now[2]) != st.session_state.get(SEEN_POLL):
+        st.rerun(scope="app")
 
 
 def _set_following(value: bool) -> None:

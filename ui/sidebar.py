@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore.data import DATASETS
-from ui import presets, settings, state, training
+from ui import classroom, presets, settings, state, training
 from ui.settings import (ACTIVATION, BATCH_SIZE, CODE_SIZE, CONTRACTIVE, CONV_DEPTH, CONV_FILTERS, DATASET, DROPOUT,
                          EARLY_STOPPING, EPOCHS, HIDDEN_LAYERS, KIND, KL, L2, LEARNING_RATE, LOSS, NODES, NOISE_KIND,
                          NOISE_LEVEL, PATIENCE, SEED, SPARSITY)
@@ -78,7 +78,7 @@ def draw_sidebar() -> None:
         if right.button("Stop", use_container_width=True, key="sidebar_stop", disabled=not training.is_running(),
                         help="Stop training and keep the last completed epoch."):
             training.stop_training(where=st)
-        training.sidebar_status()
+        training.sidebar_status(on_poll=classroom.check_follow)
 
 
 def _type_controls(kind: str) -> None:

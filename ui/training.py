@@ -312,15 +312,18 @@ def is_running() -> bool:
 TF_POLL_SECONDS = 1.0
 
 
-def sidebar_status() -> None:
+def sidebar_status(on_poll=None) -> None:
     """Compact progress in the sidebar, polling while a job runs (or TensorFlow loads); reruns the whole app
-    when the job starts or ends after the sidebar was drawn, so Train and Stop follow it."""
+    when the job starts or ends after the sidebar was drawn, so Train and Stop follow it. ``on_poll`` runs at
+    every poll while the job runs (class mode's follow check, so a student has one timer, not two)."""
     drawn_running = is_running()
     loading = not state.tensorflow_ready()
     every = POLL_SECONDS if drawn_running else (TF_POLL_SECONDS if loading else None)
 
     @st.fragment(run_every=every)
     def status():
+        if on_poll is not None and drawn_running:
+            on_poll()
         job = current_job()
         if loading and state.tensorflow_ready() and not is_running():
             st.rerun()  # TensorFlow is ready: redraw once without the "loading" line, and stop polling
