@@ -183,20 +183,33 @@ def too_long_message(experiment: Experiment, dataset: Dataset) -> str:
             f"with the AELAB_MAX_JOB_SECONDS setting of the server). {what}.{epochs_hint}")
 
 
+def stop_watching(job: jobs.Job) -> int:
+    """Stop ``job`` for this session: cancelled when nobody else watches it, else this session only leaves it.
+    Returns how many other sessions still watch it (0: it was cancelled)."""
+    others = len(job.attached - {state.session_id()})
+    if jobs.default_queue().cancel(job, session=state.session_id()):
+        return 0
+    return others
+
+
+def still_running_text(others: int, button: str = "Train", what: str = "The same model is still training") -> str:
+    return (f"You stopped watching. {what} for {others} other session{'s' if others != 1 else ''}; "
+            f"press **{button}** to watch it again.")
+
+
 def stop_training(where=None) -> None:
     """Stop this session's job; a job other sessions also watch keeps running for them."""
     where = where if where is not None else st.sidebar
     job = st.session_state.get(state.JOB)
     if job is None or not job.active:
         return
-    others = len(job.attached - {state.session_id()})
-    if jobs.default_queue().cancel(job, session=state.session_id()):
+    others = stop_watching(job)
+    if not others:
         return
     # Shared with other sessions: this one stops watching, the training goes on for the others.
     st.session_state[state.JOB] = None
     st.session_state[state.SEEN_STATUS] = None
-    where.info(f"You stopped watching. The same model is still training for {others} other "
-                    f"session{'s' if others != 1 else ''}; press **Train** to watch it again.")
+    where.info(still_running_text(others))
 
 
 _watcher: list[jobs.SessionWatcher] = []
@@ -275,18 +288,28 @@ def _status_line(job: jobs.Job) -> str:
     if job.status == jobs.LOADING:
         return "Loading the trained model from the cache…"
     if job.status == jobs.QUEUED:
-        queue = jobs.default_queue()
-        ahead = queue.position(job)
-        return (f"Waiting in the queue: {ahead} job{'s' if ahead != 1 else ''} ahead of yours, "
-                f"{estimate_text(queue.wait_estimate(job))}.")
-    others = len(job.attached - {state.session_id()})
-    shared = f" · shared with {others} other session{'s' if others != 1 else ''}" if others else ""
+        return queue_line(job)
+    shared = shared_note(job)
     report = job.latest
     if report is None:
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
         return f"Starting: {starting}…{shared}"
     return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
             f"about {jobs.default_queue().remaining_seconds(job):.0f} s left at most{shared}")
+
+
+def queue_line(job: jobs.Job) -> str:
+    """Where a queued job stands: the jobs ahead of it and the expected wait."""
+    queue = jobs.default_queue()
+    ahead = queue.position(job)
+    return (f"Waiting in the queue: {ahead} job{'s' if ahead != 1 else ''} ahead of yours, "
+            f"{estimate_text(queue.wait_estimate(job))}.")
+
+
+def shared_note(job: jobs.Job) -> str:
+    """The " · shared with N other sessions" note when other sessions watch the same job, else empty."""
+    others = len(job.attached - {state.session_id()})
+    return f" · shared with {others} other session{'s' if others != 1 else ''}" if others else ""
 
 
 def _progress_fraction(job: jobs.Job) -> float:
