@@ -156,6 +156,9 @@ def job_panel(find_job: Callable[[], Job | None], key: str, describe: Callable[[
             stopping = watching and current.cancel_event.is_set()
             if stop_slot.button("Stopping…" if stopping else stop, key=f"{key}_stop", help=stop_help,
                                 disabled=not watching or stopping, use_container_width=start is not None):
+                if current is training.current_job():  # the sidebar's model: its Stop, and the sidebar follows
+                    training.stop_training()
+                    st.rerun()
                 others = training.stop_watching(current)
                 if others:
                     st.session_state[left_key] = current.id
