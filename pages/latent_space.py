@@ -378,7 +378,8 @@ def maps() -> None:
                                                      key="latent_walk_from", format_func=lambda c: class_names[c])
                 end_class = walk_cols[2].selectbox("To", names, index=min(9, len(names) - 1), key="latent_walk_to",
                                                    format_func=lambda c: class_names[c])
-                prototypes = embed.class_prototypes(latent_done.codes, labels)
+                prototypes = memo(("prototypes", code_job.id),
+                                  lambda: embed.class_prototypes(latent_done.codes, labels))
                 ends = [prototypes.get(start_class), prototypes.get(end_class)]
                 names_ab = [f"typical {class_names[start_class]}", f"typical {class_names[end_class]}"]
                 st.caption("A typical image of a class: the one whose code is nearest the mean code of its class.")
