@@ -107,3 +107,17 @@ def test_results_other_than_figures_come_back_as_they_are():
     shared.server_store().clear()
     value = np.arange(3)
     assert shared.derive("test_values", ("array",), lambda: value, data=DataConfig(name="digits-8x8")) is value
+
+
+def test_copies_of_a_sent_figure_are_those_of_the_plain_figure():
+    """Presenter mode and the export page copy a figure (go.Figure(fig)) before changing it: the shared one keeps
+    its dict, and the copies are the same as copies of a plain figure."""
+    from aecore import export
+    from aecore.figures import presenter_figure
+    from ui.shared import sent_once
+
+    sent = sent_once(latent_map())
+    before = pio.to_json(sent, validate=False)
+    for copy in (presenter_figure, export.for_export):
+        assert pio.to_json(copy(sent), validate=False) == pio.to_json(copy(latent_map()), validate=False)
+    assert pio.to_json(sent, validate=False) == before
