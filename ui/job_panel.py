@@ -85,19 +85,31 @@ class Texts:
     button: str = "Train"  # the button that starts the job again (named when this session stopped watching)
 
 
-def progress(job: Job, describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
-             prefix: str = "") -> None:
-    """One progress bar with a line of text for an active job: loading, waiting in the queue, starting or
-    its latest report in words (``describe(job) -> (fraction, text)``, called once the job has reported)."""
+def _line(job: Job, describe, texts: Texts) -> tuple[float, str]:
     if job.status == jobs.LOADING:
-        fraction, text = 0.0, "Loading the trained model from the cache…"
-    elif job.status == jobs.QUEUED:
-        fraction, text = 0.0, training.queue_line(job)
-    elif job.latest is None:
-        fraction, text = 0.0, texts.starting
-    else:
-        fraction, text = describe(job)
-    st.progress(min(max(fraction, 0.0), 1.0), text=f"{prefix}{text}{training.shared_note(job)}")
+        return 0.0, "Loading the trained model from the cache…"
+    if job.status == jobs.QUEUED:
+        return 0.0, training.queue_line(job)
+    if job.status == jobs.DONE:
+        return 1.0, "done"
+    if job.latest is None:
+        return 0.0, texts.starting
+    return describe(job)
+
+
+def progress(job: Job, describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
+             prefix: str | Callable[[Job], str] = "", group: list[Job] | None = None) -> None:
+    """One progress bar with a line of text for an active job: loading, waiting in the queue, starting or
+    its latest report in words (``describe(job) -> (fraction, text)``, called once the job has reported).
+    ``prefix`` (or ``prefix(job)``) leads the queue, loading and starting lines. For a ``group`` of jobs (a
+    sweep) the bar is the group's share done and the line is ``job``'s."""
+    fraction, text = _line(job, describe, texts)
+    if job.latest is None or not job.status == jobs.RUNNING:
+        text = f"{prefix(job) if callable(prefix) else prefix}{text}"
+    if group:
+        fraction = sum(_line(j, describe, texts)[0] if j.active or j.status == jobs.DONE else 0.0
+                       for j in group) / len(group)
+    st.progress(min(max(fraction, 0.0), 1.0), text=f"{text}{training.shared_note(job)}")
 
 
 def outcome(job: Job, texts: Texts = Texts()) -> Any:
@@ -114,10 +126,16 @@ def outcome(job: Job, texts: Texts = Texts()) -> Any:
     return job.result
 
 
-def job_panel(find_job: Callable[[], Job | None], key: str, describe: Callable[[Job], tuple[float, str]] = epoch_line,
-              texts: Texts = Texts(), start: Callable[[], None] | None = None, start_help: str | None = None,
-              stop: str | None = "Stop", stop_help: str | None = None, live: Callable[[Job], None] | None = None,
-              draw: Callable[[Any], None] | None = None, prefix: str = "") -> None:
+def _group(found: Job | list[Job] | None) -> list[Job]:
+    return [job for job in found if job is not None] if isinstance(found, (list, tuple)) else (
+        [found] if found is not None else [])
+
+
+def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
+              describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
+              start: Callable[[], None] | None = None, start_help: str | None = None, stop: str | None = "Stop",
+              stop_help: str | None = None, live: Callable[[Job], None] | None = None,
+              draw: Callable[[Any], None] | None = None, prefix: str | Callable[[Job], str] = "") -> None:
     """The fragment that shows ``find_job()``'s job, polled while it is active.
 
     With ``start`` (which submits the job): a row of the start button (``texts.button``, key ``{key}_train``,
@@ -126,21 +144,32 @@ def job_panel(find_job: Callable[[], Job | None], key: str, describe: Callable[[
     it ends the whole page reruns once, so what is drawn outside follows; then the panel shows how it ended
     and ``draw(result)`` for a finished (or early-stopped) job. Stop cancels the job, or, when other sessions
     watch it too, only leaves it for this session.
+
+    ``find_job`` may return a list: a group of jobs (a sweep) shown as one bar until they have all ended; Stop
+    stops all of them, and the page shows their results and errors itself.
     """
     seen_key, left_key = f"{key}_seen", f"{key}_left"
-    job = find_job()
-    if job is not None and not job.active:
-        st.session_state[seen_key] = (job.id, job.status)  # drawn ended: no rerun needed when it is seen
+    single = not isinstance(find_job(), (list, tuple))
 
-    @st.fragment(run_every=POLL_SECONDS if job is not None and job.active else None)
+    def look() -> tuple[list[Job], Job | None, tuple]:
+        group = _group(find_job())
+        running = [job for job in group if job.active]
+        ended = tuple((job.id, job.status) for job in group) if group and not running else None
+        return group, (running[0] if running else group[-1] if group else None), ended
+
+    group, _, ended = look()
+    if ended is not None:
+        st.session_state[seen_key] = ended  # drawn ended: no rerun needed when it is seen
+
+    @st.fragment(run_every=POLL_SECONDS if group and ended is None else None)
     def panel() -> None:
-        current = find_job()
-        if current is not None and not current.active and st.session_state.get(seen_key) != (current.id,
-                                                                                            current.status):
-            st.session_state[seen_key] = (current.id, current.status)
+        group, current, ended = look()
+        if ended is not None and st.session_state.get(seen_key) != ended:
+            st.session_state[seen_key] = ended
             st.rerun()  # the job ended: redraw the whole page with its result (and its buttons)
+        left = st.session_state.get(left_key, ())
         active = current is not None and current.active
-        watching = active and st.session_state.get(left_key) != current.id
+        watching = active and current.id not in left
         if start is not None:
             start_slot, stop_slot, line_slot = st.columns([1, 1, 4])
             if start_slot.button(texts.button, key=f"{key}_train", type="primary", disabled=watching,
@@ -159,20 +188,21 @@ def job_panel(find_job: Callable[[], Job | None], key: str, describe: Callable[[
                 if current is training.current_job():  # the sidebar's model: its Stop, and the sidebar follows
                     training.stop_training()
                     st.rerun()
-                others = training.stop_watching(current)
+                running = [job for job in group if job.active]
+                others = max(training.stop_watching(job) for job in running)
                 if others:
-                    st.session_state[left_key] = current.id
+                    st.session_state[left_key] = tuple(job.id for job in running)
                     line_slot.info(training.still_running_text(others, texts.button, "It is still running"))
                     return
         if current is None:
             return
         if watching:
             with line_slot:
-                progress(current, describe, texts, prefix)
+                progress(current, describe, texts, prefix, group=None if single else group)
             if live is not None:
                 live(current)
             return
-        if active:
+        if active or not single:
             return  # this session left it: the others' job shows again when this session asks for it
         result = outcome(current, texts)
         if result is not None and draw is not None:
