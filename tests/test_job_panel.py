@@ -110,3 +110,31 @@ def failed_script():
     from ui import job_panel
 
     job_panel.job_panel(lambda: st.session_state["failed_job"], "panel_failed")
+
+
+def group_script():
+    import streamlit as st
+
+    from ui import job_panel
+
+    keys = st.query_params.get_all("job")
+    job_panel.job_panel(lambda: [job_panel.find(key) for key in keys], "panel_group",
+                        prefix=lambda job: f"{job.label}: ")
+
+
+def test_a_group_is_one_bar_and_one_stop():
+    from aecore import jobs
+
+    finished = jobs.default_queue().submit(f"panel-group-done-{time.time()}", lambda report, cancel: "done",
+                                           label="first model")
+    assert finished.wait(30)
+    running, _ = running_job(f"panel-group-running-{time.time()}")
+    at = AppTest.from_function(group_script, default_timeout=30)
+    at.query_params["job"] = [finished.key, running.key]
+    at.run()
+    assert not at.exception, at.exception
+    [bar] = at.get("progress")
+    assert bar.proto.text == "Epoch 1 of 4 · loss 0.2500 · about 3 s left"
+    assert bar.proto.value == 62  # (1 + 1/4) / 2 of the group
+    at.button(key="panel_group_stop").click().run()
+    assert running.wait(10) and running.status == "cancelled"
