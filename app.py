@@ -28,6 +28,7 @@ PAGES = [
 
 st.set_page_config(page_title="Autoencoder Lab", page_icon=":material/compress:", layout="wide")
 runtime_fixes.keep_keras_state_between_reruns()
+runtime_fixes.keep_outside_widgets_in_fragment_runs()
 state.init_session()
 links.restore_from_url()  # a shared link sets the sidebar once per session, before its widgets exist
 if links.presenter_mode():

@@ -34,3 +34,38 @@ def run_pages_through_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def keep_outside_widgets_in_fragment_runs() -> None:
+    """In a fragment's rerun, ignore what the browser says of widgets outside the running fragments.
+
+    A fragment's rerun (a progress poll, the class check, the teacher's board, a page control) carries every
+    widget's value as the browser shows it. Sent while a full run was changing widgets from code (a preset,
+    "custom" after a move, a teacher's push), it carries the old values, and Streamlit applies them after that
+    run with their callbacks (the preset's rewrites every control): the change is undone (the class browser
+    test: the teacher's data set reverted to the preset's before "Send to the class", 1 of 6 runs). A widget
+    outside the fragment cannot have changed in such a request (moving it reruns the whole app), so its value
+    there is at best a copy of what the server holds.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.state.session_state import SessionState
+
+    original = SessionState.on_script_will_rerun
+    if getattr(original, "_keeps_outside_widgets", False):
+        return
+
+    def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+        ctx = get_script_run_ctx()
+        running = set(ctx.fragment_ids_this_run or ()) if ctx is not None else set()
+        if fresh_widget_states is not None and running:
+            metadata = self._new_widget_state.widget_metadata
+            inside = [state for state in fresh_widget_states.widgets
+                      if state.id not in metadata or metadata[state.id].fragment_id in running]
+            if len(inside) < len(fresh_widget_states.widgets):
+                kept = type(fresh_widget_states)()
+                kept.widgets.extend(inside)
+                fresh_widget_states = kept
+        return original(self, fresh_widget_states, *args, **kwargs)
+
+    on_script_will_rerun._keeps_outside_widgets = True
+    SessionState.on_script_will_rerun = on_script_will_rerun
