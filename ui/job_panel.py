@@ -104,7 +104,7 @@ def progress(job: Job, describe: Callable[[Job], tuple[float, str]] = epoch_line
     ``prefix`` (or ``prefix(job)``) leads the queue, loading and starting lines. For a ``group`` of jobs (a
     sweep) the bar is the group's share done and the line is ``job``'s."""
     fraction, text = _line(job, describe, texts)
-    if job.latest is None or not job.status == jobs.RUNNING:
+    if job.status != jobs.RUNNING or job.latest is None:  # not its own report: say whose line it is
         text = f"{prefix(job) if callable(prefix) else prefix}{text}"
     if group:
         fraction = sum(_line(j, describe, texts)[0] if j.active or j.status == jobs.DONE else 0.0
