@@ -84,10 +84,7 @@ class DataConfig(_Hashable):
     upload_id: str = ""
 
     def validate(self) -> None:
-        from aecore.data import DATASETS
-
-        if self.name not in DATASETS and not self.upload_id:
-            raise ValueError(f"Unknown data set '{_cut(self.name)}'. Choose one of: {', '.join(DATASETS)}.")
+        # An unknown name is refused where data sets are known: aecore.data.load_dataset.
         if not 0 < self.test_fraction < 0.9:
             raise ValueError("The test fraction must be between 0 and 0.9.")
         if not 0 < self.val_fraction < 0.5:

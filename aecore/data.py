@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from aecore.config import DataConfig
+from aecore.config import DataConfig, _cut
 
 
 class DatasetUnavailable(RuntimeError):
@@ -254,7 +254,7 @@ def load_dataset(cfg: DataConfig) -> Dataset:
     download is needed and impossible.
     """
     if cfg.name not in DATASETS:
-        raise ValueError(f"Unknown data set '{cfg.name}'. Choose one of: {', '.join(DATASETS)}.")
+        raise ValueError(f"Unknown data set '{_cut(cfg.name)}'. Choose one of: {', '.join(DATASETS)}.")
     key = cfg.key()
     with _cache_lock:
         if key in _cache:
