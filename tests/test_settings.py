@@ -158,3 +158,13 @@ def test_every_sidebar_widget_is_a_row_of_the_table(app):
                     assert (element.min, element.max) == (setting.low, top), setting.key
                 drawn.add(setting.key)
     assert drawn == set(settings.BY_KEY)  # and every row is drawn for some type
+
+
+def test_the_sidebars_experiment_is_built_once_per_set_of_values():
+    """Every rerun asks for it several times; one frozen object serves them all."""
+    values = settings.default_values()
+    first = settings.experiment_from(values)
+    assert settings.experiment_from(dict(values)) is first
+    moved = {**values, settings.CODE_SIZE.key: 4}
+    assert settings.experiment_from(moved).model.code_size == 4
+    assert settings.experiment_from(values, upload_id="u1").data.upload_id == "u1"

@@ -94,10 +94,14 @@ def _forget(key: tuple[int, str]) -> None:
 
 
 def _describe(figure) -> str | None:
+    """The caption as text ready to draw (escaped once per figure, not on every rerun)."""
+    from ui import safe_text
+
     try:
-        return describe(figure)
+        sentence = describe(figure)
     except Exception:  # a caption is never worth breaking a page for
         return None
+    return None if sentence is None else safe_text.plain(sentence, limit=None)
 
 
 def _description(figure) -> str | None:
@@ -119,8 +123,6 @@ def presenter_charts() -> None:
     """
     from streamlit.elements.plotly_chart import PlotlyMixin
 
-    from ui import safe_text
-
     original = PlotlyMixin.plotly_chart
     if getattr(original, "_aelab_presenter", False):
         return
@@ -136,7 +138,7 @@ def presenter_charts() -> None:
         # fixed slots) keep it.
         target = self._active_dg.container()
         result = original(target, figure_or_data, *args, **kwargs)
-        target.caption(safe_text.plain(sentence, limit=None))
+        target.caption(sentence)
         return result
 
     plotly_chart._aelab_presenter = True
