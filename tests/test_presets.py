@@ -81,6 +81,20 @@ def test_touching_a_slider_turns_the_preset_into_custom_and_keeps_its_values(app
     assert app.session_state["sidebar_preset"] == "sparse"
 
 
+def test_a_request_sent_before_the_move_showed_does_not_undo_it(app):
+    """The browser's older copy still names the preset (and its address still holds it): the move stays."""
+    app.selectbox(key="sidebar_preset").select("sparse").run()
+    assert app.query_params.get("preset") in ("sparse", ["sparse"])
+    app.slider(key="sidebar_epochs").set_value(9).run()
+    assert app.session_state["sidebar_preset"] == "custom"
+    app.query_params["preset"] = "sparse"  # the address as it was when that request was sent
+    app.selectbox(key="sidebar_preset").select("sparse").run()
+    assert not app.exception, app.exception
+    assert app.session_state["sidebar_preset"] == "custom" and app.session_state["sidebar_epochs"] == 9
+    app.selectbox(key="sidebar_preset").select("sparse").run()  # chosen again after "custom" showed
+    assert app.session_state["sidebar_preset"] == "sparse"
+
+
 def test_no_preset_takes_far_more_optimizer_steps_than_the_default_model():
     """Presets tuned with batches of 128 (VAE 40 epochs, conv 15) would take up to 4x the steps at the
     default's batches of 32; a lesson preset should not keep the class waiting far longer than the default."""
