@@ -116,6 +116,13 @@ def test_two_runs_page_by_keyboard_only(server_url, browser):
         main.get_by_role("button", name="Train A and B").wait_for(timeout=60_000)
         sidebar.get_by_text("Loading TensorFlow in the background…").wait_for(state="detached", timeout=120_000)
         wait_idle(page)
+        # The link's values reach the sliders with the run's last deltas (the clean-clone run once read the slider
+        # while it still showed its minimum): wait for them before using the keyboard.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stSidebar] [data-testid=stSlider]')]"
+            ".filter(s => s.innerText.includes('Epochs (at most)'))"
+            ".some(s => [...s.querySelectorAll('input, [role=slider]')]"
+            ".some(e => (e.getAttribute('aria-valuenow') || e.value) === '3'))", timeout=30_000)
 
         epochs = _tab_to(page, lambda f: f["sidebar"] and f["label"] == "Epochs (at most)")
         assert epochs["value"] == "3" and epochs["visible"], epochs
