@@ -163,7 +163,9 @@ def test_a_training_stopped_at_the_time_limit_says_so_and_keeps_its_last_epoch(m
     monkeypatch.setattr(queue.speed, "overhead", 0.0)
     monkeypatch.setenv("AELAB_MAX_JOB_SECONDS", "15")  # ...and a limit it reaches while training
     at = open_app()
-    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 200, "sidebar_batch_size": 16,
+    # 200 epochs of 250 steps on mnist-5k: far past 15 s on any machine (200 epochs of digits-8x8 once finished in
+    # under 15 s on a quiet one).
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_dataset": "mnist-5k", "sidebar_epochs": 200, "sidebar_batch_size": 16,
                             "sidebar_early_stopping": False})
     at.button(key="sidebar_train").click().run()
     job = at.session_state["ae_job"]
