@@ -206,7 +206,7 @@ def _push_undone() -> bool:
 
     A request the browser sent while the push's run was drawing (the once-a-second check) carries the old
     widget values, and Streamlit applies them after that run, with their callbacks (the preset's rewrites every
-    control): what the push changed is back to its old value (the last CI run, 1 of 3 runs here). A
+    control): what the push changed is back to its old value (shown by an AppTest, never caught in a browser). A
     student who moves a setting to a third value has not been undone: that stays. Compared as experiments,
     where a setting the model does not use (the sparsity of a plain autoencoder) cannot differ."""
     pushed = st.session_state.get(PUSHED)
