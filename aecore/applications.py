@@ -130,14 +130,13 @@ def default_code_size(input_dim: int, small: bool = False) -> int:
 
 # --- coloured digits -----------------------------------------------------------------------------
 
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # the weights of corrupt.to_grey
 STROKE_LUMA, BACKGROUND_LUMA = 0.7, 0.12
 
 
 def _with_luma(rgb: np.ndarray, target: float) -> np.ndarray:
     """``rgb`` (…, 3) shifted to grey level ``target``: scaled down toward black or mixed toward white."""
     rgb = np.asarray(rgb, dtype=np.float32)
-    luma = (rgb @ LUMA)[..., None]
+    luma = corrupt.to_grey(rgb, peak=None)[..., None]
     darker = rgb * target / np.maximum(luma, 1e-6)
     lighter = rgb + (target - luma) / np.maximum(1.0 - luma, 1e-6) * (1.0 - rgb)
     return np.clip(np.where(luma > target, darker, lighter), 0.0, 1.0)

@@ -7,39 +7,35 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def gaussian(x: np.ndarray, noise_std: float, seed: int = 0) -> np.ndarray:
-    """Add Gaussian noise of standard deviation ``noise_std``, clipped back to [0, 1]."""
-    rng = np.random.default_rng(seed)
-    return np.clip(x + rng.normal(scale=noise_std, size=x.shape), 0.0, 1.0).astype(np.float32)
+from aecore.config import NOISE_KINDS
 
 
-def salt_pepper(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
-    """Set ``fraction`` of the values to 0 or 1 (half each)."""
-    rng = np.random.default_rng(seed)
-    u = rng.random(x.shape)
-    out = np.array(x, dtype=np.float32, copy=True)
-    out[u < fraction / 2] = 1.0
-    out[(u >= fraction / 2) & (u < fraction)] = 0.0
-    return out
+def corrupted(x, kind: str, level: float, draw, xp=np):
+    """The one definition of each noise: ``x`` corrupted by ``kind`` at ``level`` (σ or fraction).
 
-
-def masking(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
-    """Drop (set to 0) ``fraction`` of the values."""
-    rng = np.random.default_rng(seed)
-    return (x * (rng.random(x.shape) >= fraction)).astype(np.float32)
-
-
-NOISE_FUNCTIONS = {"gaussian": gaussian, "salt_pepper": salt_pepper, "masking": masking}
+    ``draw`` holds one random value per value of ``x``: standard normal for "gaussian", uniform in [0, 1)
+    for the others. ``xp`` is numpy, or ``keras.ops`` for tensors: the trainer adds its training noise
+    with these same formulas inside its tf.data pipeline (``aecore.train.training_noise``).
+    """
+    if kind == "gaussian":  # noise of standard deviation ``level``, clipped back to [0, 1]
+        return xp.clip(x + level * draw, 0.0, 1.0)
+    if kind == "salt_pepper":  # ``level`` of the values set to 1 or 0, half each
+        return xp.where(draw < level / 2, 1.0, xp.where(draw < level, 0.0, x))
+    if kind == "masking":  # ``level`` of the values dropped (set to 0)
+        return xp.where(draw < level, 0.0, x)
+    raise ValueError(f"Unknown noise kind '{kind}'. Choose one of: {', '.join(NOISE_KINDS)}.")
 
 
 def add_noise(x: np.ndarray, kind: str, level: float, seed: int = 0) -> np.ndarray:
     """Corrupt ``x`` with noise ``kind`` at ``level`` (σ or fraction); level 0 returns ``x``."""
     if level <= 0:
         return np.asarray(x, dtype=np.float32)
-    if kind not in NOISE_FUNCTIONS:
-        raise ValueError(f"Unknown noise kind '{kind}'. Choose one of: {', '.join(NOISE_FUNCTIONS)}.")
-    return NOISE_FUNCTIONS[kind](x, level, seed)
+    if kind not in NOISE_KINDS:
+        raise ValueError(f"Unknown noise kind '{kind}'. Choose one of: {', '.join(NOISE_KINDS)}.")
+    x = np.asarray(x)
+    rng = np.random.default_rng(seed)
+    draw = rng.standard_normal(x.shape) if kind == "gaussian" else rng.random(x.shape)
+    return np.asarray(corrupted(x, kind, level, draw), dtype=np.float32)
 
 
 # --- watermarks and down-sampling (inputs of the restoration applications) ---------------------------
@@ -198,7 +194,19 @@ def downsample(x: np.ndarray, factor: int = 2, resample: str = "bicubic", down_r
     return resize_images(small, (h, w), resample)
 
 
-def to_grey(x: np.ndarray) -> np.ndarray:
-    """Colour images (…, 3) to grey (…) with the ITU-R 601 luma weights Pillow uses."""
+# ITU-R 601 luma, the weights of Pillow's convert("L") (which also rounds to 8 bits: this does not).
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def to_grey(x: np.ndarray, peak: float | None = 1.0) -> np.ndarray:
+    """The one grey conversion: colour (…, 3), or (…, 4) with its alpha ignored, to grey (…) as float32.
+
+    Clipped to [0, ``peak``] (1 for values in [0, 1], 255 for 8-bit ones) against round-off; ``peak=None``
+    leaves values of any range as they are.
+    """
     x = np.asarray(x, dtype=np.float32)
-    return np.clip(x @ np.array([0.299, 0.587, 0.114], dtype=np.float32), 0.0, 1.0)
+    if x.ndim == 0 or x.shape[-1] not in (3, 4):
+        raise ValueError(f"Grey conversion needs colour values (…, 3) or (…, 4); got shape {x.shape}.")
+    # Channel by channel, not a matrix product: its rounding differed between (…, 3) and (…, 4) layouts.
+    grey = x[..., 0] * LUMA[0] + x[..., 1] * LUMA[1] + x[..., 2] * LUMA[2]
+    return grey if peak is None else np.clip(grey, 0.0, peak)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from aecore.corrupt import to_grey
+
 FRAME = 28  # MNIST images are 28×28...
 BOX = 20  # ...with the digit scaled to fit 20×20 inside
 INK_THRESHOLD = 0.05  # a pixel with less ink than this is background when finding the bounding box
 
 
-def to_grey(rgba: np.ndarray) -> np.ndarray:
+def ink_from(rgba: np.ndarray) -> np.ndarray:
     """Ink in [0, 1] (1 = full stroke) from an RGBA or RGB or grey image of any background.
 
     Transparent pixels count as background. A light background (black pen on white paper) is inverted,
@@ -27,8 +29,7 @@ def to_grey(rgba: np.ndarray) -> np.ndarray:
         alpha = np.ones_like(grey)
     elif image.ndim == 3 and image.shape[2] in (3, 4):
         scale = 255.0 if image.max() > 1.0 else 1.0
-        rgb = image[..., :3] / scale
-        grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        grey = to_grey(image / scale, peak=None)  # clipped below, after any inversion
         alpha = image[..., 3] / scale if image.shape[2] == 4 else np.ones_like(grey)
     else:
         raise ValueError(f"Expected an image of shape (h, w), (h, w, 3) or (h, w, 4), got {image.shape}.")
@@ -78,7 +79,7 @@ def mnist_style(rgba: np.ndarray, frame: int = FRAME, box: int = BOX) -> np.ndar
     """
     from scipy import ndimage
 
-    ink = to_grey(rgba)
+    ink = ink_from(rgba)
     found = bounding_box(ink)
     if found is None or ink.max() < 0.2:
         return None

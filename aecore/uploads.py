@@ -44,6 +44,7 @@ from pathlib import PurePath
 import numpy as np
 
 from aecore.config import DataConfig
+from aecore.corrupt import to_grey
 from aecore.data import Dataset, split_dataset
 
 # Limits. The upload itself is capped by Streamlit's server.maxUploadSize (see .streamlit/config.toml).
@@ -536,9 +537,8 @@ def _parse_npz(data: bytes):
         elif len(shape) == 4:
             if shape[3] == 3:
                 grey = np.empty(image_shape, dtype=np.float32)
-                weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
                 for start in range(0, len(grey), 1024):  # in slices: no float copy of all three channels
-                    grey[start:start + 1024] = X[start:start + 1024].astype(np.float32) @ weights
+                    grey[start:start + 1024] = to_grey(X[start:start + 1024], peak=None)  # any range
                 X = grey
                 notes.append("Colour images were converted to grey (luminance).")
             else:
@@ -973,14 +973,16 @@ def _to_grey(img) -> np.ndarray:
     if img.mode in ("RGBA", "LA"):
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3] / 255.0
-        lum = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        lum = to_grey(rgba, peak=255.0)
         weight = float(alpha.sum())
         ink = float((lum * alpha).sum()) / weight if weight > 0 else 0.0
         # Over a background that contrasts with what is drawn: light ink (or ink only in the alpha channel of
         # a white layer) goes on black, dark ink on white. Over white alone, white ink would vanish.
         background = 0.0 if ink > 127.5 else 255.0
         return (lum * alpha + background * (1.0 - alpha)).astype(np.float32)
-    return np.asarray(img.convert("L"), dtype=np.float32)
+    if img.mode == "RGB":
+        return to_grey(np.asarray(img), peak=255.0)
+    return np.asarray(img, dtype=np.float32)  # "L": already grey
 
 
 def _folder_labels(names: list[str]) -> list[str] | None:

@@ -90,3 +90,35 @@ def test_resize_colour_and_grey_conversion():
     grey = corrupt.to_grey(colour)
     assert grey.shape == (3, 28, 28) and 0 <= grey.min() and grey.max() <= 1
     np.testing.assert_allclose(corrupt.to_grey(np.ones((1, 2, 2, 3))), 1.0, atol=1e-6)
+
+
+def test_the_one_grey_conversion_is_pillows_luma_without_its_rounding():
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    rgb = rng.integers(0, 256, size=(16, 16, 3), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float32)
+    grey = corrupt.to_grey(rgb, peak=255.0)
+    assert np.abs(grey - pillow).max() <= 0.5 + 1e-3  # same weights; Pillow rounds to whole levels
+    assert not np.array_equal(grey, np.round(grey)), "no 8-bit rounding"
+    rgba = np.concatenate([rgb, np.full((16, 16, 1), 7, np.uint8)], axis=-1)
+    np.testing.assert_array_equal(corrupt.to_grey(rgba, peak=255.0), grey)  # alpha is the caller's business
+    np.testing.assert_allclose(corrupt.to_grey(rgb / 255.0), grey / 255.0, atol=1e-6)  # any scale
+    assert corrupt.to_grey(np.array([[-3.0, 0.0, 0.0]]), peak=None)[0] < 0  # raw values of any range kept
+    with pytest.raises(ValueError):
+        corrupt.to_grey(np.zeros((2, 28, 28)))  # grey images are not colour: refused, not silently mixed
+
+
+def test_noise_formulas_run_on_tensors_too():
+    """The trainer's noise (keras.ops on TensorFlow's draws) uses ``corrupted``: the same draw gives the
+    same corruption as numpy."""
+    from keras import ops
+
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 8, 8)).astype(np.float32)
+    for kind, draw in (("gaussian", rng.standard_normal(x.shape)), ("salt_pepper", rng.random(x.shape)),
+                       ("masking", rng.random(x.shape))):
+        draw = draw.astype(np.float32)
+        np.testing.assert_allclose(np.asarray(corrupt.corrupted(ops.convert_to_tensor(x), kind, 0.3,
+                                                                ops.convert_to_tensor(draw), xp=ops)),
+                                   corrupt.corrupted(x, kind, 0.3, draw), atol=1e-6)

@@ -324,3 +324,22 @@ def test_a_trailing_comma_on_the_header_row_only_is_ignored():
     data = corpus._csv(rows, ["label"] + [f"pixel{i}" for i in range(64)] + [""])
     x, labels = _all(parse_upload("header_comma.csv", data).dataset)
     assert _canonical(x, labels) == _canonical(*_all(parse_upload("plain.csv", corpus.good_csv_no_header()).dataset))
+
+
+def test_an_rgb_picture_and_the_same_picture_with_an_opaque_alpha_give_the_same_grey():
+    """One grey conversion (issue 12): RGB images went through Pillow's convert("L"), rounded to whole grey
+    levels, while RGBA ones were mixed in floating point; the same picture came out up to 0.5/255 apart."""
+    from aecore.corrupt import to_grey
+
+    rng = np.random.default_rng(3)
+    pictures = rng.integers(0, 256, size=(12, 10, 10, 3), dtype=np.uint8)
+    opaque = np.concatenate([pictures, np.full((12, 10, 10, 1), 255, np.uint8)], axis=-1)
+    rgb = _all(parse_upload("rgb.zip", corpus._zip({f"a/{i}.png": corpus._png(p) for i, p in
+                                                    enumerate(pictures)})).dataset)[0]
+    rgba = _all(parse_upload("rgba.zip", corpus._zip({f"a/{i}.png": corpus._png(p) for i, p in
+                                                      enumerate(opaque)})).dataset)[0]
+    def rows(x):  # the images in a fixed order (the split shuffles them)
+        return sorted(map(tuple, np.asarray(x, np.float32).reshape(len(x), -1)))
+
+    assert rows(rgb) == rows(rgba)
+    np.testing.assert_allclose(rows(rgb), rows(to_grey(pictures, peak=255.0) / np.float32(255.0)), atol=1e-6)
