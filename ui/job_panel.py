@@ -135,7 +135,8 @@ def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
               describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
               start: Callable[[], None] | None = None, start_help: str | None = None, stop: str | None = "Stop",
               stop_help: str | None = None, live: Callable[[Job], None] | None = None,
-              draw: Callable[[Any], None] | None = None, prefix: str | Callable[[Job], str] = "") -> None:
+              draw: Callable[[Any], None] | None = None, prefix: str | Callable[[Job], str] = "",
+              start_disabled: bool = False) -> None:
     """The fragment that shows ``find_job()``'s job, polled while it is active.
 
     With ``start`` (which submits the job): a row of the start button (``texts.button``, key ``{key}_train``,
@@ -143,7 +144,8 @@ def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
     only while the job runs, one under the other. While it runs, ``live(job)`` draws what it has so far. When
     it ends the whole page reruns once, so what is drawn outside follows; then the panel shows how it ended
     and ``draw(result)`` for a finished (or early-stopped) job. Stop cancels the job, or, when other sessions
-    watch it too, only leaves it for this session.
+    watch it too, only leaves it for this session. ``start_disabled``: the start button stays disabled too
+    (there is nothing to start: already done, or not possible with these settings).
 
     ``find_job`` may return a list: a group of jobs (a sweep) shown as one bar until they have all ended; Stop
     stops all of them, and the page shows their results and errors itself.
@@ -172,8 +174,8 @@ def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
         watching = active and current.id not in left
         if start is not None:
             start_slot, stop_slot, line_slot = st.columns([1, 1, 4])
-            if start_slot.button(texts.button, key=f"{key}_train", type="primary", disabled=watching,
-                                 help=start_help, use_container_width=True):
+            if start_slot.button(texts.button, key=f"{key}_train", type="primary",
+                                 disabled=watching or start_disabled, help=start_help, use_container_width=True):
                 st.session_state.pop(left_key, None)
                 start()
                 st.rerun()  # redraw with the start button disabled and Stop enabled, and start polling
