@@ -14,7 +14,7 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 MAX_LINES = 250
 FORBIDDEN = ("aecore.jobs", "keras", "tensorflow")
 # The pages converted to ui.job_panel so far; the others still carry their own job code (see issue 12).
-CONVERTED = ["ab_runs.py", "applications.py", "family.py", "limits.py", "pca_vs_ae.py"]
+CONVERTED = ["ab_runs.py", "applications.py", "family.py", "latent_space.py", "limits.py", "pca_vs_ae.py"]
 
 
 def imported_modules(path: Path) -> set[str]:

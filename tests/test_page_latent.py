@@ -6,10 +6,17 @@ import time
 from tests.apphelpers import go_to, open_app, plotly_charts, texts, train
 
 
+def _page_jobs(at) -> list:
+    """This session's map jobs (the codes', the pixels', the codes over training), as the page keeps them."""
+    from ui import latent_view
+
+    return [at.session_state[slot] for slot in latent_view.SLOTS if slot in at.session_state]
+
+
 def _wait_for_jobs(at, timeout: float = 60) -> None:
     """Wait for this session's t-SNE jobs, then rerun so the page draws their results."""
     deadline = time.time() + timeout
-    for job in list(at.session_state["latent_jobs"].values()):
+    for job in _page_jobs(at):
         assert job.wait(max(deadline - time.time(), 1)), f"{job.label} did not finish"
     at.run()
     assert not at.exception, at.exception
@@ -39,8 +46,7 @@ def test_latent_page_renders_maps_scores_and_walk():
     # main map, three side-by-side maps, the walk strip, the epoch map and its kNN curve
     assert len(charts) >= 7, len(charts)
     assert not at.error, [e.value for e in at.error]
-    jobs = at.session_state["latent_jobs"]
-    maps = [j.result for j in jobs.values() if j.result is not None and hasattr(j.result, "embedding")]
+    maps = [j.result for j in _page_jobs(at) if j.result is not None and hasattr(j.result, "embedding")]
     assert maps and maps[0].embedding.shape == (300, 2)
     assert 0.0 <= maps[0].knn <= 1.0 and 0.5 < maps[0].trust <= 1.0
 
@@ -70,46 +76,61 @@ def test_stop_tsne_only_detaches_this_session_from_a_map_others_watch():
     at.session_state["latent_points"] = 300
     at.session_state["latent_iterations"] = 1500  # long enough to still run when Stop is pressed
     go_to(at, "pages/latent_space.py")
-    mine = at.session_state["latent_jobs"]
-    code_job = next(j for j in mine.values() if j.label == "t-SNE of the codes")
-    pixel_job = next(j for j in mine.values() if j.label == "t-SNE of the pixels")
+    mine = _page_jobs(at)
+    code_job = next(j for j in mine if j.label == "t-SNE of the codes")
+    pixel_job = next(j for j in mine if j.label == "t-SNE of the pixels")
     try:
-        assert code_job.active
+        assert code_job.active and len(code_job.attached) == 1
+        (me,) = code_job.attached  # this tab's session
         jobs_module.default_queue().attach(code_job, "another-session")  # a second tab on the same map
         at.button(key="latent_stop").click().run()
         assert not at.exception, at.exception
         assert code_job.active and not code_job.cancel_event.is_set(), \
             "the map another session watches was cancelled for everyone"
         assert "another-session" in code_job.attached
+        assert me not in code_job.attached  # this tab left it
         assert pixel_job.cancel_event.is_set() or pixel_job.status == jobs_module.DONE  # this tab's alone: stopped
+        assert "You stopped watching" in texts(at)  # the job panel's line, in the run of the press
+        at.run()  # the panel's next refresh redraws the page (the browser's next poll)
+        assert not at.exception, at.exception
+        assert code_job.active and "another-session" in code_job.attached
         assert "you stopped watching it; it is still being computed for 1 other session" in texts(at)
         assert not any(b.label == "Stop t-SNE" for b in at.button)  # nothing this tab follows any more
+        assert me not in code_job.attached, "the page joined the map it was told to leave"
+
+        at.button(key=f"latent_watch_{code_job.key}").click().run()  # "Watch it again"
+        assert not at.exception, at.exception
+        assert me in code_job.attached
+        assert any(b.label == "Stop t-SNE" for b in at.button)
+        assert "you stopped watching it" not in texts(at)
     finally:
-        for job in list(mine.values()):
+        for job in list(mine):
             jobs_module.default_queue().cancel(job)
-        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+        for job in list(mine):  # a t-SNE thread still running at exit aborts the process
             job.wait(30)
 
 
-def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypatch):
+def test_one_self_refreshing_fragment_at_a_fixed_place(monkeypatch):
     """Bug 4 (white page, "Bad delta path index 14 (should be between [0, 13])"): several fragments refreshed
-    themselves at places that moved when a job started or ended. The page now has one refreshing fragment,
-    at the same place and with the same number of elements whether its maps run or are done."""
+    themselves at places that moved when a job started or ended. The page has one refreshing fragment, the job
+    panel of all its maps, at the same place whether its maps run or are done; once they are done it stops
+    refreshing itself."""
     import streamlit as st
     import streamlit.runtime.fragment as fragment_module
     from aecore import jobs as jobs_module
 
     refreshing, places = [], []
     real_fragment, real_identity = st.fragment, fragment_module._make_fragment_identity
+    page_files = ("pages/latent_space.py", "ui/latent_view.py", "ui/job_panel.py")
 
     def fragment(func=None, *, run_every=None, **kwargs):
-        if run_every and sys._getframe(1).f_code.co_filename.endswith("latent_space.py"):
+        if run_every and sys._getframe(1).f_code.co_filename.endswith(page_files):
             refreshing.append(run_every)
         return real_fragment(func, run_every=run_every, **kwargs)
 
     def identity(func, *, delta_path, additional_hash_info):
         # the page's other fragments (its controls' parts, issue 18) never refresh themselves
-        if func.__code__.co_filename.endswith("latent_space.py") and func.__name__ == "live":
+        if func.__code__.co_filename.endswith("ui/job_panel.py") and func.__name__ == "panel":
             places.append(delta_path)
         return real_identity(func, delta_path=delta_path, additional_hash_info=additional_hash_info)
 
@@ -120,24 +141,25 @@ def test_one_self_refreshing_fragment_at_a_fixed_place_with_fixed_slots(monkeypa
     at.session_state["latent_points"] = 300
     at.session_state["latent_iterations"] = 1500  # still running during the next two runs
     go_to(at, "pages/latent_space.py")
-    mine = at.session_state["latent_jobs"]
+    mine = _page_jobs(at)
     try:
-        assert any(j.active for j in mine.values())
+        assert any(j.active for j in mine)
         refreshing.clear(), places.clear()
         at.run()
         assert len(refreshing) == 1, f"{len(refreshing)} self-refreshing fragments in one run"
+        assert len(places) == 1
         running_place = places[-1]
-        running_slots = len(_block_at(at, running_place).children)
+        assert _block_at(at, running_place).get("progress")  # the maps' bar is inside it
     finally:
-        for job in list(mine.values()):
+        for job in list(mine):
             jobs_module.default_queue().cancel(job)
-        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+        for job in list(mine):  # a t-SNE thread still running at exit aborts the process
             job.wait(30)
     refreshing.clear(), places.clear()
     at.run()
     assert not at.exception, at.exception
     assert refreshing == [] and places == [running_place]
-    assert len(_block_at(at, running_place).children) == running_slots == 6
+    assert not _block_at(at, running_place).get("progress")
 
 
 def _block_at(at, delta_path: str):
@@ -157,8 +179,8 @@ def test_kl_divergence_gets_a_plain_line_while_the_map_forms():
     at.session_state["latent_points"] = 300
     at.session_state["latent_iterations"] = 1500
     go_to(at, "pages/latent_space.py")
-    mine = at.session_state["latent_jobs"]
-    code_job = next(j for j in mine.values() if j.label == "t-SNE of the codes")
+    mine = _page_jobs(at)
+    code_job = next(j for j in mine if j.label == "t-SNE of the codes")
     try:
         deadline = time.time() + 60
         while time.time() < deadline and not (isinstance(code_job.latest, embed.EmbedFrame)
@@ -171,9 +193,9 @@ def test_kl_divergence_gets_a_plain_line_while_the_map_forms():
         assert "KL divergence" in bars and "nats" in bars
         assert "KL divergence (in nats): how much the map's neighbourhoods still differ" in texts(at)
     finally:
-        for job in list(mine.values()):
+        for job in list(mine):
             jobs_module.default_queue().cancel(job)
-        for job in list(mine.values()):  # a t-SNE thread still running at exit aborts the process
+        for job in list(mine):  # a t-SNE thread still running at exit aborts the process
             job.wait(30)
 
 
@@ -226,7 +248,10 @@ def test_maps_of_built_in_data_are_offered_to_a_dask_cluster(monkeypatch):
     train(at)
     at.session_state["latent_points"] = 300
     at.session_state["latent_iterations"] = 150
+    at.session_state["latent_seed"] = 17  # maps no other test asked for (a finished map is joined, not rebuilt)
     go_to(at, "pages/latent_space.py")
     assert not at.exception, at.exception
     assert calls.get("code_map_job") and calls.get("pixel_maps_job"), calls
     assert calls["code_map_job"] != calls["pixel_maps_job"]
+    assert {calls["code_map_job"], calls["pixel_maps_job"]} <= {job.key for job in _page_jobs(at)}
+    _wait_for_jobs(at)  # nothing may run on when the test ends

@@ -48,6 +48,17 @@ def find_or_mine(key: str, slot: str, owner: str | None = None) -> Job | None:
     return mine if mine is not None and mine.key == key else None
 
 
+def left(key: str) -> tuple[int, ...]:
+    """Ids of the jobs this session left with panel ``key``'s Stop while other sessions went on watching them."""
+    return st.session_state.get(f"{key}_left", ())
+
+
+def watch_again(key: str, job: Job) -> None:
+    """Follow ``job`` again in panel ``key`` after this session left it."""
+    jobs.default_queue().attach(job, state.session_id())
+    st.session_state[f"{key}_left"] = tuple(i for i in left(key) if i != job.id)
+
+
 def estimate(epoch_work: float, epochs: int) -> float:
     """Seconds a job of ``epochs`` epochs of ``epoch_work`` nominal seconds takes on this machine."""
     return jobs.default_queue().estimate(epoch_work, epochs)
