@@ -184,7 +184,8 @@ def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
         active = current is not None and current.active
         watching = active and current.id not in left
         if start is not None:
-            start_slot, stop_slot, line_slot = st.columns([1, 1, 4])
+            # A long start label gets a wider column: at a sixth of the row it was cut ("Add a code-siz…").
+            start_slot, stop_slot, line_slot = st.columns([max(1.0, len(texts.button) / 14), 1, 4])
             if start_slot.button(texts.button, key=f"{key}_train", type="primary",
                                  disabled=watching or start_disabled, help=start_help, use_container_width=True):
                 st.session_state.pop(left_key, None)
