@@ -44,7 +44,7 @@ from aecore.config import Experiment
 
 log = logging.getLogger("aecore.cache")
 
-FORMAT = 1
+FORMAT = 2  # 2: training noise is no longer a layer of the saved model (issue 12); older entries are misses
 DEFAULT_MAX_MB = 1024
 _MODEL_FIELDS = ("model", "encoder", "decoder")
 _SKIP_FIELDS = ("_lock", "experiment")

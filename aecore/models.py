@@ -2,10 +2,9 @@
 
 Every builder returns a ``BuiltModel``: the trainable ``autoencoder`` (samples in,
 samples out, same shape) plus its ``encoder`` and ``decoder`` as models of their
-own, so codes can be computed and decoded separately. Training-time noise for
-denoising is a ``Corruption`` layer in front of the encoder: it is active only
-while training (``fit(x_noisy, x)`` with fresh noise every batch) and the
-identity at inference.
+own, so codes can be computed and decoded separately. Training noise is not part
+of a model: the trainer corrupts the training inputs (``aecore.train``), so a saved
+model reconstructs whatever it is given, clean or noisy.
 """
 
 from __future__ import annotations
@@ -20,32 +19,16 @@ from aecore.architecture import conv_filter_counts, conv_spatial_sizes
 from aecore.config import ModelConfig, TrainConfig
 
 
-@keras.saving.register_keras_serializable(package="aecore")
-class Corruption(layers.Layer):
-    """Training-only noise: Gaussian (σ = level), salt and pepper or masking (fraction = level)."""
+@keras.saving.register_keras_serializable(package="aecore", name="Corruption")
+class _SavedTrainingNoise(layers.Layer):
+    """Loads models saved before issue 12, whose training noise was a layer: it was the identity outside
+    training, and is now the identity always (lesson bundles from then still open)."""
 
     def __init__(self, kind: str = "gaussian", level: float = 0.0, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.kind = kind
-        self.level = float(level)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, x, training=False):
-        if not training or self.level <= 0:
-            return x
-        shape = ops.shape(x)
-        if self.kind == "gaussian":
-            noise = keras.random.normal(shape, stddev=self.level, seed=self.seed_generator)
-            return ops.clip(x + noise, 0.0, 1.0)
-        u = keras.random.uniform(shape, seed=self.seed_generator)
-        if self.kind == "salt_pepper":
-            x = ops.where(u < self.level / 2, ops.ones_like(x), x)
-            return ops.where((u >= self.level / 2) & (u < self.level), ops.zeros_like(x), x)
-        return ops.where(u < self.level, ops.zeros_like(x), x)  # masking
-
-    def get_config(self):
-        return {**super().get_config(), "kind": self.kind, "level": self.level, "seed": self.seed}
+    def call(self, x):
+        return x
 
 
 @dataclass
@@ -92,13 +75,9 @@ def dense_decoder(cfg: ModelConfig, sample_shape: tuple[int, ...], name: str = "
     return keras.Model(codes, layers.Reshape(sample_shape)(x), name=name)
 
 
-def _wrap(encoder: keras.Model, decoder: keras.Model, input_shape, train_cfg: TrainConfig | None) -> BuiltModel:
+def _wrap(encoder: keras.Model, decoder: keras.Model, input_shape) -> BuiltModel:
     inputs = keras.Input(input_shape, name="input")
-    x = inputs
-    if train_cfg is not None and train_cfg.noise_level > 0:
-        x = Corruption(train_cfg.noise_kind, train_cfg.noise_level, seed=train_cfg.seed, name="noise")(x)
-    outputs = decoder(encoder(x))
-    return BuiltModel(keras.Model(inputs, outputs, name="autoencoder"), encoder, decoder)
+    return BuiltModel(keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder"), encoder, decoder)
 
 
 def build_dense(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = None,
@@ -108,7 +87,7 @@ def build_dense(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = 
     ``input_shape`` differs from ``sample_shape`` (the output) for mappings such as grey → colour.
     """
     input_shape = tuple(input_shape or sample_shape)
-    return _wrap(dense_encoder(cfg, input_shape), dense_decoder(cfg, sample_shape), input_shape, train_cfg)
+    return _wrap(dense_encoder(cfg, input_shape), dense_decoder(cfg, sample_shape), input_shape)
 
 
 # --- convolutional ------------------------------------------------------------------------------------------
@@ -163,7 +142,7 @@ def build_conv(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | None = N
     input_shape = tuple(input_shape or sample_shape)
     if len(input_shape) < 2 or len(sample_shape) < 2:
         raise ValueError("A convolutional autoencoder needs images, not rows of numbers.")
-    return _wrap(conv_encoder(cfg, input_shape), conv_decoder(cfg, sample_shape), input_shape, train_cfg)
+    return _wrap(conv_encoder(cfg, input_shape), conv_decoder(cfg, sample_shape), input_shape)
 
 
 # --- custom train_step models: contractive and variational --------------------------------------------------
@@ -189,14 +168,12 @@ class _TrackedAutoencoder(keras.Model):
 
     tracker_names: tuple[str, ...] = ("loss", "mse")
 
-    def __init__(self, encoder, decoder, loss_name: str = "bce", noise_kind: str = "gaussian",
-                 noise_level: float = 0.0, seed: int | None = None, **kwargs):
+    def __init__(self, encoder, decoder, loss_name: str = "bce", seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.loss_name = loss_name
-        self.noise_kind, self.noise_level, self.seed = noise_kind, float(noise_level), seed
-        self.noise = Corruption(noise_kind, noise_level, seed=seed, name="noise") if noise_level > 0 else None
+        self.seed = seed
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names}
 
     @property
@@ -231,11 +208,13 @@ class _TrackedAutoencoder(keras.Model):
     def get_config(self):
         return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder), "loss_name": self.loss_name,
-                "noise_kind": self.noise_kind, "noise_level": self.noise_level, "seed": self.seed}
+                "seed": self.seed}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        for old_noise_setting in ("noise_kind", "noise_level"):  # in models saved before issue 12
+            config.pop(old_noise_setting, None)
         for name in ("encoder", "decoder"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
@@ -259,8 +238,6 @@ class ContractiveAutoencoder(_TrackedAutoencoder):
         self.probe_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 7)
 
     def call(self, x, training=False):
-        if self.noise is not None:
-            x = self.noise(x, training=training)
         return self.decoder(self.encoder(x, training=training), training=training)
 
     def jacobian_penalty(self, x, training: bool = False):
@@ -277,8 +254,6 @@ class ContractiveAutoencoder(_TrackedAutoencoder):
         return ops.sum(ops.reshape(ops.square(jtv), (ops.shape(jtv)[0], -1)), axis=1), code
 
     def _terms(self, x, y, training: bool) -> dict:
-        if self.noise is not None:
-            x = self.noise(x, training=training)
         penalty, code = self.jacobian_penalty(x, training=training)
         output = self.decoder(code, training=training)
         reconstruction = ops.mean(_per_sample_loss(self.loss_name, y, output))
@@ -309,14 +284,10 @@ class VariationalAutoencoder(_TrackedAutoencoder):
         self.sample_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 11)
 
     def call(self, x, training=False):
-        if self.noise is not None:
-            x = self.noise(x, training=training)
         mean, _ = self.encoder(x, training=training)
         return self.decoder(mean, training=training)
 
     def _terms(self, x, y, training: bool) -> dict:
-        if self.noise is not None:
-            x = self.noise(x, training=training)
         mean, log_var = self.encoder(x, training=training)
         epsilon = keras.random.normal(ops.shape(mean), seed=self.sample_seed)
         code = mean + ops.exp(0.5 * log_var) * epsilon
@@ -347,10 +318,8 @@ def variational_encoder(cfg: ModelConfig, input_shape: tuple[int, ...], name: st
     return keras.Model(inputs, [mean, log_var], name=name)
 
 
-def _noise_args(train_cfg: TrainConfig | None) -> dict:
-    if train_cfg is None:
-        return {}
-    return {"noise_kind": train_cfg.noise_kind, "noise_level": train_cfg.noise_level, "seed": train_cfg.seed}
+def _seed_args(train_cfg: TrainConfig | None) -> dict:
+    return {} if train_cfg is None else {"seed": train_cfg.seed}
 
 
 def _built(model: keras.Model, encoder: keras.Model, decoder: keras.Model, input_shape) -> BuiltModel:
@@ -364,7 +333,7 @@ def build_contractive(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | N
     input_shape = tuple(input_shape or sample_shape)
     encoder, decoder = dense_encoder(cfg, input_shape), dense_decoder(cfg, sample_shape)
     model = ContractiveAutoencoder(encoder, decoder, weight=cfg.contractive_weight, loss_name=cfg.loss,
-                                   name="autoencoder", **_noise_args(train_cfg))
+                                   name="autoencoder", **_seed_args(train_cfg))
     return _built(model, encoder, decoder, input_shape)
 
 
@@ -374,7 +343,7 @@ def build_variational(cfg: ModelConfig, sample_shape, train_cfg: TrainConfig | N
     input_shape = tuple(input_shape or sample_shape)
     stats_encoder, decoder = variational_encoder(cfg, input_shape), dense_decoder(cfg, sample_shape)
     model = VariationalAutoencoder(stats_encoder, decoder, kl_weight=cfg.kl_weight, loss_name=cfg.loss,
-                                   name="autoencoder", **_noise_args(train_cfg))
+                                   name="autoencoder", **_seed_args(train_cfg))
     built = _built(model, stats_encoder, decoder, input_shape)
     mean_encoder = keras.Model(stats_encoder.input, stats_encoder.outputs[0], name="encoder")
     return BuiltModel(built.autoencoder, mean_encoder, decoder)

@@ -1,8 +1,9 @@
 """Slow motion: train an experiment's autoencoder one batch at a time, keeping what each step saw.
 
 ``Stepper`` builds and compiles the model exactly as ``aecore.train.train_autoencoder`` does (same seed,
-same initial weights, same optimizer and loss) and draws its batches from the same shuffled pipeline
-(``aecore.train._batches``), so N steps here are the first N optimizer steps of the app's training run.
+same initial weights, same optimizer and loss) and draws its batches, and their noise, from the same
+shuffled pipeline (``aecore.train.shuffled_batches``), so N steps here are the first N optimizer steps of
+the app's training run.
 TensorFlow is imported lazily, inside the methods.
 """
 
@@ -34,14 +35,15 @@ class Stepper:
     """The experiment's autoencoder, trained one batch at a time.
 
     Batch order: the training set shuffled by ``tf.data`` with the experiment's seed and reshuffled every
-    epoch, the last partial batch dropped (``aecore.train._batches``): the order ``train_autoencoder``'s
-    ``fit`` uses, epoch after epoch (tests/test_stepping.py checks it against ``fit`` over three epochs).
+    epoch, the last partial batch dropped (``aecore.train.shuffled_batches``): the order
+    ``train_autoencoder``'s ``fit`` uses, epoch after epoch (tests/test_stepping.py checks it against
+    ``fit`` over three epochs).
     Each step is one ``train_on_batch`` on the compiled model: the same train step as ``fit``.
 
     Parameters
     ----------
-    experiment, dataset : what to train (the model sees the clean training images; a noise level adds its
-        noise inside the model, as in ``train_autoencoder``).
+    experiment, dataset : what to train (the model sees the training images, with the experiment's noise
+        when its level is above 0: the same noise, batch for batch, as ``train_autoencoder``'s pipeline).
     """
 
     def __init__(self, experiment: Experiment, dataset: Dataset):
@@ -51,7 +53,7 @@ class Stepper:
         import keras
 
         from aecore.models import build_model, compile_model
-        from aecore.train import _batches
+        from aecore.train import shuffled_batches, training_noise
 
         experiment.validate_for(dataset)
         self.experiment = experiment
@@ -66,10 +68,12 @@ class Stepper:
                                                input_shape=dataset.x_train.shape[1:]), experiment.model, one_step)
         self.model = self.built.autoencoder
         index = np.arange(len(dataset.x_train))
-        self._order = _batches(index, index, train_cfg.batch_size, train_cfg.seed)
+        self._noise = training_noise(train_cfg)
+        self._order = shuffled_batches(index, index, train_cfg.batch_size, train_cfg.seed,
+                                       keyed=self._noise is not None)
         self._iterator = None
         self._epochs_begun = 0
-        self._pending: tuple[int, np.ndarray] | None = None
+        self._pending: tuple[int, np.ndarray, object] | None = None  # epoch, indices, noise key
         self.history: list[StepRecord] = []
         self.initial_weights = [np.array(w) for w in self.model.get_weights()]
 
@@ -92,8 +96,8 @@ class Stepper:
 
         return steps_in_epoch(len(self.dataset.x_train), self.experiment.train.batch_size)
 
-    def _peek(self) -> tuple[int, np.ndarray]:
-        """The epoch and indices of the next batch, fetched once and kept until a step uses them."""
+    def _peek(self) -> tuple[int, np.ndarray, object]:
+        """The epoch, indices and noise key of the next batch, fetched once and kept until a step uses them."""
         while self._pending is None:
             if self._iterator is None:
                 if self._epochs_begun:
@@ -103,8 +107,8 @@ class Stepper:
                 self._iterator = iter(self._order)
                 self._epochs_begun += 1
             try:
-                indices, _ = next(self._iterator)
-                self._pending = (self._epochs_begun, np.asarray(indices))
+                indices, _, *key = next(self._iterator)
+                self._pending = (self._epochs_begun, np.asarray(indices), key[0] if key else None)
             except StopIteration:
                 self._iterator = None
         return self._pending
@@ -114,9 +118,10 @@ class Stepper:
         x = self.dataset.x_train
         done = []
         for _ in range(int(n)):
-            epoch, indices = self._peek()
+            epoch, indices, key = self._peek()
+            inputs = x[indices] if self._noise is None else np.asarray(self._noise(x[indices], key))
             self.model.reset_metrics()  # the batch's own loss, not a running mean over the calls
-            logs = self.model.train_on_batch(x[indices], x[indices], return_dict=True)
+            logs = self.model.train_on_batch(inputs, x[indices], return_dict=True)
             self._pending = None
             record = StepRecord(self.steps + 1, epoch, indices, float(logs["loss"]),
                                 float(logs.get("mse", np.nan)))

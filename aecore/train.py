@@ -17,7 +17,7 @@ import numpy as np
 
 from aecore import corrupt, metrics
 from aecore.runtime import ensure_tensorflow_configured, release_training_graphs
-from aecore.config import Experiment
+from aecore.config import Experiment, TrainConfig
 from aecore.data import Dataset
 
 PREVIEW_COUNT = 8
@@ -35,7 +35,8 @@ FEW_STEPS_PER_EPOCH = 20  # ...of fewer than this per epoch, still improving: th
 LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # Types whose training step XLA compiles (fusing the small-batch step, Adam's update included), where
 # benchmarks/time_to_quality.py measured it faster. Others keep TensorFlow's graph: conv layers run on oneDNN.
-# Never with training noise or dropout: XLA's random numbers on the CPU made a denoiser train 4x slower.
+# Never with dropout: XLA's random numbers on the CPU made a denoiser train 4x slower (measured while its noise
+# was a model layer). Noisy runs keep TensorFlow's graph too: not re-measured since the noise moved to tf.data.
 XLA_KINDS = ("dense", "sparse")
 
 
@@ -326,8 +327,33 @@ def _reconstruct(model, x: np.ndarray, chunk: int = 1024) -> np.ndarray:
     return np.concatenate([np.asarray(model(x[i:i + chunk], training=False)) for i in range(0, len(x), chunk)])
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
-    """Shuffled batches, reshuffled every epoch, as a tf.data pipeline (faster than Keras's array adapter).
+def training_noise(train_cfg: TrainConfig) -> Callable | None:
+    """The experiment's training noise as ``noise(x_batch, key)`` on tensors, or None without noise.
+
+    The formulas are ``corrupt.corrupted``'s (the validation and test noise's), on TensorFlow's stateless
+    draws seeded by ``key``: the same key gives the same noise, in the tf.data pipeline or eagerly.
+    """
+    if train_cfg.noise_level <= 0:
+        return None
+    import tensorflow as tf
+    from keras import ops
+
+    kind, level = train_cfg.noise_kind, float(train_cfg.noise_level)
+    draw = tf.random.stateless_normal if kind == "gaussian" else tf.random.stateless_uniform
+
+    def noise(x, key):
+        x = tf.convert_to_tensor(x)
+        seed = tf.stack([tf.cast(key, tf.int64), tf.constant(0, tf.int64)])
+        return corrupt.corrupted(x, kind, level, draw(tf.shape(x), seed, dtype=x.dtype), xp=ops)
+
+    return noise
+
+
+def shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, keyed: bool = False):
+    """Shuffled batches (x, y), reshuffled every epoch, as a tf.data pipeline (faster than Keras's array
+    adapter). ``keyed`` adds each batch's noise key (x, y, key): a seeded random stream that, like the
+    shuffle, is drawn afresh every pass, so every epoch gets new noise and a replay (``aecore.stepping``)
+    the same noise.
 
     The last partial batch is dropped (a different few images each epoch): one batch shape means one
     traced training step instead of two, which on mnist-5k saves more time than the 16 images cost.
@@ -335,7 +361,19 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
     import tensorflow as tf
 
     data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size, drop_remainder=len(x) >= batch_size).prefetch(2)
+    data = data.batch(batch_size, drop_remainder=len(x) >= batch_size)
+    if keyed:
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        data = tf.data.Dataset.zip(data, keys).map(lambda xy, key: (*xy, key))
+    return data
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, noise: Callable | None = None):
+    """What ``fit`` trains on: ``shuffled_batches``, their inputs corrupted by ``noise`` when given."""
+    data = shuffled_batches(x, y, batch_size, seed, keyed=noise is not None)
+    if noise is not None:
+        data = data.map(lambda x_batch, y_batch, key: (noise(x_batch, key), y_batch))
+    return data.prefetch(2)
 
 
 def train_autoencoder(experiment: Experiment, dataset: Dataset,
@@ -369,7 +407,7 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     if inputs is not None:
         x_train_in, x_val_in, x_test_in = inputs
     else:
-        x_train_in = dataset.x_train  # noise, if any, is added afresh every batch by the model's Corruption layer
+        x_train_in = dataset.x_train  # noise, if any, is added afresh to every batch by the pipeline (_batches)
         x_val_in = model_input(dataset.x_val, train_cfg.seed + 1)
         x_test_in = model_input(dataset.x_test, train_cfg.seed + 2)
     spread = data_spread(dataset.x_train)
@@ -393,7 +431,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
                            validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch)
-    built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed),
+    built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
+                                   training_noise(train_cfg)),
                           epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}

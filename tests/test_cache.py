@@ -95,3 +95,16 @@ def test_default_cache_follows_the_environment(tmp_path, monkeypatch):
     disk = cache.default_cache()
     assert disk.directory == tmp_path / "elsewhere" and disk.max_bytes == 5 * 2**20
     assert os.path.isdir(tmp_path / "elsewhere" / "models")
+
+
+def test_entries_from_before_training_noise_left_the_model_are_misses(tmp_path, trained):
+    """Format 1 entries hold denoisers with their training noise as a layer (issue 12): not loaded."""
+    import json
+
+    disk = cache.DiskCache(tmp_path)
+    assert disk.save(trained)
+    meta_file = tmp_path / "models" / trained.experiment.key() / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["format"] == cache.FORMAT == 2
+    meta_file.write_text(json.dumps({**meta, "format": 1}))
+    assert disk.load(trained.experiment) is None

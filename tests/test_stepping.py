@@ -50,12 +50,18 @@ def test_loss_after_n_steps_equals_fit_on_the_same_batches(digits):
     assert stepper.losses[-1] < stepper.losses[0]  # it learns
 
 
-def test_batch_order_is_the_apps_training_order_over_three_epochs(digits):
-    """The same pipeline train_autoencoder hands to fit: three whole epochs of steps equal its three epochs."""
-    from aecore.stepping import Stepper
-    from aecore.train import _batches
+NOISY = EXPERIMENT.replace(model=EXPERIMENT.model.replace(kind="denoising"),
+                           train=EXPERIMENT.train.replace(noise_kind="gaussian", noise_level=0.4))
 
-    stepper = Stepper(EXPERIMENT, digits)
+
+@pytest.mark.parametrize("experiment", [EXPERIMENT, NOISY], ids=["clean", "noisy"])
+def test_batch_order_is_the_apps_training_order_over_three_epochs(digits, experiment):
+    """The same pipeline train_autoencoder hands to fit, its training noise included: three whole epochs of
+    steps equal its three epochs."""
+    from aecore.stepping import Stepper
+    from aecore.train import _batches, training_noise
+
+    stepper = Stepper(experiment, digits)
     first = stepper.last_batch(count=64)  # looking at the next batch does not consume the order
     per_epoch = stepper.steps_per_epoch
     assert per_epoch == len(digits.x_train) // 64
@@ -66,9 +72,9 @@ def test_batch_order_is_the_apps_training_order_over_three_epochs(digits):
         seen = np.concatenate([r.indices for r in stepper.history[epoch * per_epoch:(epoch + 1) * per_epoch]])
         assert len(np.unique(seen)) == len(seen)
 
-    model = fresh_model(EXPERIMENT, digits)
-    history = model.fit(_batches(digits.x_train, digits.x_train, 64, EXPERIMENT.train.seed), epochs=3,
-                        shuffle=False, verbose=0).history
+    model = fresh_model(experiment, digits)
+    history = model.fit(_batches(digits.x_train, digits.x_train, 64, experiment.train.seed,
+                                 training_noise(experiment.train)), epochs=3, shuffle=False, verbose=0).history
     stepper_epochs = [np.mean(stepper.losses[e * per_epoch:(e + 1) * per_epoch]) for e in range(3)]
     np.testing.assert_allclose(stepper_epochs, history["loss"], rtol=1e-5)
     for a, b in zip(model.get_weights(), stepper.model.get_weights()):

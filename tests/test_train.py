@@ -250,3 +250,42 @@ def test_collapse_advice_names_the_penalty_of_penalised_models():
     assert "smaller KL weight (β) than 4" in advice and "try 0.001" in advice
     sparse = ModelConfig(kind="sparse", sparsity_weight=0.01)
     assert "smaller sparsity weight than 0.01" in train._stuck_advice(TrainConfig(), 28, 3680, model_cfg=sparse)
+
+
+@pytest.mark.parametrize("kind, level", [("gaussian", 0.5), ("salt_pepper", 0.3), ("masking", 0.4)])
+def test_training_noise_is_corrupt_noise_fresh_every_epoch_and_seeded(digits, kind, level):
+    """Issue 12: the trainer corrupts the training batches in its pipeline with corrupt.py's formulas (the
+    model holds no noise). Each epoch draws new noise; the same seed draws the same noise again."""
+    from aecore import corrupt
+    from aecore.config import TrainConfig
+    from aecore.train import _batches, training_noise
+
+    x = digits.x_train
+    noise = training_noise(TrainConfig(noise_kind=kind, noise_level=level))
+    assert training_noise(TrainConfig()) is None
+
+    def two_epochs(seed):
+        data = _batches(x, np.arange(len(x)), 64, seed, noise)
+        return [[(np.asarray(a), np.asarray(i)) for a, i in data] for _ in range(2)]
+
+    first, second = two_epochs(3)
+    again = two_epochs(3)[0]
+    for (noisy, index), (same, same_index) in zip(first, again):
+        np.testing.assert_array_equal(index, same_index)
+        np.testing.assert_array_equal(noisy, same)
+
+    def by_image(epoch):  # each image's input in that epoch
+        return {int(i): a for inputs, index in epoch for i, a in zip(index, inputs)}
+
+    one, two = by_image(first), by_image(second)
+    both = sorted(set(one) & set(two))
+    clean = x[both]
+    noisy = np.stack([one[i] for i in both])
+    assert 0 <= noisy.min() and noisy.max() <= 1
+    if kind == "gaussian":  # as much noise as numpy's σ 0.5, clipped to [0, 1], puts on the same images
+        reference = corrupt.add_noise(clean, kind, level, seed=0)
+        assert np.mean((noisy - clean) ** 2) == pytest.approx(np.mean((reference - clean) ** 2), rel=0.05)
+    else:  # ``level`` of the values set to 0 or 1 (those that were 0 already cannot be seen: count only the others)
+        lit = clean > 0
+        assert np.mean(noisy[lit] != clean[lit]) == pytest.approx(level, rel=0.1)
+    assert not np.array_equal(noisy, np.stack([two[i] for i in both])), "fresh noise every epoch"
