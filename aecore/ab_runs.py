@@ -251,6 +251,19 @@ class ABReport:
     def seconds_left(self) -> float:
         return self.seconds_per_epoch * (self.epochs - self.epoch)
 
+    @property
+    def fraction(self) -> float:
+        return min(self.epoch / max(self.epochs, 1), 1.0)
+
+    @property
+    def line(self) -> str:
+        return (f"Epoch {self.epoch} of {self.epochs} done by both · A loss {self.logs['loss']:.4f} · "
+                f"B loss {self.logs['b_loss']:.4f}")
+
+    @property
+    def partial(self) -> np.ndarray | None:
+        return self.preview
+
 
 def validate_pair(a: Experiment, b: Experiment, dataset: Dataset) -> None:
     """Raise ``ValueError`` naming A or B when either cannot train, or when they do not differ."""

@@ -28,6 +28,7 @@ from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig, stab
 from aecore.data import Dataset, DatasetUnavailable, load_dataset
 from aecore.metrics import auc, roc_curve  # noqa: F401  (the Applications page's ROC)
 from aecore.pca import PCABaseline
+from aecore.progress import Count
 
 TASKS = ("watermark", "superres", "colour", "anomaly")
 TASK_LABELS = {"watermark": "Watermark removal", "superres": "Super-resolution", "colour": "Colorization",
@@ -514,7 +515,9 @@ def feature_accuracy_table(features: dict[str, tuple[np.ndarray, np.ndarray]], y
             rows.append({"features": name, "dimensions": int(np.prod(train_f.shape[1:])),
                          "labels": len(idx), "accuracy": acc})
             if report is not None:
-                report(rows[-1])
+                total = len(label_counts) * len(features)
+                report(Count(len(rows), total, f"Fitted {len(rows)} of {total} classifiers: {name} with "
+                                               f"{len(idx):,} labels…", partial=rows[-1]))
     return rows
 
 
@@ -713,5 +716,6 @@ def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64),
             break
         results[experiment.model.code_size] = result
         if report is not None:
-            report({"done": i + 1, "total": len(experiments), "code_size": experiment.model.code_size})
+            report(Count(i + 1, len(experiments), f"Trained {i + 1} of {len(experiments)} models (code size "
+                                                   f"{experiment.model.code_size})…", partial=result))
     return results

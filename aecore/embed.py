@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from aecore.pca import fit_pca, flatten
+from aecore.progress import Count
 
 # openTSNE's OpenMP threads spin while they wait for each other. On a shared 2-core machine (training jobs,
 # other sessions) that spinning starves the optimiser: t-SNE of 360 points took 9.7 s with n_jobs=2 versus
@@ -72,6 +73,15 @@ class EmbedFrame:
     @property
     def fraction(self) -> float:
         return min(self.iteration / max(self.iterations, 1), 1.0)
+
+    @property
+    def line(self) -> str:
+        kl = f" · KL divergence {self.kl_divergence:.2f} nats" if self.kl_divergence is not None else ""
+        return f"Iteration {self.iteration} of {self.iterations}{kl} · {self.elapsed:.1f} s"
+
+    @property
+    def partial(self) -> np.ndarray:
+        return self.embedding
 
 
 @dataclass
@@ -410,8 +420,14 @@ def draw_map(kind: str, arguments: dict, report: Callable, cancel: threading.Eve
     return job(**arguments)(report, cancel)
 
 
+def snapshot_count(done: int, total: int, item: tuple[int, np.ndarray, float]) -> Count:
+    """Progress of the maps over training: ``done`` of ``total`` epochs mapped, the last one ``item``
+    = (epoch, embedding, knn)."""
+    return Count(done, total, f"The codes of {done} of {total} epochs mapped", partial=item)
+
+
 def map_event(item) -> dict:
-    """An ``EmbedFrame`` or a finished snapshot map ``(epoch, embedding, knn)`` as a Dask event (the
+    """An ``EmbedFrame`` or the progress of the maps over training (``snapshot_count``) as a Dask event (the
     embedding as raw float32 bytes: a 5,000-point frame is 40 kB, five times less than a list)."""
     if isinstance(item, EmbedFrame):
         fields = {"kind": "frame", "iteration": int(item.iteration), "iterations": int(item.iterations),
@@ -419,17 +435,18 @@ def map_event(item) -> dict:
                   "kl": None if item.kl_divergence is None else float(item.kl_divergence)}
         embedding = item.embedding
     else:
-        epoch, embedding, knn = item
-        fields = {"kind": "snapshot", "epoch": int(epoch), "knn": float(knn)}
+        epoch, embedding, knn = item.partial
+        fields = {"kind": "snapshot", "epoch": int(epoch), "knn": float(knn), "done": item.done,
+                  "total": item.total}
     embedding = np.ascontiguousarray(embedding, dtype=np.float32)
     return {**fields, "shape": list(embedding.shape), "data": embedding.tobytes()}
 
 
 def map_report(item: dict):
-    """What ``map_event`` sent, back as the ``EmbedFrame`` or ``(epoch, embedding, knn)`` it was."""
+    """What ``map_event`` sent, back as the ``EmbedFrame`` or ``snapshot_count`` it was."""
     embedding = np.frombuffer(item["data"], dtype=np.float32).reshape(item["shape"]).copy()
     if item["kind"] == "snapshot":
-        return item["epoch"], embedding, item["knn"]
+        return snapshot_count(item["done"], item["total"], (item["epoch"], embedding, item["knn"]))
     return EmbedFrame(item["iteration"], item["iterations"], embedding, item["elapsed"], item["kl"], item["phase"])
 
 
@@ -552,7 +569,7 @@ def snapshot_maps_job(snapshots: Sequence[tuple[int, np.ndarray]], labels: np.nd
                 previous = embedding
             item = (int(epoch), embedding, knn_accuracy(embedding, y, seed=seed))
             out.append(item)
-            report(item)
+            report(snapshot_count(len(out), len(snapshots), item))
         return out
 
     return _elsewhere(run, cluster_key)

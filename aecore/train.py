@@ -64,6 +64,18 @@ class EpochReport:
     def seconds_left(self) -> float:
         return self.seconds_per_epoch * (self.epochs - self.epoch)
 
+    @property
+    def fraction(self) -> float:
+        return min(self.epoch / max(self.epochs, 1), 1.0)
+
+    @property
+    def line(self) -> str:
+        return f"Epoch {self.epoch} of {self.epochs} · loss {self.logs.get('loss', float('nan')):.4f}"
+
+    @property
+    def partial(self) -> np.ndarray | None:
+        return self.preview
+
 
 @dataclass
 class TrainResult:

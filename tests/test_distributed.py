@@ -253,9 +253,10 @@ def test_pixel_and_snapshot_maps_on_the_cluster_equal_in_process(client, map_inp
     remote_snaps = embed.map_on_cluster("test-map-snapshots", "snapshots", dict(
         snapshots=snapshots, labels=digits.y_test, perplexity=15, iterations=100, seed=0), reported.append,
         threading.Event(), client=client)
-    assert [m[0] for m in remote_snaps] == [m[0] for m in reported] == [m[0] for m in local]
+    assert [m[0] for m in remote_snaps] == [r.partial[0] for r in reported] == [m[0] for m in local]
     assert all(np.array_equal(a[1], b[1]) and a[2] == b[2] for a, b in zip(remote_snaps, local))
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(reported, local))  # each map as it finished
+    assert all(np.array_equal(a.partial[1], b[1]) for a, b in zip(reported, local))  # each map as it finished
+    assert [(r.done, r.total) for r in reported] == [(1, 2), (2, 2)]
 
 
 def test_stop_ends_a_map_on_the_cluster_through_the_dask_event(client, map_inputs, digits):

@@ -143,6 +143,7 @@ def test_walk_endpoints_are_reconstructions_and_the_job_maps_codes(digits, tiny_
     assert [m[0] for m in maps] == [e for e, _ in snapshots] == [1, 2]
     assert all(m[1].shape == (len(snapshots[0][1]), 2) and 0.0 <= m[2] <= 1.0 for m in maps)
     assert len(reported) == 2  # each epoch's map is reported as soon as it is done
+    assert [r.partial[0] for r in reported] == [1, 2] and reported[-1].fraction == 1.0
 
 
 def test_nearest_neighbours_are_exact(blobs):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from aecore.progress import Count
 from tests.apphelpers import TINY_SETTINGS, go_to, open_app, texts, train
 
 pytestmark = pytest.mark.app
@@ -45,7 +46,7 @@ def test_the_code_size_sweep_runs_through_the_job_panel(monkeypatch):
     release, model = threading.Event(), at.session_state["ae_job"].result
 
     def sweep(data, sizes, report=None, cancel=None, **kwargs):  # one model reported, then held until released
-        report({"done": 1, "total": 4, "code_size": 4})
+        report(Count(1, 4, "Trained 1 of 4 models (code size 4)…"))
         while not (release.is_set() or cancel.is_set()):
             time.sleep(0.02)
         return {} if cancel.is_set() else {8: model}

@@ -14,6 +14,7 @@ from aecore import applications as A
 from aecore import corrupt, metrics
 from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
+from aecore.progress import Count
 from aecore.figures import applications as F
 from ui import job_panel, shared, state, training
 
@@ -50,9 +51,8 @@ def source(name: str, dataset: Dataset) -> Source:
 def progress_line(job) -> tuple[float, str]:
     """An application model reports epochs; feature extraction reports each classifier it fitted (a dict)."""
     report = job.latest
-    if isinstance(report, dict) and "accuracy" in report:
-        return (min(len(job.reports) / 9, 1.0),
-                f"Fitted {len(job.reports)} classifiers: {report['features']} with {report['labels']:,} labels…")
+    if isinstance(report, Count):
+        return report.fraction, report.line
     return job_panel.epoch_line(job)
 
 

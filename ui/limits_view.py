@@ -211,8 +211,7 @@ def sweep_models(s: Subject) -> dict:
 
 def sweep_line(job) -> tuple[float, str]:
     report = job.latest
-    return (report["done"] / report["total"],
-            f"Trained {report['done']} of {report['total']} models (code size {report['code_size']})…")
+    return report.fraction, report.line
 
 
 def sweep_panel(s: Subject) -> dict:
