@@ -185,7 +185,7 @@ def test_stop_and_slider_presses_while_maps_refresh_keep_the_page(browser, serve
         perplexity = page.locator(".st-key-latent_perplexity input[type='range']")
         for round_ in range(2):  # the crash was intermittent: drive the sequence twice
             perplexity.focus()
-            presses = 4 + round_  # 30 -> 50 (then 55: a map stopped at 50 stays stopped), one rerun per press
+            presses = 4 + round_  # 30 -> 50, then 55 (a map not stopped before), one rerun per press
             for _ in range(presses):
                 page.keyboard.press("ArrowRight")
                 page.wait_for_timeout(150)
@@ -257,3 +257,41 @@ def test_from_here_and_to_here_switch_the_walk_to_the_picked_points(browser, ser
     assert not _crashes(events), events
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+def test_stop_in_one_tab_leaves_the_map_to_the_other_tab(browser, server_url):
+    """Issue 12: two tabs follow the same maps; "Stop t-SNE" in one only leaves them (that tab says they are still
+    computed for the other session, and offers to watch again), the other tab's maps run to the end, and the
+    tab that left shows the finished map too."""
+    events: list[str] = []
+    first = _digits_model_on_latent_page(browser, server_url, events, steps_up=5)  # 600 points
+    second = _digits_model_on_latent_page(browser, server_url, events, steps_up=5)
+    for page in (first, second):  # 1,500 iterations: the same new maps, asked for by both tabs
+        page.locator(".st-key-latent_iterations input[type='range']").focus()
+        page.keyboard.press("End")
+    second_main = second.get_by_test_id("stMain")
+    try:
+        second_main.get_by_text("shared with 1 other session").first.wait_for(timeout=60_000)
+        wait_idle(first)
+        first.get_by_role("button", name="Stop t-SNE").click(timeout=20_000)
+        first.get_by_text("you stopped watching it; it is still being computed for 1 other session").first.wait_for()
+        assert first.get_by_role("button", name="Watch it again").count() >= 1
+        assert first.get_by_role("button", name="Stop t-SNE").count() == 0
+        assert second.get_by_role("button", name="Stop t-SNE").count() == 1  # still running for this tab
+    except Exception as exc:
+        raise AssertionError("the tabs did not share the maps as expected; the first tab showed:\n"
+                             + _save_state(first, "latent-two-tabs-first", events)[-3000:] + "\nthe second:\n"
+                             + _save_state(second, "latent-two-tabs-second", events)[-3000:]) from exc
+    wait_idle(first)
+    first.wait_for_timeout(1000)
+    first.screenshot(path=str(ARTIFACTS / "latent-stopped-watching.png"))
+    for page in (second, first):  # the map ends for the tab that watched it, and the one that left sees it too
+        page.get_by_role("button", name="Stop t-SNE").wait_for(state="detached", timeout=240_000)
+        _wait_for_map(page, events, "latent-two-tabs-no-map")
+        page.get_by_text("kNN accuracy on the map").first.wait_for(timeout=60_000)
+        assert page.get_by_text("t-SNE was stopped early").count() == 0
+        assert page.get_by_text("you stopped watching it").count() == 0
+    assert not _crashes(events), events
+    for page in (first, second):
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.close()
