@@ -18,7 +18,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from aecore import compare  # noqa: E402
+from aecore.inspect_model import compare_linear, linear_experiment  # noqa: E402
+from aecore.manifolds import manifold_job  # noqa: E402
+from aecore.pca_baseline import PUBLISHED_MNIST_PCA_TEST_MSE, fitted_pca, pca_curve  # noqa: E402
+from aecore.sweeps import sweep_experiments  # noqa: E402
+from aecore.transfer import run_transfer  # noqa: E402
 from aecore.config import DataConfig, Experiment  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
 from aecore.runtime import ensure_tensorflow_configured  # noqa: E402
@@ -34,32 +38,32 @@ def timed(fn):
 def sweep_table(name: str) -> None:
     data = DataConfig(name=name)
     dataset = load_dataset(data)
-    pca = compare.fitted_pca(data, dataset)
-    curve = compare.pca_curve(pca, dataset)
+    pca = fitted_pca(data, dataset)
+    curve = pca_curve(pca, dataset)
     base = Experiment(data=data)
     print(f"\n{name}: {dataset.summary()}; autoencoder = default sidebar settings, only the code size changed")
     print("| k | PCA test MSE | AE test MSE | AE train MSE | AE / PCA | winner | epochs | wall s | CPU s |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for experiment in compare.sweep_experiments(base, dataset.input_dim):
+    for experiment in sweep_experiments(base, dataset.input_dim):
         k = experiment.model.code_size
         result, wall, cpu = timed(lambda: train_autoencoder(experiment, dataset))
         p = float(curve.test_mse[k - 1])
         print(f"| {k} | {p:.4f} | {result.test_mse:.4f} | {result.train_mse:.4f} | {result.test_mse / p:.2f} | "
               f"{'AE' if result.test_mse < p else 'PCA'} | {result.epochs_run} | {wall:.1f} | {cpu:.1f} |", flush=True)
     if name == "mnist-5k":
-        print("PCA on mnist-5k, k = " + " / ".join(map(str, compare.PUBLISHED_MNIST_PCA_TEST_MSE)) + ": "
-              + " / ".join(f"{curve.test_mse[k - 1]:.4f}" for k in compare.PUBLISHED_MNIST_PCA_TEST_MSE)
-              + " (published full MNIST: " + " / ".join(f"{v:.4f}" for v in compare.PUBLISHED_MNIST_PCA_TEST_MSE.values())
+        print("PCA on mnist-5k, k = " + " / ".join(map(str, PUBLISHED_MNIST_PCA_TEST_MSE)) + ": "
+              + " / ".join(f"{curve.test_mse[k - 1]:.4f}" for k in PUBLISHED_MNIST_PCA_TEST_MSE)
+              + " (published full MNIST: " + " / ".join(f"{v:.4f}" for v in PUBLISHED_MNIST_PCA_TEST_MSE.values())
               + ")")
 
 
 def linear(name: str = "mnist-5k") -> None:
     data = DataConfig(name=name)
     dataset = load_dataset(data)
-    pca = compare.fitted_pca(data, dataset)
-    experiment = compare.linear_experiment(data)
+    pca = fitted_pca(data, dataset)
+    experiment = linear_experiment(data)
     result, wall, cpu = timed(lambda: train_autoencoder(experiment, dataset))
-    c = compare.compare_linear(result, pca, dataset)
+    c = compare_linear(result, pca, dataset)
     print(f"\nLinear autoencoder (no activations, linear output, MSE, Adam {experiment.train.learning_rate:g}, batch "
           f"{experiment.train.batch_size}, early stopping) vs PCA on {name}, k = {c.code_size}:")
     print("| linear AE test MSE | PCA test MSE | ratio | principal angles (°) | epochs | wall s | CPU s |")
@@ -73,7 +77,7 @@ def manifolds() -> None:
     print("| shape | k | PCA test MSE | AE test MSE | AE / PCA | epochs | wall s | CPU s |")
     print("|---|---|---|---|---|---|---|---|")
     for name, k in (("swiss-roll", 2), ("s-curve", 2), ("circle", 1), ("swiss-roll", 1)):
-        demo, wall, cpu = timed(lambda: compare.manifold_job(name, k)(lambda r: None, threading.Event()))
+        demo, wall, cpu = timed(lambda: manifold_job(name, k)(lambda r: None, threading.Event()))
         print(f"| {name} | {k} | {demo.pca_mse:.5f} | {demo.ae_mse:.5f} | {demo.ae_mse / demo.pca_mse:.2f} | "
               f"{demo.epochs_run} | {wall:.1f} | {cpu:.1f} |", flush=True)
 
@@ -87,7 +91,7 @@ def transfer(name: str = "mnist-5k") -> None:
           "PCA-16 of 0-4 | wall s |")
     print("|---|---|---|---|---|---|---|---|")
     for reuse_decoder in (False, True):
-        tr, wall, _ = timed(lambda: compare.run_transfer(Experiment(data=data), dataset, 200, 40, reuse_decoder))
+        tr, wall, _ = timed(lambda: run_transfer(Experiment(data=data), dataset, 200, 40, reuse_decoder))
         print(f"| {'encoder + decoder' if reuse_decoder else 'encoder'} | {tr.scratch_test_mse:.4f} | "
               f"{tr.transfer_test_mse:.4f} | {tr.transfer_test_mse / tr.scratch_test_mse:.2f} | "
               f"{tr.pretrain_test_mse:.4f} | {tr.pca_small_test_mse:.4f} | {tr.pca_pretrained_test_mse:.4f} | "

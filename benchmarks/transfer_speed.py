@@ -1,4 +1,4 @@
-"""The pre-trained-layers experiment (compare.run_transfer) from two source trees, alternating, in fresh
+"""The pre-trained-layers experiment (transfer.run_transfer) from two source trees, alternating, in fresh
 processes: the seconds each takes and its test MSEs (seeded, so equal MSEs mean the same training).
 
     flock /tmp/aelab-bench.lock .venv/bin/python benchmarks/transfer_speed.py OLD_TREE NEW_TREE [--rounds 2]
@@ -18,7 +18,7 @@ RUN = """
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from aecore import compare
+from aecore import transfer
 from aecore.config import DataConfig, Experiment
 from aecore.data import load_dataset
 from aecore.runtime import ensure_tensorflow_configured
@@ -26,7 +26,7 @@ ensure_tensorflow_configured()
 data = DataConfig(name=sys.argv[2])
 dataset = load_dataset(data)
 start, cpu = time.perf_counter(), time.process_time()
-tr = compare.run_transfer(Experiment(data=data), dataset, 200, 40, False)
+tr = transfer.run_transfer(Experiment(data=data), dataset, 200, 40, False)
 print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu,
                   "scratch": tr.scratch_test_mse, "transfer": tr.transfer_test_mse,
                   "pretrain": tr.pretrain_test_mse, "val_loss": tr.transfer_history["val_loss"][-1]}))

@@ -5,13 +5,14 @@ import threading
 import numpy as np
 import pytest
 
-from aecore import compare, metrics
+from aecore import inspect_model, metrics, pca_baseline, sweeps, transfer
 from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
 from aecore.data import keras_datasets_dir, load_dataset
+from aecore.pca import PCA_MAX_COMPONENTS, PCABaseline
 
 
 def test_pca_reconstruction_equals_the_closed_form(digits):
-    pca = compare.PCABaseline(10).fit(digits.x_train)
+    pca = PCABaseline(10).fit(digits.x_train)
     X = digits.x_train.reshape(len(digits.x_train), -1).astype(np.float64)
     mean = X.mean(axis=0)
     _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
@@ -30,7 +31,7 @@ def test_pca_reconstruction_equals_the_closed_form(digits):
 def test_pca_matches_scikit_learn_and_the_one_pass_mse_curve(digits):
     from sklearn.decomposition import PCA
 
-    ours = compare.PCABaseline(20).fit(digits.x_train)
+    ours = PCABaseline(20).fit(digits.x_train)
     theirs = PCA(20, svd_solver="full").fit(digits.x_train.reshape(len(digits.x_train), -1))
     np.testing.assert_allclose(ours.explained_variance_ratio_, theirs.explained_variance_ratio_, rtol=1e-5)
     curve = ours.mse_by_components(digits.x_test)
@@ -53,11 +54,11 @@ def test_pca_on_full_mnist_reads_the_keras_cache_and_reports_against_published(m
              y_test=np.repeat(np.arange(10), 10))
     cfg = DataConfig(name="mnist", split_seed=97)
     ds = load_dataset(cfg)
-    pca = compare.fitted_pca(cfg, ds)
-    assert pca.n_components_ == compare.PCA_MAX_COMPONENTS and pca.n_features_in_ == 784
-    assert compare.fitted_pca(cfg, ds) is pca  # memoised by the config's hash
-    curve = compare.pca_curve(pca, ds)
-    rows = compare.published_check(curve)
+    pca = pca_baseline.fitted_pca(cfg, ds)
+    assert pca.n_components_ == PCA_MAX_COMPONENTS and pca.n_features_in_ == 784
+    assert pca_baseline.fitted_pca(cfg, ds) is pca  # memoised by the config's hash
+    curve = pca_baseline.pca_curve(pca, ds)
+    rows = pca_baseline.published_check(curve)
     assert [r[0] for r in rows] == [2, 8, 16, 32, 64]
     for k, ours, published, ratio, ok in rows:
         assert ours == pytest.approx(curve.test_mse[k - 1]) and ratio == pytest.approx(ours / published)
@@ -68,40 +69,40 @@ def test_principal_angles_of_identical_subspaces_are_zero():
     rng = np.random.default_rng(0)
     A = rng.normal(size=(50, 4))
     mixed = A @ rng.normal(size=(4, 4))  # another basis of the same subspace
-    np.testing.assert_allclose(compare.principal_angles(A, mixed), 0, atol=1e-5)
+    np.testing.assert_allclose(inspect_model.principal_angles(A, mixed), 0, atol=1e-5)
     e = np.eye(3)
-    np.testing.assert_allclose(compare.principal_angles(e[:, :1], e[:, 1:2]), [90.0])
-    angle = compare.principal_angles(e[:, :1], (e[:, 0] + e[:, 1])[:, None])
+    np.testing.assert_allclose(inspect_model.principal_angles(e[:, :1], e[:, 1:2]), [90.0])
+    angle = inspect_model.principal_angles(e[:, :1], (e[:, 0] + e[:, 1])[:, None])
     np.testing.assert_allclose(angle, [45.0])
 
 
 def test_sweep_returns_one_figure_per_code_size(digits):
     base = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
                       TrainConfig(epochs=1, batch_size=128, early_stopping=False))
-    assert compare.sweep_code_sizes(64) == (2, 4, 8, 16, 32)  # 64 would not compress 8×8 images
-    points = compare.run_sweep(base, digits, code_sizes=(2, 4, 64))
+    assert sweeps.sweep_code_sizes(64) == (2, 4, 8, 16, 32)  # 64 would not compress 8×8 images
+    points = sweeps.run_sweep(base, digits, code_sizes=(2, 4, 64))
     assert [p.code_size for p in points] == [2, 4]
-    for p, experiment in zip(points, compare.sweep_experiments(base, 64, (2, 4))):
+    for p, experiment in zip(points, sweeps.sweep_experiments(base, 64, (2, 4))):
         assert p.test_mse > 0 and p.train_mse > 0 and p.epochs_run == 1
         assert p.experiment_key == experiment.key()
-        assert compare.known_point(experiment) == p  # cached by the experiment key
+        assert sweeps.known_point(experiment) == p  # cached by the experiment key
     # the same model the sidebar would train: only the code size differs
-    assert compare.sweep_experiments(base, 64, (8,))[0].key() == base.key()
+    assert sweeps.sweep_experiments(base, 64, (8,))[0].key() == base.key()
 
 
 def test_linear_autoencoder_reaches_pca_on_a_tiny_set(digits):
-    experiment = compare.linear_experiment(DataConfig(name="digits-8x8"), code_size=4, epochs=60,
+    experiment = inspect_model.linear_experiment(DataConfig(name="digits-8x8"), code_size=4, epochs=60,
                                            learning_rate=0.01, batch_size=64)
-    reducer = compare.AutoencoderReducer(experiment).fit(digits.x_train, X_val=digits.x_val)
+    reducer = pca_baseline.AutoencoderReducer(experiment).fit(digits.x_train, X_val=digits.x_val)
     assert reducer.n_components_ == 4
     assert reducer.transform(digits.x_test[:5]).shape == (5, 4)
     assert reducer.inverse_transform(np.zeros((2, 4))).shape == (2, 8, 8)
-    pca = compare.PCABaseline(4).fit(digits.x_train)
+    pca = PCABaseline(4).fit(digits.x_train)
     # AutoencoderReducer.fit used x_val as its test split: compare on real test images here
     ae_mse = metrics.mse(digits.x_test, reducer.reconstruct(digits.x_test))
     pca_mse = metrics.mse(digits.x_test, pca.reconstruct(digits.x_test))
     assert ae_mse / pca_mse < 1.05
-    angles = compare.principal_angles(compare.decoder_subspace(reducer.result_), pca.components_.T)
+    angles = inspect_model.principal_angles(inspect_model.decoder_subspace(reducer.result_), pca.components_.T)
     assert angles.shape == (4,) and angles[:2].max() < 15
 
 
@@ -109,15 +110,15 @@ def test_first_layer_weights_knn_and_layer_activations(digits, tiny_experiment):
     from aecore.train import train_autoencoder
 
     result = train_autoencoder(tiny_experiment, digits)
-    weights = compare.first_layer_weights(result, 5)
+    weights = inspect_model.first_layer_weights(result, 5)
     assert weights.shape == (5, 64)
     norms = np.linalg.norm(weights, axis=1)
     assert np.all(np.diff(norms) <= 1e-6)  # strongest first
-    layers = compare.layer_activations(result, digits.x_test[0])
+    layers = inspect_model.layer_activations(result, digits.x_test[0])
     sizes = [values.size for _, values in layers]
     assert sizes == [32, 8, 32, 64]  # encoder 1, code, decoder 1, reconstruction
     np.testing.assert_allclose(layers[-1][1].ravel(), result.reconstruct(digits.x_test[:1]).ravel(), atol=1e-5)
-    pca = compare.PCABaseline(2).fit(digits.x_train)
+    pca = PCABaseline(2).fit(digits.x_train)
     accuracy = metrics.knn_accuracy(pca.transform(digits.x_train), digits.y_train, pca.transform(digits.x_test),
                                     digits.y_test)
     assert 0.3 < accuracy <= 1.0  # far above chance (0.1) even in two dimensions
@@ -128,7 +129,7 @@ def test_transfer_experiment_returns_both_curves(digits):
                             ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32, loss="mse"),
                             TrainConfig(epochs=2, batch_size=64))
     reports = []
-    tr = compare.run_transfer(experiment, digits, n_images=60, finetune_epochs=2, report=reports.append)
+    tr = transfer.run_transfer(experiment, digits, n_images=60, finetune_epochs=2, report=reports.append)
     assert tr.n_target_images == 60 and tr.n_test == int(np.isin(digits.y_test, (5, 6, 7, 8, 9)).sum())
     for history in (tr.scratch_history, tr.transfer_history):
         assert len(history["loss"]) == 2 and len(history["val_loss"]) == 2
@@ -138,7 +139,7 @@ def test_transfer_experiment_returns_both_curves(digits):
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(RuntimeError, match="cancelled"):
-        compare.run_transfer(experiment, digits, n_images=60, finetune_epochs=1, cancel=cancel)
+        transfer.run_transfer(experiment, digits, n_images=60, finetune_epochs=1, cancel=cancel)
 
 
 def test_figures_build_from_arrays():

@@ -1,6 +1,6 @@
 """The PCA-versus-autoencoder page through the real entry point, after a tiny training."""
 
-from aecore import compare, jobs
+from aecore import inspect_model, jobs, manifolds, pca_baseline, sweeps
 from tests.apphelpers import TINY_SETTINGS, go_to, open_app, plotly_charts, texts, train
 
 PAGE = "pages/pca_vs_ae.py"
@@ -19,11 +19,11 @@ def test_page_without_a_model_explains_what_to_do():
 
 
 def test_every_section_renders_then_the_background_experiments_fill_in(monkeypatch):
-    fast_manifold = compare.manifold_experiment
-    monkeypatch.setattr(compare, "manifold_experiment",
+    fast_manifold = manifolds.manifold_experiment
+    monkeypatch.setattr(manifolds, "manifold_experiment",
                         lambda name, code_size, seed=0, epochs=2: fast_manifold(name, code_size, seed, epochs=2))
-    fast_linear = compare.linear_experiment
-    monkeypatch.setattr(compare, "linear_experiment",
+    fast_linear = inspect_model.linear_experiment
+    monkeypatch.setattr(inspect_model, "linear_experiment",
                         lambda data, code_size=8, seed=0, **kw: fast_linear(data, code_size, seed, epochs=3))
     at = open_app()
     train(at)  # digits-8x8, code size 8, 3 epochs
@@ -82,9 +82,10 @@ def test_a_rerun_for_one_widget_reuses_everything_else(monkeypatch):
     go_to(at, PAGE)
     before = [c.proto.spec for c in plotly_charts(at)]
     calls = []
-    for name in ("pca_curve", "pca_test_errors", "codes_2d", "layer_activations"):
-        original = getattr(compare, name)
-        monkeypatch.setattr(compare, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    for module, name in ((pca_baseline, "pca_curve"), (pca_baseline, "pca_test_errors"), (inspect_model, "codes_2d"),
+                         (inspect_model, "layer_activations")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
     at.slider(key="pca_count").set_value(9).run()
     at.slider(key="pca_count").set_value(8).run()
     assert not at.exception
@@ -104,7 +105,7 @@ def test_the_sweep_verdict_waits_for_the_models_it_speaks_about():
     assert not at.exception
     _wait_for_jobs()
     at.run()
-    sweep_size = len(compare.sweep_experiments(at.session_state["ae_job"].result.experiment, 64))
+    sweep_size = len(sweeps.sweep_experiments(at.session_state["ae_job"].result.experiment, 64))
     verdicts = [el.value for el in list(at.info) + list(at.success) if "sweep models trained" in el.value]
     assert len(verdicts) == 1, texts(at)
     verdict = verdicts[0]

@@ -83,7 +83,7 @@ def test_no_other_decomposition_in_aecore():
 
     root = Path(__file__).resolve().parent.parent / "aecore"
     allowed = {
-        ("compare.py", "np.linalg.svd(qa.T @ qb"),  # principal angles between two subspaces, not a PCA
+        ("inspect_model.py", "np.linalg.svd(qa.T @ qb"),  # principal angles between two subspaces, not a PCA
         ("family.py", "np.linalg.eigh(np.cov("),  # a covariance square root to sample random images
     }
     found = set()

@@ -51,9 +51,9 @@ def test_feature_extraction_reports_each_classifier_as_a_count():
 
 
 def test_a_sweep_reports_each_model_it_has(monkeypatch):
-    from aecore import compare
+    from aecore import sweeps
 
-    monkeypatch.setattr(compare, "trained_model", lambda experiment, dataset, cancel=None: type(
+    monkeypatch.setattr(sweeps, "trained_model", lambda experiment, dataset, cancel=None: type(
         "Result", (), {"stopped": "completed", "experiment": experiment})())
     reported = []
     models = applications.train_code_size_sweep("digits-8x8", (2, 4), report=reported.append,

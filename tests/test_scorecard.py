@@ -89,12 +89,12 @@ def test_the_app_computes_its_side_on_mnist_5k(mnist5k):
     """PCA on mnist-5k, computed the way the PCA page does, lands within 10 % of the full-MNIST reference
     (measured: 0.0565 / 0.0276 / 0.0095 at k = 2 / 16 / 64) and a little above it, as the sentence says;
     the 95 % count is computed from the data (measured: 146), near the published 154."""
-    from aecore import compare
+    from aecore import pca_baseline
     from aecore.config import DataConfig
 
-    pca = compare.fitted_pca(DataConfig(), mnist5k)
+    pca = pca_baseline.fitted_pca(DataConfig(), mnist5k)
     for k in (2, 16, 64):
-        ours = float(compare.pca_test_errors(pca, mnist5k, k).mean())
+        ours = float(pca_baseline.pca_test_errors(pca, mnist5k, k).mean())
         c = S.compare(S.pca_run("mnist-5k", k, ours, mnist5k.n_train))
         assert c.reference.id == "pca-mnist" and "full MNIST" in c.sentence
         theirs = S.BY_ID["pca-mnist"].values[k]

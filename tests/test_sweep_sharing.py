@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from aecore import applications, compare, train
+from aecore import applications, sweeps, train
 from aecore.config import DataConfig, Experiment
 
 pytestmark = pytest.mark.unit
@@ -28,9 +28,9 @@ def trainings(monkeypatch, tmp_path):
 
 def test_limits_sweep_reuses_the_pca_sweep_models(digits, trainings):
     base = Experiment(DataConfig(name="digits-8x8"))  # the sidebar's defaults on digits
-    # What the PCA page's sweep jobs run (queue.submit(key, compare.train_job(...))), for two of its sizes.
-    pca_models = {e.model.code_size: compare.train_job(e, digits)(None, threading.Event())
-                  for e in compare.sweep_experiments(base, digits.input_dim, (4, 8))}
+    # What the PCA page's sweep jobs run (queue.submit(key, sweeps.train_job(...))), for two of its sizes.
+    pca_models = {e.model.code_size: sweeps.train_job(e, digits)(None, threading.Event())
+                  for e in sweeps.sweep_experiments(base, digits.input_dim, (4, 8))}
     assert sorted(trainings) == [4, 8]
     trainings.clear()
 

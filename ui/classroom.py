@@ -464,14 +464,14 @@ def _pca_curve(data_name: str) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     with _pca_lock:
         if data_name not in _pca_curves:
-            from aecore import compare
+            from aecore import pca_baseline
             from aecore.config import DataConfig
             from aecore.data import load_dataset
 
             cfg = DataConfig(name=data_name)
             dataset = load_dataset(cfg)
-            pca = compare.fitted_pca(cfg, dataset)
-            curve = compare.pca_curve(pca, dataset, min(128, pca.n_components_))
+            pca = pca_baseline.fitted_pca(cfg, dataset)
+            curve = pca_baseline.pca_curve(pca, dataset, min(128, pca.n_components_))
             _pca_curves[data_name] = (curve.code_sizes, curve.test_mse)
         return _pca_curves[data_name]
 

@@ -9,9 +9,10 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from aecore import compare, figures, metrics
+from aecore import figures, inspect_model, manifolds, metrics, pca_baseline, sweeps, transfer
 from aecore.data import DATASETS, Dataset
 from aecore.figures import pca as pca_figures
+from aecore.pca import PCA_MAX_COMPONENTS
 from ui import job_panel, scorecard, shared, state, training
 
 
@@ -40,11 +41,11 @@ def comparison(result, dataset: Dataset) -> Comparison:
 def fitted_pca(experiment, dataset: Dataset):
     """PCA of the training split: shared for registered data sets, kept in the session for uploads."""
     if not experiment.data.upload_id:
-        return compare.fitted_pca(experiment.data, dataset)
+        return pca_baseline.fitted_pca(experiment.data, dataset)
     cache = st.session_state.setdefault("pca_upload_fits", {})
     key = experiment.data.key()
     if key not in cache:
-        cache[key] = compare.fitted_pca(experiment.data, dataset)
+        cache[key] = pca_baseline.fitted_pca(experiment.data, dataset)
     return cache[key]
 
 
@@ -68,8 +69,8 @@ def watch(job_list: list, key: str, describe=model_line) -> None:
 
 def submit_model(c: Comparison, model_experiment, label: str):
     """Queue one autoencoder (loaded from the disk cache when it was trained before)."""
-    quick = compare.load_job(model_experiment) if c.owner is None and compare.on_disk(model_experiment) else None
-    return job_panel.submit(model_experiment.key(), compare.train_job(model_experiment, c.dataset), label=label,
+    quick = sweeps.load_job(model_experiment) if c.owner is None and sweeps.on_disk(model_experiment) else None
+    return job_panel.submit(model_experiment.key(), sweeps.train_job(model_experiment, c.dataset), label=label,
                             owner=c.owner, quick=quick, estimate=training.estimate_seconds(model_experiment, c.dataset))
 
 
@@ -84,10 +85,10 @@ def memo(c: Comparison, key: tuple, compute):
     return shared.derive("pca_vs_ae", key, compute, data=c.experiment.data, max_entries=128)
 
 
-def pca_curve(c: Comparison, max_components: int | None = None) -> compare.PCACurve:
+def pca_curve(c: Comparison, max_components: int | None = None) -> pca_baseline.PCACurve:
     pca, dataset = c.pca, c.dataset
     k_max = min(max_components or pca.n_components_, pca.n_components_)
-    return memo(c, ("curve", c.data_key, k_max), lambda: compare.pca_curve(pca, dataset, k_max))
+    return memo(c, ("curve", c.data_key, k_max), lambda: pca_baseline.pca_curve(pca, dataset, k_max))
 
 
 def published_check(c: Comparison) -> None:
@@ -95,7 +96,7 @@ def published_check(c: Comparison) -> None:
     result, dataset, experiment, owner, pca, data_key, model_key, k, k_pca = c
     if experiment.data.name == "mnist":
         curve = pca_curve(c)
-        rows = compare.published_check(curve)
+        rows = pca_baseline.published_check(curve)
         if rows:
             st.markdown("PCA on the full MNIST set against published figures (test MSE):\n\n"
                         "| k | here | published | ratio |\n|---|---|---|---|\n" + "\n".join(
@@ -103,8 +104,8 @@ def published_check(c: Comparison) -> None:
                             for kk, ours, pub, ratio, ok in rows))
     else:
         st.caption("Published PCA figures for the full MNIST set (60,000 train / 10,000 test images) are test MSE "
-                   + " / ".join(f"{v:.4f}" for v in compare.PUBLISHED_MNIST_PCA_TEST_MSE.values()) + " at k = "
-                   + " / ".join(map(str, compare.PUBLISHED_MNIST_PCA_TEST_MSE)) + f". The figures here are from "
+                   + " / ".join(f"{v:.4f}" for v in pca_baseline.PUBLISHED_MNIST_PCA_TEST_MSE.values()) + " at k = "
+                   + " / ".join(map(str, pca_baseline.PUBLISHED_MNIST_PCA_TEST_MSE)) + f". The figures here are from "
                    f"{experiment.data.name}, not full MNIST; pick 'MNIST 70k' in the sidebar to check them.")
 
 
@@ -113,7 +114,7 @@ def same_code_size(c: Comparison) -> None:
     result, dataset, experiment, owner, pca, data_key, model_key, k, k_pca = c
     if k_pca < k:
         st.info(f"PCA can keep at most {pca.n_components_} components of this data, so it is shown with {k_pca}.")
-    pca_per_image = memo(c, ("test_errors", data_key, k_pca), lambda: compare.pca_test_errors(pca, dataset, k_pca))
+    pca_per_image = memo(c, ("test_errors", data_key, k_pca), lambda: pca_baseline.pca_test_errors(pca, dataset, k_pca))
     pca_test_mse, ae_test_mse = float(pca_per_image.mean()), float(result.test_mse)
     cols = st.columns(5)
     cols[0].metric(f"PCA-{k_pca} test MSE", f"{pca_test_mse:.4f}")
@@ -162,15 +163,15 @@ def images_section(c: Comparison, pca_per_image) -> None:
 def sweep_section(c: Comparison) -> None:
     """Section 2: PCA for every k, one autoencoder per code size of the sweep (trained on request)."""
     result, dataset, experiment, owner, pca, data_key, model_key, k, k_pca = c
-    curve = pca_curve(c, min(compare.PCA_MAX_COMPONENTS, pca.n_components_))
-    sweep = compare.sweep_experiments(experiment, dataset.input_dim)
+    curve = pca_curve(c, min(PCA_MAX_COMPONENTS, pca.n_components_))
+    sweep = sweeps.sweep_experiments(experiment, dataset.input_dim)
     points, sweep_jobs, missing = [], [], []
     for sweep_experiment in sweep:
-        point = compare.known_point(sweep_experiment)
+        point = sweeps.known_point(sweep_experiment)
         job = job_panel.find(sweep_experiment.key(), owner)
         if point is None and job_panel.done(job):
-            point = compare.SweepPoint.from_result(job.result)
-            compare.remember_point(sweep_experiment, point)
+            point = sweeps.SweepPoint.from_result(job.result)
+            sweeps.remember_point(sweep_experiment, point)
         if point is not None:
             points.append(point)
         elif job is not None and job.active:
@@ -228,15 +229,16 @@ def linear_section(c: Comparison) -> None:
     result, dataset, experiment, owner, pca, data_key, model_key, k, k_pca = c
     linear_sizes = tuple(s for s in (2, 4, 8, 16, 32) if s < min(dataset.input_dim, pca.n_components_ + 1))
     if st.toggle("Train a linear autoencoder and compare it with PCA", key="pca_linear"):
+        default_k = inspect_model.LINEAR_CODE_SIZE
         linear_k = st.select_slider("Code size of the linear autoencoder", linear_sizes,
-                                    value=compare.LINEAR_CODE_SIZE if compare.LINEAR_CODE_SIZE in linear_sizes
-                                    else linear_sizes[-1], key="pca_linear_code_size")
-        linear = compare.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
+                                    value=default_k if default_k in linear_sizes else linear_sizes[-1],
+                                    key="pca_linear_code_size")
+        linear = inspect_model.linear_experiment(experiment.data, linear_k, seed=experiment.train.seed)
         job = submit_model(c, linear, f"linear autoencoder, code {linear_k}")
         watch([job], "linear")
         failed_message(job)
         if job_panel.done(job):
-            comparison = compare.compare_linear(job.result, pca, dataset)
+            comparison = inspect_model.compare_linear(job.result, pca, dataset)
             cols = st.columns(4)
             cols[0].metric("Linear autoencoder test MSE", f"{comparison.ae_test_mse:.4f}")
             cols[1].metric(f"PCA-{linear_k} test MSE", f"{comparison.pca_test_mse:.4f}")
@@ -255,21 +257,21 @@ def linear_section(c: Comparison) -> None:
 def manifold_section(c: Comparison) -> None:
     """Section 4. Shape and code size rerun this part only."""
     c1, c2 = st.columns(2)
-    manifold = c1.selectbox("Shape", compare.MANIFOLDS, key="pca_manifold", format_func=lambda n: DATASETS[n].label)
+    manifold = c1.selectbox("Shape", manifolds.MANIFOLDS, key="pca_manifold", format_func=lambda n: DATASETS[n].label)
     manifold_k = c2.radio("Code size (PCA components = autoencoder code)", (1, 2), index=0 if manifold == "circle" else 1,
                           horizontal=True, key="pca_manifold_code_size")
-    manifold_key = compare.manifold_key(manifold, manifold_k)
+    manifold_key = manifolds.manifold_key(manifold, manifold_k)
     job = job_panel.find(manifold_key)
     demo = job.result if job_panel.done(job) else None
     if demo is None and (job is None or not job.active):
-        demo = compare.manifold_cached(manifold, manifold_k)
+        demo = manifolds.manifold_cached(manifold, manifold_k)
     if demo is None:
         if job is None or not job.active:
             failed_message(job)
             if st.button(f"Fit PCA and train the autoencoder on the {manifold}", key="pca_manifold_start",
                          type="primary", help="300 short epochs in the background (30–60 s on 2 free cores); the result is kept for "
                                               "everyone."):
-                job = job_panel.submit(manifold_key, compare.manifold_job(manifold, manifold_k),
+                job = job_panel.submit(manifold_key, manifolds.manifold_job(manifold, manifold_k),
                                        label=f"{manifold} autoencoder", estimate=30)
         if job is not None:
             watch([job], "manifold")
@@ -302,7 +304,7 @@ def what_each_learns(c: Comparison) -> None:
                 key="pca_components")
         with c2:
             try:
-                weights = compare.first_layer_weights(result, 16)
+                weights = inspect_model.first_layer_weights(result, 16)
             except ValueError as exc:
                 st.info(str(exc))
             else:
@@ -319,7 +321,7 @@ def what_each_learns(c: Comparison) -> None:
 
 
 def codes_chart(dataset: Dataset, encode, x_title: str, y_title: str, title: str):
-    codes, accuracy = compare.codes_2d(encode, dataset)
+    codes, accuracy = inspect_model.codes_2d(encode, dataset)
     return pca_figures.code_scatter(codes, dataset.y_test, dataset.class_names, x_title, y_title,
                                     title=f"{title} · kNN accuracy {accuracy:.0%}")
 
@@ -327,7 +329,7 @@ def codes_chart(dataset: Dataset, encode, x_title: str, y_title: str, title: str
 def codes_section(c: Comparison) -> None:
     """Section 6: 2-number codes of PCA and of an autoencoder with a 2-number code (the sweep's)."""
     result, dataset, experiment, owner, pca, data_key, model_key, k, k_pca = c
-    sweep = compare.sweep_experiments(experiment, dataset.input_dim)
+    sweep = sweeps.sweep_experiments(experiment, dataset.input_dim)
     two = next((e for e in sweep if e.model.code_size == 2), None)
     ae2 = result if k == 2 else None
     job2 = None
@@ -363,7 +365,8 @@ def layers_section(c: Comparison) -> None:
     sample = dataset.x_test[index]
     shape2d = dataset.sample_shape if dataset.is_image and len(dataset.sample_shape) == 2 else None
     try:
-        activations = memo(c, ("activations", model_key, index), lambda: compare.layer_activations(result, sample))
+        activations = memo(c, ("activations", model_key, index),
+                           lambda: inspect_model.layer_activations(result, sample))
     except Exception as exc:  # unusual model types: say so rather than show a traceback
         st.info(f"The layers of this model type cannot be drawn one by one ({type(exc).__name__}).")
     else:
@@ -392,17 +395,17 @@ def transfer_section(c: Comparison) -> None:
                                     key="pca_transfer_images")
         reuse_decoder = c2.toggle("Also re-use the pre-trained decoder", key="pca_transfer_decoder")
         finetune_epochs = 40
-        t_key = compare.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
+        t_key = transfer.transfer_key(experiment, n_images, finetune_epochs, reuse_decoder)
         job = job_panel.find(t_key, owner)
         tr = job.result if job_panel.done(job) else None
         if tr is None and (job is None or not job.active):
-            tr = compare.transfer_cached(experiment, n_images, finetune_epochs, reuse_decoder)
+            tr = transfer.transfer_cached(experiment, n_images, finetune_epochs, reuse_decoder)
         if tr is None:
             if job is None or not job.active:
                 failed_message(job)
                 if st.button("Run the transfer experiment", key="pca_transfer_start", type="primary",
                              help="Pre-training plus two small trainings, in the background."):
-                    job = job_panel.submit(t_key, compare.transfer_job(experiment, dataset, n_images, finetune_epochs,
+                    job = job_panel.submit(t_key, transfer.transfer_job(experiment, dataset, n_images, finetune_epochs,
                                                                        reuse_decoder),
                                            label="transfer experiment", owner=owner,
                                            estimate=training.estimate_seconds(experiment, dataset) + 10)

@@ -190,7 +190,7 @@ def layer_strip(panels: Sequence[tuple[str, np.ndarray]], title: str | None = No
 
 def ae_layer_strip(sample: np.ndarray, activations: Sequence[tuple[str, np.ndarray]], input_dim: int,
                    sample_shape: tuple[int, ...] | None = None, title: str | None = None) -> go.Figure:
-    """The input, then every layer's output (from ``compare.layer_activations``) for one sample."""
+    """The input, then every layer's output (from ``inspect_model.layer_activations``) for one sample."""
     panels = [(f"input ({input_dim})", as_heat_map(sample, sample_shape))]
     for name, values in activations:
         label = name.replace("encoder · ", "").replace("decoder · ", "")
