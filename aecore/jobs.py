@@ -46,6 +46,8 @@ import traceback
 from contextlib import AbstractContextManager
 from typing import Any, Callable
 
+from aecore.progress import Progress
+
 log = logging.getLogger("aecore.jobs")
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -410,11 +412,8 @@ class JobQueue:
         if epochs_left is not None:
             return epochs_left
         report = job.latest
-        if report is not None and callable(getattr(report, "seconds_left", None)):
-            try:
-                return max(float(report.seconds_left()), 0.0)
-            except Exception:
-                pass
+        if isinstance(report, Progress) and 0 < report.fraction < 1 and job.working is not None:
+            return (time.time() - job.working) * (1 - report.fraction) / report.fraction  # at its pace so far
         expected = self.expected_seconds(job)
         return max(expected - (time.time() - (job.started or time.time())), 0.1 * expected)
 

@@ -294,8 +294,7 @@ def _status_line(job: jobs.Job) -> str:
     if report is None:
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
         return f"Starting: {starting}…{shared}"
-    return (f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
-            f"about {jobs.default_queue().remaining_seconds(job):.0f} s left at most{shared}")
+    return f"{report.line} · about {jobs.default_queue().remaining_seconds(job):.0f} s left at most{shared}"
 
 
 def queue_line(job: jobs.Job) -> str:
@@ -313,8 +312,7 @@ def shared_note(job: jobs.Job) -> str:
 
 
 def _progress_fraction(job: jobs.Job) -> float:
-    report = job.latest
-    return 0.0 if report is None else min(report.epoch / max(report.epochs, 1), 1.0)
+    return 0.0 if job.latest is None else job.latest.fraction
 
 
 def job_experiment(job: jobs.Job | None) -> Experiment | None:
