@@ -168,7 +168,7 @@ def pca_bits_points(x: np.ndarray, x_train: np.ndarray, sizes: Sequence[int] = P
 
 def jpeg_bits_points(x: np.ndarray, qualities: Sequence[int] = JPEG_QUALITIES) -> list[BitsPoint]:
     """JPEG (Pillow) at each quality: the measured file length of every image, in bits per pixel."""
-    from aecore.applications import jpeg_decode, jpeg_encode
+    from aecore.compression import jpeg_decode, jpeg_encode
 
     pixels = int(np.prod(x.shape[1:]))
     points = []
@@ -182,7 +182,7 @@ def jpeg_bits_points(x: np.ndarray, qualities: Sequence[int] = JPEG_QUALITIES) -
 
 def png_bits_point(x: np.ndarray) -> BitsPoint:
     """PNG (Pillow, optimised): lossless up to 8-bit rounding of the pixels."""
-    from aecore.applications import png_encode, to_uint8
+    from aecore.compression import png_encode, to_uint8
 
     pixels = int(np.prod(x.shape[1:]))
     sizes = [len(png_encode(image)) for image in x]
@@ -225,7 +225,7 @@ def cheapest_at(points: Sequence[BitsPoint], max_mse: float) -> dict[str, BitsPo
 
 def decoder_bits(model) -> int:
     """The autoencoder decoder's size: its parameters × 32 bits (shared by every image)."""
-    from aecore.applications import decoder_bytes
+    from aecore.compression import decoder_bytes
 
     return 8 * decoder_bytes(model)
 

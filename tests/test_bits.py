@@ -93,7 +93,7 @@ def test_pca_and_autoencoder_are_coded_the_same_way(digits):
 def test_jpeg_and_png_bits_per_pixel_come_from_real_encodes(digits):
     from PIL import Image
 
-    from aecore.applications import jpeg_encode, png_encode
+    from aecore.compression import jpeg_encode, png_encode
 
     x = digits.x_test[:30]
     pixels = int(np.prod(x.shape[1:]))

@@ -102,7 +102,7 @@ def test_limits_page_compares_inputs_and_compression():
     go_to(at, LIMITS)
     at.radio(key="limits_compress_view").set_value("bytes").run()  # the nominal-bytes view
     text = texts(at)
-    from aecore.applications import fashion_cached  # conftest's empty keras cache: missing, unless KERAS_HOME has it
+    from aecore.ood import fashion_cached  # conftest's empty keras cache: missing, unless KERAS_HOME has it
     left_out = "**Fashion-MNIST** is left out: Fashion-MNIST has not been downloaded on this server"
     assert (left_out in text) != fashion_cached() and "Fashion-MNIST" in text
     assert "Letters" in text or "letters" in text

@@ -31,7 +31,7 @@ def limits_page(code_size: int):
 
 
 def test_the_code_size_sweep_runs_through_the_job_panel(monkeypatch):
-    from aecore import applications, jobs
+    from aecore import compression, jobs
     from ui import limits_view
 
     at = limits_page(7)
@@ -51,7 +51,7 @@ def test_the_code_size_sweep_runs_through_the_job_panel(monkeypatch):
             time.sleep(0.02)
         return {} if cancel.is_set() else {8: model}
 
-    monkeypatch.setattr(applications, "train_code_size_sweep", sweep)
+    monkeypatch.setattr(compression, "train_code_size_sweep", sweep)
     key = limits_view.sweep_key(model.experiment.data)
     try:
         at.button(key="limits_sweep_train").click().run()

@@ -4,8 +4,7 @@ rate–distortion, the feature-extraction table and the drawing page's latent pl
 import numpy as np
 import pytest
 
-from aecore import applications as A
-from aecore import drawing, metrics
+from aecore import compression, drawing, features, metrics
 from aecore.pca import PCABaseline, fit_pca
 
 pytestmark = pytest.mark.unit
@@ -45,9 +44,9 @@ def test_every_pca_user_is_exact(wide):
     x_train, x = wide[:500], wide[500:]
     mean, vt = closed_form(x_train, 16)
     exact = np.clip(((x.reshape(len(x), -1) - mean) @ vt.T @ vt + mean), 0, 1)
-    float32 = [p for p in A.pca_points(x_train, x, sizes=(16,)) if p.setting.endswith("float32")]
+    float32 = [p for p in compression.pca_points(x_train, x, sizes=(16,)) if p.setting.endswith("float32")]
     assert float32[0].mse == pytest.approx(metrics.mse(x.reshape(len(x), -1), exact), rel=1e-6)
-    train_codes, test_codes, pca = A.pca_codes(x_train, x, 16)
+    train_codes, test_codes, pca = features.pca_codes(x_train, x, 16)
     np.testing.assert_allclose(np.abs(test_codes), np.abs((x.reshape(len(x), -1) - mean) @ vt.T), atol=1e-8)
     plane = drawing.LatentPlane(train_codes)
     np.testing.assert_allclose(np.abs(plane.transform(train_codes)), np.abs(train_codes[:, :2]), atol=1e-8)

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from aecore import ab_runs, applications, embed, train
+from aecore import ab_runs, compression, embed, features, train
 from aecore.progress import Count, Progress
 
 pytestmark = pytest.mark.unit
@@ -43,8 +43,8 @@ def test_feature_extraction_reports_each_classifier_as_a_count():
     rng = np.random.default_rng(0)
     x, y = rng.random((60, 3)), np.arange(60) % 3
     reported = []
-    rows = applications.feature_accuracy_table({"pixels": (x, x[:30]), "codes": (x, x[:30])}, y, y[:30],
-                                               label_counts=(30, None), report=reported.append)
+    rows = features.feature_accuracy_table({"pixels": (x, x[:30]), "codes": (x, x[:30])}, y, y[:30],
+                                           label_counts=(30, None), report=reported.append)
     assert [(r.done, r.total) for r in reported] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert [r.partial for r in reported] == rows
     assert reported[0].line == "Fitted 1 of 4 classifiers: pixels with 30 labels…"
@@ -56,8 +56,8 @@ def test_a_sweep_reports_each_model_it_has(monkeypatch):
     monkeypatch.setattr(sweeps, "trained_model", lambda experiment, dataset, cancel=None: type(
         "Result", (), {"stopped": "completed", "experiment": experiment})())
     reported = []
-    models = applications.train_code_size_sweep("digits-8x8", (2, 4), report=reported.append,
-                                                cancel=threading.Event())
+    models = compression.train_code_size_sweep("digits-8x8", (2, 4), report=reported.append,
+                                               cancel=threading.Event())
     assert sorted(models) == [2, 4]
     assert [r.line for r in reported] == ["Trained 1 of 2 models (code size 2)…",
                                           "Trained 2 of 2 models (code size 4)…"]

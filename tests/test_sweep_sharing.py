@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from aecore import applications, sweeps, train
+from aecore import compression, sweeps, train
 from aecore.config import DataConfig, Experiment
 
 pytestmark = pytest.mark.unit
@@ -35,7 +35,7 @@ def test_limits_sweep_reuses_the_pca_sweep_models(digits, trainings):
     trainings.clear()
 
     # The Limits page's sweep with its defaults; 64 is skipped: it does not compress 8×8 images.
-    limits_models = applications.train_code_size_sweep("digits-8x8", (4, 8, 64))
+    limits_models = compression.train_code_size_sweep("digits-8x8", (4, 8, 64))
 
     assert trainings == [], f"the Limits sweep trained again: code sizes {trainings}"
     assert sorted(limits_models) == [4, 8]

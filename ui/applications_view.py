@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from aecore import applications as A
-from aecore import corrupt, metrics
+from aecore import corrupt, features, metrics, ood, restoration
 from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
 from aecore.progress import Count
@@ -74,22 +73,23 @@ def section_job(section: str, key: str, fn, label: str, draw, button: str = "Tra
     return job is not None and not job.active and job.result is not None and not job_panel.failed(job)
 
 
-def app_runner(cfg: A.AppConfig):
+def app_runner(cfg: restoration.AppConfig):
     def run(report, cancel):
-        return A.run_application(cfg, report, cancel)
+        return restoration.run_application(cfg, report, cancel)
 
     return run
 
 
 def model_controls(section: str, dataset, small: bool = False) -> dict:
     """Code size and epochs of one section's model. ``small``: the sidebar's default shape (for anomalies)."""
-    choices = A.code_size_choices(dataset.input_dim, small)
+    choices = restoration.code_size_choices(dataset.input_dim, small)
     code_key = f"applications_{section}_code"
     if st.session_state.get(code_key) not in (None,) + choices:
         del st.session_state[code_key]  # the images changed size: fall back to this size's default
     with st.expander("Model and training"):
         c1, c2 = st.columns(2)
-        code = c1.select_slider("Code size", choices, value=A.default_code_size(dataset.input_dim, small), key=code_key,
+        code = c1.select_slider("Code size", choices, value=restoration.default_code_size(dataset.input_dim, small),
+                                key=code_key,
                                 help="Numbers in the bottleneck. Restoring detail needs a large code; spotting "
                                      "anomalies works best with a small one.")
         epochs = c2.slider("Epochs (at most)", 2, 60, 20, key=f"applications_{section}_epochs",
@@ -119,7 +119,7 @@ def figure(data: DataConfig, name: str, key: tuple, make):
     return shared.derive("applications_figures", (name,) + key, make, data=data, max_entries=64)
 
 
-def result_id(res: A.AppResult) -> tuple:
+def result_id(res: restoration.AppResult) -> tuple:
     """What tells one finished application model from another with the same settings (a stopped one)."""
     return res.config.key(), res.seconds, res.train.epochs_run
 
@@ -188,8 +188,8 @@ def watermark_removal(source: Source) -> None:
                           disabled=wm_kind == "lines",
                           help="Where the mark goes in a second test the model never trained on.")
     settings = model_controls("wm", dataset)
-    cfg = A.AppConfig(task="watermark", data=data_name, watermark_kind=wm_kind, opacity=opacity, position=position,
-                      unseen_position=unseen, **settings)
+    cfg = restoration.AppConfig(task="watermark", data=data_name, watermark_kind=wm_kind, opacity=opacity,
+                                position=position, unseen_position=unseen, **settings)
     def draw(res) -> None:
         idx = shown_indices(len(res.targets))
         left, right = st.columns([3, 2])
@@ -263,7 +263,7 @@ def super_resolution(source: Source) -> None:
                             help="The shrink averages blocks of pixels; this is how the small image is brought "
                                  "back to full size before the model sees it.")
     settings = model_controls("sr", dataset)
-    cfg = A.AppConfig(task="superres", data=data_name, factor=factor, resample=resample, **settings)
+    cfg = restoration.AppConfig(task="superres", data=data_name, factor=factor, resample=resample, **settings)
     def draw(res) -> None:
         idx = shown_indices(len(res.targets))
         small = h // factor
@@ -310,14 +310,14 @@ def super_resolution(source: Source) -> None:
 def colorization(source: Source) -> None:
     data_name, dataset, preview, preview_idx = source.name, source.dataset, source.preview, source.preview_idx
     st.subheader("Colorization: fit(grey, colour)")
-    rule = st.radio("How the digits are coloured", A.COLOUR_RULES, format_func=A.COLOUR_RULE_LABELS.get,
-                    horizontal=True, key="applications_col_rule")
+    rule = st.radio("How the digits are coloured", restoration.COLOUR_RULES,
+                    format_func=restoration.COLOUR_RULE_LABELS.get, horizontal=True, key="applications_col_rule")
     st.markdown("Each digit is painted with a stroke colour and a background colour; the model sees only the "
                 "grey version. **It can only guess colours it can infer from the content**: when colours follow "
                 "the digit's class it can learn them from the shape; when they are random per image nothing in "
                 "the grey picture tells them, and the best it can do is an average, muddy colour.")
     settings = model_controls("col", dataset)
-    cfg = A.AppConfig(task="colour", data=data_name, colour_rule=rule, **settings)
+    cfg = restoration.AppConfig(task="colour", data=data_name, colour_rule=rule, **settings)
     def draw(res) -> None:
         idx = shown_indices(len(res.targets))
         left, right = st.columns([3, 2])
@@ -336,7 +336,7 @@ def colorization(source: Source) -> None:
 
     if not section_job("col", cfg.key(), app_runner(cfg), "colorization", draw):
         def colour_preview():
-            coloured = A.colourize(preview, dataset.y_test[preview_idx], rule, seed=cfg.seed + 2)
+            coloured = restoration.colourize(preview, dataset.y_test[preview_idx], rule, seed=cfg.seed + 2)
             return F.picture_rows([corrupt.to_grey(coloured), coloured], ["grey input (preview)",
                                                                           "colour target (preview)"])
 
@@ -360,7 +360,7 @@ def feature_extraction(source: Source) -> None:
         key = stable_hash("features", result.experiment)
 
         def run_features(report, cancel, result=result, ds=ds):
-            return A.feature_extraction(result, ds, label_counts=(100, 1000, None), report=report)
+            return features.feature_extraction(result, ds, label_counts=(100, 1000, None), report=report)
 
         def draw(rows) -> None:
             if not rows:
@@ -396,10 +396,10 @@ def anomaly_detection(source: Source) -> None:
                         format_func=lambda d: "none" if d < 0 else f"digit {dataset.class_names[d]}",
                         key="applications_an_held")
     settings = model_controls("an", dataset, small=True)
-    cfg = A.AppConfig(task="anomaly", data=data_name, held_out_digit=held, **settings)
+    cfg = restoration.AppConfig(task="anomaly", data=data_name, held_out_digit=held, **settings)
     def draw(res) -> None:
         names = {"held_out": f"digit {dataset.class_names[held]} (held out)" if held >= 0 else "held out",
-                 **A.OOD_LABELS}
+                 **ood.OOD_LABELS}
         options = list(res.anomaly_scores)
         chosen = st.radio("Anomalies to detect", options, format_func=names.get, horizontal=True,
                           key="applications_an_set")
@@ -410,9 +410,9 @@ def anomaly_detection(source: Source) -> None:
                               format="%.4f", key=f"applications_an_threshold_{chosen}",
                               help="Images whose error is above it are flagged. Starts at the 95th percentile of "
                                    "the normal test digits.")
-        false_alarms, detected = A.detection_rates(normal, odd, threshold)
-        fpr, tpr, _ = A.roc_curve(np.r_[np.zeros(len(normal)), np.ones(len(odd))], np.r_[normal, odd])
-        area = A.auc(fpr, tpr)
+        false_alarms, detected = ood.detection_rates(normal, odd, threshold)
+        fpr, tpr, _ = metrics.roc_curve(np.r_[np.zeros(len(normal)), np.ones(len(odd))], np.r_[normal, odd])
+        area = metrics.auc(fpr, tpr)
         m = st.columns(3)
         m[0].metric("Detected", f"{detected:.0%}", help="Share of the anomalies above the threshold.")
         m[1].metric("False alarms", f"{false_alarms:.0%}", help="Share of the normal test digits above the threshold.")
@@ -440,7 +440,7 @@ def anomaly_detection(source: Source) -> None:
         st.plotly_chart(figure(source.config, "an_worst", result_id(res), worst_rows), key="applications_an_worst")
         st.plotly_chart(figure(source.config, "an_odd", result_id(res) + (chosen, names[chosen]), odd_rows), key="applications_an_odd")
         for name, why in res.missing.items():
-            st.caption(f"{A.OOD_LABELS.get(name, name)} is not available here: {why}")
+            st.caption(f"{ood.OOD_LABELS.get(name, name)} is not available here: {why}")
         st.caption(res.train.message)
 
     section_job("an", cfg.key(), app_runner(cfg), "anomaly detection", draw)

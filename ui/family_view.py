@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from aecore import architecture, family, figures
-from aecore.applications import letters
+from aecore.ood import letters
 from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
 from aecore.data import Dataset
 from aecore.figures import family as family_figures

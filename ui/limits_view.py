@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aecore import applications as A
 from aecore import bits as B
-from aecore import corrupt, metrics
+from aecore import compression as C  # the page's compression() section takes the name
+from aecore import corrupt, metrics, ood
 from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
 from aecore.figures import applications as F
@@ -62,7 +62,7 @@ def memo(s: Subject, name: str, key: tuple, compute, private: bool = False):
 @st.cache_data(show_spinner="Drawing letters, cutting photos…", max_entries=8)
 def ood_images(shape: tuple[int, int], trained_on: str, fashion_cached: bool):
     # fashion_cached is part of the cache key: copying Fashion-MNIST into the cache shows it at once
-    return A.ood_sets(shape, N_OOD, seed=0, trained_on=trained_on)
+    return ood.ood_sets(shape, N_OOD, seed=0, trained_on=trained_on)
 
 
 def read_upload(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
@@ -89,9 +89,9 @@ def read_upload(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
 def data_specific(s: Subject) -> None:
     """The test images and the foreign sets (letters, noise, photos, Fashion-MNIST when downloaded) rebuilt by the
     session's model, with their errors; a picture of the user's own joins them."""
-    sets, missing = ood_images(s.shape, s.dataset.name, A.fashion_cached())
+    sets, missing = ood_images(s.shape, s.dataset.name, ood.fashion_cached())
     groups = {f"test images ({s.dataset.name})": s.dataset.x_test[:N_OOD]}
-    groups |= {A.OOD_LABELS[name]: images for name, images in sets.items()}
+    groups |= {ood.OOD_LABELS[name]: images for name, images in sets.items()}
     foreign_sets(s, groups, missing)
 
 
@@ -138,7 +138,7 @@ def foreign_sets(s: Subject, shared_groups: dict, missing: dict) -> None:
 
     error_table(s, groups, errors, picture_id)
     for name, why in missing.items():
-        st.caption(f"**{A.OOD_LABELS[name]}** is left out: {why}")
+        st.caption(f"**{ood.OOD_LABELS[name]}** is left out: {why}")
     st.caption("Letters are drawn with Pillow's default font (scaled to MNIST's 20×20 box); photo patches are cut from "
                "the two sample photos that ship with scikit-learn. scikit-image is not installed on purpose: its sample "
                "images would add a large package for a handful of photos that scikit-learn already provides.")
@@ -225,7 +225,7 @@ def sweep_panel(s: Subject) -> dict:
 
     def start():
         def run_sweep(report, cancel, data_name=data.name):
-            return A.train_code_size_sweep(data_name, SWEEP_SIZES, report=report, cancel=cancel)
+            return C.train_code_size_sweep(data_name, SWEEP_SIZES, report=report, cancel=cancel)
 
         st.session_state[slot] = job_panel.submit(key, run_sweep, label="code-size sweep",
                                                   estimate=12 * len(SWEEP_SIZES))
@@ -345,13 +345,13 @@ def bytes_view(s: Subject) -> None:
     c2.caption("**PSNR** (peak signal-to-noise ratio, in decibels, dB) is the MSE on a log scale, higher is better: "
                "+10 dB = a 10 times smaller squared error. With pixels in [0, 1], MSE 0.01 is 20 dB.")
     models = sweep_panel(s)
-    images = s.dataset.x_test[:N_COMPRESS] if which == "test" else A.photo_patches(N_COMPRESS, s.shape, seed=1)
+    images = s.dataset.x_test[:N_COMPRESS] if which == "test" else ood.photo_patches(N_COMPRESS, s.shape, seed=1)
     x_train = s.dataset.x_train
     key = stable_hash("limits_rd", s.experiment_key, which, sweep_key(s.result.experiment.data) if models else "",
                       N_COMPRESS)
 
     def run_rd(report, cancel, images=images, models=with_sweep(s, models)):
-        return A.rate_distortion(images, x_train, models)
+        return C.rate_distortion(images, x_train, models)
 
     measurement("limits_rd", key, run_rd, "rate–distortion", 8,
                 lambda points: rate_distortion_result(s, points, key, which, metric))
@@ -363,7 +363,7 @@ def rate_distortion_result(s: Subject, points: list, key: str, which: str, metri
         points, metric, title="Bytes per image against error")), key="limits_rd_chart")
     rows = []
     for target in MSE_TARGETS:
-        best = A.smallest_size(points, target)
+        best = C.smallest_size(points, target)
         rows.append({"keep MSE ≤": target, **{m: (f"{p.bytes_per_image:.0f} B" if p else "—") for m, p in
                                              ((m, best.get(m)) for m in dict.fromkeys(q.method for q in points
                                                                                       if not q.lossless))}})
@@ -373,7 +373,7 @@ def rate_distortion_result(s: Subject, points: list, key: str, which: str, metri
     lossless = {p.method: p for p in points if p.lossless}
     lines = []
     for target in MSE_TARGETS:
-        best = A.smallest_size([p for p in points if not p.lossless], target)
+        best = C.smallest_size([p for p in points if not p.lossless], target)
         if best:
             winner = min(best.values(), key=lambda p: p.bytes_per_image)
             lines.append(f"- at MSE ≤ {target}: **{winner.method}** ({winner.setting}, "
@@ -389,7 +389,7 @@ def rate_distortion_result(s: Subject, points: list, key: str, which: str, metri
         verdict = ("On photo patches the picture flips: the digit autoencoder and the digit PCA cannot describe "
                    "textures they never saw, whatever their code size, while JPEG — built for photos — keeps improving "
                    "with quality. That is the article's point: JPEG wins on photos.")
-    st.markdown(verdict + f" The autoencoder's decoder ({A.decoder_bytes(s.result) / 1024:,.0f} KB of float32 "
+    st.markdown(verdict + f" The autoencoder's decoder ({C.decoder_bytes(s.result) / 1024:,.0f} KB of float32 "
                 "weights), the PCA basis and the JPEG tables are side information shared by every image, not counted "
                 "per image.")
     st.caption("8-bit codes map each code number's range in the training set onto 256 levels. “JPEG (shared "
