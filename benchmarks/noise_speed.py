@@ -1,10 +1,12 @@
 """Training noise as a model layer (before issue 12) against noise in the tf.data pipeline, side by side.
 
 Trains the same denoising experiments with the code of a given commit (default: the last commit that had
-the ``Corruption`` layer) and with this checkout, alternately, each in a fresh process, and prints the
-training seconds and test PSNR of each run.
+the ``Corruption`` layer) and with this checkout (or ``--after``, a commit: to compare the noise change
+alone, pass the commit that made it), alternately, each in a fresh process, and prints the training
+seconds, CPU seconds and test PSNR of each run.
 
     flock /tmp/aelab-bench.lock .venv/bin/python benchmarks/noise_speed.py [--rounds 3] [--before <commit>]
+        [--after <commit>] [--only "dense denoising σ 0.5"]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BEFORE = "41617a8"  # the Corruption layer's last commit
+BEFORE = "e19acc3"  # the Corruption layer's last commit
 
 RUN = r"""
 import json, os, sys, time
@@ -49,18 +51,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", default=BEFORE)
+    parser.add_argument("--after", default="", help="a commit (default: this checkout)")
     parser.add_argument("--only", default="", help="comma-separated experiment names")
     args = parser.parse_args()
     names = [n for n in ("dense denoising σ 0.5", "conv denoising (preset 9)")
              if not args.only or n in args.only.split(",")]
-    with tempfile.TemporaryDirectory() as before_tree:
-        archive = subprocess.run(["git", "-C", HERE, "archive", args.before, "aecore"], check=True,
-                                 capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", before_tree], input=archive, check=True)
+    with tempfile.TemporaryDirectory() as before_tree, tempfile.TemporaryDirectory() as after_tree:
+        for commit, tree in ((args.before, before_tree), (args.after, after_tree)):
+            if commit:
+                archive = subprocess.run(["git", "-C", HERE, "archive", commit, "aecore"], check=True,
+                                         capture_output=True).stdout
+                subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        after_tree = after_tree if args.after else HERE
         rows = []
         for name in names:
             for round_ in range(args.rounds):
-                for label, tree in (("noise layer (before)", before_tree), ("tf.data noise (now)", HERE)):
+                for label, tree in (("noise layer (before)", before_tree), ("tf.data noise (now)", after_tree)):
                     out = subprocess.run([sys.executable, "-c", RUN, tree, name], check=True, capture_output=True,
                                          text=True).stdout.strip().splitlines()[-1]
                     figures = json.loads(out)
