@@ -216,7 +216,7 @@ def why_not_shown(job: job_panel.Job, what: str, running_note: bool = True) -> N
             st.rerun()
     elif job.active:
         if running_note:
-            st.info(f"{what}: being computed; its progress is shown under “t-SNE of the codes” above.")
+            st.info(f"{what}: being computed; the bar under “t-SNE of the codes” above follows every map.")
     else:
         st.info(f"{what}: stopped before the end.")
         _restart(job, "Start again")
