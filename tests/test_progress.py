@@ -4,6 +4,7 @@ plain text and what it has so far, so one panel shows any job."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -62,3 +63,22 @@ def test_a_sweep_reports_each_model_it_has(monkeypatch):
     assert [r.line for r in reported] == ["Trained 1 of 2 models (code size 2)…",
                                           "Trained 2 of 2 models (code size 4)…"]
     assert [r.partial.experiment.model.code_size for r in reported] == [2, 4]
+
+
+def test_the_queue_says_the_time_left_of_any_job_at_its_pace_so_far():
+    from aecore import jobs
+
+    queue, release = jobs.JobQueue(workers=1), threading.Event()
+
+    def work(report, cancel):
+        report(Count(1, 4, "1 of 4 maps"))  # a quarter done...
+        release.wait(10)
+        return "done"
+
+    job = queue.submit("pace", work, estimate_seconds=100.0)
+    while job.latest is None:
+        time.sleep(0.01)
+    job.working -= 3.0  # ...after 3 s of its own work: about 9 s are left, whatever it was expected to take
+    assert 8.5 <= queue.remaining_seconds(job) <= 9.5
+    release.set()
+    assert job.wait(10) and job.result == "done"
