@@ -194,5 +194,5 @@ def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64),
         results[experiment.model.code_size] = result
         if report is not None:
             report(Count(i + 1, len(experiments), f"Trained {i + 1} of {len(experiments)} models (code size "
-                                                   f"{experiment.model.code_size})…", partial=result))
+                                                   f"{experiment.model.code_size})", partial=result))
     return results

@@ -77,7 +77,7 @@ class EmbedFrame:
     @property
     def line(self) -> str:
         kl = f" · KL divergence {self.kl_divergence:.2f} nats" if self.kl_divergence is not None else ""
-        return f"Iteration {self.iteration} of {self.iterations}{kl} · {self.elapsed:.1f} s"
+        return f"Iteration {self.iteration} of {self.iterations}{kl}"
 
     @property
     def partial(self) -> np.ndarray:
@@ -423,7 +423,7 @@ def draw_map(kind: str, arguments: dict, report: Callable, cancel: threading.Eve
 def snapshot_count(done: int, total: int, item: tuple[int, np.ndarray, float]) -> Count:
     """Progress of the maps over training: ``done`` of ``total`` epochs mapped, the last one ``item``
     = (epoch, embedding, knn)."""
-    return Count(done, total, f"The codes of {done} of {total} epochs mapped", partial=item)
+    return Count(done, total, f"Mapped the codes of {done} of {total} epochs", partial=item)
 
 
 def map_event(item) -> dict:

@@ -52,7 +52,7 @@ def feature_accuracy_table(features: dict[str, tuple[np.ndarray, np.ndarray]], y
             if report is not None:
                 total = len(label_counts) * len(features)
                 report(Count(len(rows), total, f"Fitted {len(rows)} of {total} classifiers: {name} with "
-                                               f"{len(idx):,} labels…", partial=rows[-1]))
+                                               f"{len(idx):,} labels", partial=rows[-1]))
     return rows
 
 

@@ -26,6 +26,14 @@ class TransferReport:
     def fraction(self) -> float:
         return min(self.step / max(self.steps, 1), 1.0)
 
+    @property
+    def line(self) -> str:
+        return f"{self.stage} (epoch {self.step} of {self.steps} in total)"
+
+    @property
+    def partial(self) -> None:
+        return None  # the stages' models are only worth showing together, at the end
+
 
 @dataclass
 class TransferResult:

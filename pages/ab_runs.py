@@ -43,7 +43,7 @@ def two_runs(a, dataset) -> None:
     st.caption(f"A: {spec.label.lower()} {spec.text(a_value)} · B: {spec.text(value)} · everything else as in the "
                f"sidebar ({a.train.epochs} epochs each, seed {a.train.seed}, no early stopping): {start_note}.")
 
-    job_panel.job_panel(ab_view.this_pair, "ab_runs", describe=ab_view.both_epochs, texts=ab_view.TEXTS,
+    job_panel.job_panel(ab_view.this_pair, "ab_runs", texts=ab_view.TEXTS,
                         start=lambda: ab_view.train_pair(a, b, setting, dataset), live=ab_view.live_curves,
                         stop_help="Stop both runs; the last epoch both completed is kept.",
                         draw=ab_view.trained_pair((a, b, setting), dataset))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,7 +23,9 @@ def panel_script():
 
 
 def epoch(n: int):
-    return SimpleNamespace(epoch=n, epochs=4, logs={"loss": 0.25}, seconds_left=lambda: 3.0)
+    from aecore.train import EpochReport
+
+    return EpochReport(n, 4, {"loss": 0.25}, elapsed=1.0 * n)  # one second an epoch: 3 s left after the first
 
 
 def open_panel(key: str) -> AppTest:
@@ -134,7 +135,43 @@ def test_a_group_is_one_bar_and_one_stop():
     at.run()
     assert not at.exception, at.exception
     [bar] = at.get("progress")
-    assert bar.proto.text == "Epoch 1 of 4 · loss 0.2500 · about 3 s left"
+    assert bar.proto.text == "panel test: Epoch 1 of 4 · loss 0.2500 · about 3 s left"  # whose line it is
     assert bar.proto.value == 62  # (1 + 1/4) / 2 of the group
     at.button(key="panel_group_stop").click().run()
     assert running.wait(10) and running.status == "cancelled"
+
+
+def prefixed_script():
+    import streamlit as st
+
+    from ui import job_panel
+
+    key = st.query_params.get("job", "")
+    job_panel.job_panel(lambda: job_panel.find(key), "panel_prefixed", prefix="Side by side: ")
+
+
+def test_any_report_of_the_progress_protocol_is_one_line_with_whose_job_it_is():
+    from aecore import jobs
+    from aecore.progress import Count
+
+    release = threading.Event()
+
+    def work(report, cancel):
+        report(Count(1, 4, "Mapped the codes of 1 of 4 epochs"))
+        release.wait(30)
+        return "maps"
+
+    job = jobs.default_queue().submit(f"panel-count-{time.time()}", work, label="maps")
+    try:
+        while job.latest is None:
+            time.sleep(0.02)
+        at = AppTest.from_function(prefixed_script, default_timeout=30)
+        at.query_params["job"] = job.key
+        at.run()
+        assert not at.exception, at.exception
+        [bar] = at.get("progress")
+        assert bar.proto.text.startswith("Side by side: Mapped the codes of 1 of 4 epochs · about ")
+        assert bar.proto.value == 25
+    finally:
+        release.set()
+        job.wait(10)

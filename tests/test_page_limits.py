@@ -46,7 +46,7 @@ def test_the_code_size_sweep_runs_through_the_job_panel(monkeypatch):
     release, model = threading.Event(), at.session_state["ae_job"].result
 
     def sweep(data, sizes, report=None, cancel=None, **kwargs):  # one model reported, then held until released
-        report(Count(1, 4, "Trained 1 of 4 models (code size 4)…"))
+        report(Count(1, 4, "Trained 1 of 4 models (code size 4)"))
         while not (release.is_set() or cancel.is_set()):
             time.sleep(0.02)
         return {} if cancel.is_set() else {8: model}
@@ -59,7 +59,9 @@ def test_the_code_size_sweep_runs_through_the_job_panel(monkeypatch):
         job = at.session_state["limits_sweep_job"]
         wait_for(lambda: job.latest is not None)
         at.run()
-        assert [p.proto.text for p in at.get("progress")] == ["Trained 1 of 4 models (code size 4)…"]
+        [bar] = at.get("progress")
+        assert bar.proto.text.startswith("Trained 1 of 4 models (code size 4) · about ")
+        assert bar.proto.text.endswith(" s left") and bar.proto.value == 25
         assert at.button(key="limits_sweep_train").disabled and not at.button(key="limits_sweep_stop").disabled
 
         at.button(key="limits_sweep_stop").click().run()  # nobody else watches: the sweep is cancelled

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from aecore import ab_runs, compression, embed, features, train
+from aecore import ab_runs, compression, embed, features, train, transfer
 from aecore.progress import Count, Progress
 
 pytestmark = pytest.mark.unit
@@ -21,15 +21,16 @@ def test_every_report_type_speaks_the_protocol():
         embed.EmbedFrame(150, 300, np.zeros((5, 2), np.float32), 2.0, kl_divergence=1.25, phase="refinement"),
         embed.snapshot_count(2, 5, (4, np.zeros((5, 2), np.float32), 0.9)),
         ab_runs.ABReport(2, 8, {"loss": 0.1, "val_loss": 0.11, "b_loss": 0.2, "b_val_loss": 0.21}, 3.0),
-        Count(1, 4, "Trained 1 of 4 models (code size 4)…"),
+        Count(1, 4, "Trained 1 of 4 models (code size 4)"),
+        transfer.TransferReport("pre-training on the digits 0-4", 6, 24),
     ]
     for report in reports:
         assert isinstance(report, Progress), type(report)
         assert 0.0 <= report.fraction <= 1.0
         assert report.line and "\n" not in report.line
-    assert [r.fraction for r in reports] == [0.3, 0.5, 0.4, 0.25, 0.25]
+    assert [r.fraction for r in reports] == [0.3, 0.5, 0.4, 0.25, 0.25, 0.25]
     assert reports[0].line == "Epoch 3 of 10 · loss 0.0700"
-    assert reports[1].line == "Iteration 150 of 300 · KL divergence 1.25 nats · 2.0 s"
+    assert reports[1].line == "Iteration 150 of 300 · KL divergence 1.25 nats"
     assert reports[2].partial[0] == 4  # the map of epoch 4 travels with its progress
 
 
@@ -48,7 +49,7 @@ def test_feature_extraction_reports_each_classifier_as_a_count():
                                            label_counts=(30, None), report=reported.append)
     assert [(r.done, r.total) for r in reported] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert [r.partial for r in reported] == rows
-    assert reported[0].line == "Fitted 1 of 4 classifiers: pixels with 30 labels…"
+    assert reported[0].line == "Fitted 1 of 4 classifiers: pixels with 30 labels"
 
 
 def test_a_sweep_reports_each_model_it_has(monkeypatch):
@@ -60,8 +61,8 @@ def test_a_sweep_reports_each_model_it_has(monkeypatch):
     models = compression.train_code_size_sweep("digits-8x8", (2, 4), report=reported.append,
                                                cancel=threading.Event())
     assert sorted(models) == [2, 4]
-    assert [r.line for r in reported] == ["Trained 1 of 2 models (code size 2)…",
-                                          "Trained 2 of 2 models (code size 4)…"]
+    assert [r.line for r in reported] == ["Trained 1 of 2 models (code size 2)",
+                                          "Trained 2 of 2 models (code size 4)"]
     assert [r.partial.experiment.model.code_size for r in reported] == [2, 4]
 
 

@@ -73,13 +73,6 @@ def this_pair():
     return st.session_state.get(JOB_KEY)
 
 
-def both_epochs(job) -> tuple[float, str]:
-    report = job.latest
-    return (min(report.epoch / max(report.epochs, 1), 1.0),
-            f"Epoch {report.epoch} of {report.epochs} done by both · A loss {report.logs['loss']:.4f} · "
-            f"B loss {report.logs['b_loss']:.4f}")
-
-
 def live_curves(job) -> None:
     """Both loss curves so far, redrawn after every epoch."""
     reports = list(job.reports)

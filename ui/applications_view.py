@@ -13,7 +13,6 @@ import streamlit as st
 from aecore import corrupt, features, metrics, ood, restoration
 from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
-from aecore.progress import Count
 from aecore.figures import applications as F
 from ui import job_panel, shared, state, training
 
@@ -47,14 +46,6 @@ def source(name: str, dataset: Dataset) -> Source:
 
 # --- background jobs: submit on Train, poll in ui.job_panel, show the kept result ----------------------
 
-def progress_line(job) -> tuple[float, str]:
-    """An application model reports epochs; feature extraction reports each classifier it fitted (a dict)."""
-    report = job.latest
-    if isinstance(report, Count):
-        return report.fraction, report.line
-    return job_panel.epoch_line(job)
-
-
 def section_job(section: str, key: str, fn, label: str, draw, button: str = "Train", estimate: float = 15.0,
                 help: str | None = None) -> bool:
     """Train / Stop buttons and live progress for one section; ``draw(result)`` once it is trained. Returns
@@ -67,8 +58,8 @@ def section_job(section: str, key: str, fn, label: str, draw, button: str = "Tra
     def start():
         st.session_state[slot] = job_panel.submit(key, fn, label=label, estimate=estimate)
 
-    job_panel.job_panel(find, f"applications_{section}", describe=progress_line,
-                        texts=dataclasses.replace(TEXTS, button=button), start=start, start_help=help, draw=draw)
+    job_panel.job_panel(find, f"applications_{section}", texts=dataclasses.replace(TEXTS, button=button),
+                        start=start, start_help=help, draw=draw)
     job = find()
     return job is not None and not job.active and job.result is not None and not job_panel.failed(job)
 

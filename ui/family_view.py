@@ -87,14 +87,9 @@ def companion_result(m: Trained, companion: family.Companion, what: str):
     if job_panel.done(job):
         return job.result
     if job is not None and job.active:
-        def line(current) -> tuple[float, str]:
-            report = current.latest
-            return (min(report.epoch / max(report.epochs, 1), 1.0),
-                    f"Comparison model ({companion.label}): epoch {report.epoch} of {report.epochs}, "
-                    f"about {report.seconds_left():.0f} s left")
-
-        job_panel.job_panel(lambda: job_panel.find(key, owner), f"family_companion_{kind}", describe=line,
-                            texts=job_panel.Texts(starting="starting…"), stop=None, prefix="Comparison model: ")
+        job_panel.job_panel(lambda: job_panel.find(key, owner), f"family_companion_{kind}",
+                            texts=job_panel.Texts(starting="starting…"), stop=None,
+                            prefix=f"Comparison model ({companion.label}): ")
         return None
     if job_panel.failed(job):
         st.error(f"The comparison model failed: {job.error}")

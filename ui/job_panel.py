@@ -77,17 +77,16 @@ def stopped(job: Job | None) -> bool:
     return job is not None and job.status == jobs.CANCELLED
 
 
-def epoch_line(job: Job) -> tuple[float, str]:
-    """Progress of a training that reports epochs (aecore.train.EpochReport)."""
+def report_line(job: Job) -> tuple[float, str]:
+    """A running job's latest report (any aecore.progress.Progress): its share done, its line and the time
+    left at the job's pace."""
     report = job.latest
-    return (min(report.epoch / max(report.epochs, 1), 1.0),
-            f"Epoch {report.epoch} of {report.epochs} · loss {report.logs.get('loss', float('nan')):.4f} · "
-            f"about {report.seconds_left():.0f} s left")
+    return report.fraction, f"{report.line} · about {jobs.default_queue().remaining_seconds(job):.0f} s left"
 
 
 @dataclass(frozen=True)
 class Texts:
-    """What a panel says besides the running job's own line (``describe``)."""
+    """What a panel says besides the running job's own line (its report's)."""
 
     starting: str = "Starting…"
     failed: str = "The job failed."  # shown when the job gives no error message
@@ -96,7 +95,7 @@ class Texts:
     button: str = "Train"  # the button that starts the job again (named when this session stopped watching)
 
 
-def _line(job: Job, describe, texts: Texts) -> tuple[float, str]:
+def _line(job: Job, texts: Texts) -> tuple[float, str]:
     if job.status == jobs.LOADING:
         return 0.0, "Loading the trained model from the cache…"
     if job.status == jobs.QUEUED:
@@ -105,20 +104,18 @@ def _line(job: Job, describe, texts: Texts) -> tuple[float, str]:
         return 1.0, "done"
     if job.latest is None:
         return 0.0, texts.starting
-    return describe(job)
+    return report_line(job)
 
 
-def progress(job: Job, describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
-             prefix: str | Callable[[Job], str] = "", group: list[Job] | None = None) -> None:
+def progress(job: Job, texts: Texts = Texts(), prefix: str | Callable[[Job], str] = "",
+             group: list[Job] | None = None) -> None:
     """One progress bar with a line of text for an active job: loading, waiting in the queue, starting or
-    its latest report in words (``describe(job) -> (fraction, text)``, called once the job has reported).
-    ``prefix`` (or ``prefix(job)``) leads the queue, loading and starting lines. For a ``group`` of jobs (a
-    sweep) the bar is the group's share done and the line is ``job``'s."""
-    fraction, text = _line(job, describe, texts)
-    if job.status != jobs.RUNNING or job.latest is None:  # not its own report: say whose line it is
-        text = f"{prefix(job) if callable(prefix) else prefix}{text}"
+    its latest report. ``prefix`` (or ``prefix(job)``) leads the line: whose job it is. For a ``group`` of jobs
+    (a sweep) the bar is the group's share done and the line is ``job``'s."""
+    fraction, text = _line(job, texts)
+    text = f"{prefix(job) if callable(prefix) else prefix}{text}"
     if group:
-        fraction = sum(_line(j, describe, texts)[0] if j.active or j.status == jobs.DONE else 0.0
+        fraction = sum(_line(j, texts)[0] if j.active or j.status == jobs.DONE else 0.0
                        for j in group) / len(group)
     st.progress(min(max(fraction, 0.0), 1.0), text=f"{text}{training.shared_note(job)}")
 
@@ -143,7 +140,7 @@ def _group(found: Job | list[Job] | None) -> list[Job]:
 
 
 def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
-              describe: Callable[[Job], tuple[float, str]] = epoch_line, texts: Texts = Texts(),
+              texts: Texts = Texts(),
               start: Callable[[], None] | None = None, start_help: str | None = None, stop: str | None = "Stop",
               stop_help: str | None = None, live: Callable[[Job], None] | None = None,
               draw: Callable[[Any], None] | None = None, prefix: str | Callable[[Job], str] = "",
@@ -212,7 +209,7 @@ def job_panel(find_job: Callable[[], Job | list[Job] | None], key: str,
             return
         if watching:
             with line_slot:
-                progress(current, describe, texts, prefix, group=None if single else group)
+                progress(current, texts, prefix, group=None if single else group)
             if live is not None:
                 live(current)
             return

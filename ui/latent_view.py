@@ -228,15 +228,6 @@ def progress_panel(m: Maps) -> None:
     the next turned the page white: "Bad delta path index 14", cf. streamlit/streamlit#15084)."""
     names = {m.code_job.id: m.codes_what, m.pixel_job.id: "Side by side, t-SNE of the pixels"}
 
-    def line(job) -> tuple[float, str]:
-        frame = job.latest
-        if isinstance(frame, embed.EmbedFrame):
-            kl = f" · KL divergence {frame.kl_divergence:.2f} nats" if frame.kl_divergence is not None else ""
-            return frame.fraction, (f"{names.get(job.id, job.label)}: iteration {frame.iteration} of "
-                                    f"{frame.iterations}{kl} · {frame.elapsed:.1f} s")
-        done = len(job.reports)  # the maps over training report each epoch's finished map
-        return done / len(m.snapshots), f"Codes over training: the codes of {done} of {len(m.snapshots)} epochs mapped."
-
     def polled() -> list:
         if job_states(m.jobs) != m.drawn:  # a map ended, or Stop left it to others: redraw the page with it
             st.rerun(scope="app")
@@ -252,7 +243,7 @@ def progress_panel(m: Maps) -> None:
                 frame.embedding, m.labels, m.class_names, splits=m.splits, split_index=m.split_index,
                 title=f"Clusters forming: iteration {frame.iteration}"), key="latent_live_map")
 
-    job_panel.job_panel(polled, PANEL, describe=line, stop="Stop t-SNE", live=live,
+    job_panel.job_panel(polled, PANEL, stop="Stop t-SNE", live=live,
                         prefix=lambda job: f"{names.get(job.id, 'Codes over training')}: ",
                         texts=job_panel.Texts(starting="starting…", button="Watch it again"))
 

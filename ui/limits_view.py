@@ -209,11 +209,6 @@ def sweep_models(s: Subject) -> dict:
     return job.result if job_panel.done(job) else {}
 
 
-def sweep_line(job) -> tuple[float, str]:
-    report = job.latest
-    return report.fraction, report.line
-
-
 def sweep_panel(s: Subject) -> dict:
     """The button that adds default autoencoders at several code sizes (the autoencoder becomes a curve), its
     progress and Stop. Returns the sweep's models once it has finished, else {}."""
@@ -232,7 +227,7 @@ def sweep_panel(s: Subject) -> dict:
 
     job = find()
     can_sweep = data.name in SWEEP_DATA and not data.upload_id
-    job_panel.job_panel(find, "limits_sweep", describe=sweep_line, texts=SWEEP_TEXTS, start=start,
+    job_panel.job_panel(find, "limits_sweep", texts=SWEEP_TEXTS, start=start,
                         start_disabled=not can_sweep or job_panel.done(job),
                         start_help=f"Trains default autoencoders with codes of {', '.join(map(str, SWEEP_SIZES))} "
                                    "numbers in the background (about 10 s each), so the autoencoder becomes a curve, "

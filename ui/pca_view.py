@@ -49,21 +49,9 @@ def fitted_pca(experiment, dataset: Dataset):
     return cache[key]
 
 
-def model_line(job) -> tuple[float, str]:
-    report = job.latest
-    return (min(report.epoch / max(report.epochs, 1), 1.0),
-            f"{job.label}: epoch {report.epoch} of {report.epochs}, loss {report.logs.get('loss', float('nan')):.4f}")
-
-
-def transfer_line(job) -> tuple[float, str]:
-    """The transfer experiment reports its stages (pre-training, then the two small trainings)."""
-    report = job.latest
-    return report.fraction, f"{job.label}: {report.stage} (epoch {report.step} of {report.steps} in total)"
-
-
-def watch(job_list: list, key: str, describe=model_line) -> None:
+def watch(job_list: list, key: str) -> None:
     """Progress of background jobs (one bar, a Stop for all); the page redraws once they have all ended."""
-    job_panel.job_panel(lambda: job_list, f"pca_{key}", describe=describe, prefix=lambda job: f"{job.label}: ",
+    job_panel.job_panel(lambda: job_list, f"pca_{key}", prefix=lambda job: f"{job.label}: ",
                         texts=job_panel.Texts(starting="starting…"))
 
 
@@ -410,7 +398,7 @@ def transfer_section(c: Comparison) -> None:
                                            label="transfer experiment", owner=owner,
                                            estimate=training.estimate_seconds(experiment, dataset) + 10)
             if job is not None:
-                watch([job], "transfer", describe=transfer_line)
+                watch([job], "transfer")
         if tr is not None:
             st.plotly_chart(pca_figures.transfer_curves(tr.scratch_history, tr.transfer_history, tr.n_target_images,
                                                         title="Training on a few images of digits 5–9"),
