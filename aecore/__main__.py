@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 
 
@@ -15,7 +16,7 @@ def warm(only: list[str] | None = None, force: bool = False, out=sys.stdout) -> 
     from aecore import presets
     from aecore.cache import default_cache
     from aecore.data import DatasetUnavailable, load_dataset
-    from aecore.train import train_autoencoder
+    from aecore.trained import train_job
 
     chosen = [p for p in presets.PRESETS if not only or p.key in only]
     unknown = sorted(set(only or []) - {p.key for p in presets.PRESETS})
@@ -46,10 +47,10 @@ def warm(only: list[str] | None = None, force: bool = False, out=sys.stdout) -> 
             print(f"\r{name:10s} epoch {report.epoch:3d}/{report.epochs}  loss {report.logs.get('loss', 0):.4f}",
                   end="", file=out, flush=True)
 
-        result = train_autoencoder(experiment, dataset, progress=progress)
+        result = train_job(experiment, dataset)(progress, threading.Event())  # the app's path: trained, saved
         row["seconds"] = time.perf_counter() - start
         row["test_mse"] = result.test_mse
-        row["status"] = "trained and cached" if cache.save(result) else "trained, NOT cached"
+        row["status"] = "trained and cached" if cache.contains(experiment) else "trained, NOT cached"
         rows.append(row)
         print(f"\r{preset.key:10s} {row['status']}: {result.epochs_run} epochs in {row['seconds']:.1f} s, "
               f"test MSE {result.test_mse:.4f} ({experiment.key()})", file=out, flush=True)

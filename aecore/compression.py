@@ -173,7 +173,8 @@ def train_code_size_sweep(data: str = "mnist-5k", code_sizes=(4, 8, 16, 32, 64),
     """The sidebar's default model at the code sizes that compress this data (for the rate–distortion curve):
     the very experiments of the PCA page's sweep (``epochs`` None: the default training), each found in
     memory or the disk cache when trained before, else trained and saved."""
-    from aecore.sweeps import sweep_experiments, trained_model
+    from aecore.sweeps import sweep_experiments
+    from aecore.trained import trained_model
     from aecore.train import TrainingCancelled
 
     dataset = load_dataset(DataConfig(name=data))

@@ -1,8 +1,7 @@
 """The code-size sweep: one autoencoder per code size, each a job keyed by its experiment.
 
-Every model, wherever it is asked for, takes one path: a finished job of this process (memory), else the
-disk cache, else trained and saved (``trained_model``; ``train_job`` and ``load_job`` are the same steps as
-job functions ``fn(report, cancel)``). A finished model's numbers are kept as a ``SweepPoint``.
+Its models take the one path of every model (``aecore.trained``: memory, disk cache, else trained and saved);
+a finished model's numbers are kept as a ``SweepPoint``.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from aecore import trained
 from aecore.config import Experiment
 from aecore.data import Dataset
 
@@ -46,50 +46,19 @@ def sweep_experiments(base: Experiment, input_dim: int,
             for k in sweep_code_sizes(input_dim, code_sizes)]
 
 
-def train_job(experiment: Experiment, dataset: Dataset):
-    """A job function training ``experiment``: the same work (and result) as the sidebar's Train."""
+def train_job(experiment: Experiment, dataset: Dataset) -> Callable:
+    """A job function for one model of the sweep: ``aecore.trained``'s (the sidebar's Train), and its numbers
+    kept as a ``SweepPoint`` once it has finished."""
+    train = trained.train_job(experiment, dataset)
 
     def run(report, cancel):
-        from aecore import cache
-        from aecore.train import train_autoencoder
-
-        result = train_autoencoder(experiment, dataset, progress=report, cancel=cancel)
-        cache.default_cache().save(result)  # refuses partial models and uploads by itself
-        if result.stopped != "cancelled":
+        result = train(report, cancel)
+        if result is not None and result.stopped != "cancelled":
             remember_point(experiment, SweepPoint.from_result(result))
         return result
 
+    run.runs_elsewhere = getattr(train, "runs_elsewhere", False)  # a Dask training holds no local worker
     return run
-
-
-def load_job(experiment: Experiment):
-    """A ``quick`` job function: the model from the disk cache (None when it is not there)."""
-
-    def load(report, cancel):
-        from aecore import cache
-
-        return cache.default_cache().load(experiment)
-
-    return load
-
-
-def trained_model(experiment: Experiment, dataset: Dataset, cancel: threading.Event | None = None):
-    """The model of ``experiment`` by the path every model takes: a finished job of this process (memory),
-    else the disk cache, else trained here and saved (for code that already runs inside a job, e.g. a
-    sweep: its models are then the very ones the sidebar and the PCA page train and find)."""
-    from aecore import jobs
-
-    job = jobs.default_queue().find(experiment.key())
-    if job is not None and job.status == jobs.DONE and getattr(job.result, "experiment", None) == experiment \
-            and job.result.stopped != "cancelled":
-        return job.result
-    return load_job(experiment)(None, cancel) or train_job(experiment, dataset)(None, cancel)
-
-
-def on_disk(experiment: Experiment) -> bool:
-    from aecore import cache
-
-    return cache.default_cache().contains(experiment)
 
 
 _points: dict[str, SweepPoint] = {}
@@ -128,14 +97,13 @@ def known_point(experiment: Experiment) -> SweepPoint | None:
 
 def run_sweep(base: Experiment, dataset: Dataset, code_sizes: tuple[int, ...] = SWEEP_CODE_SIZES,
               progress: Callable | None = None, cancel: threading.Event | None = None) -> list[SweepPoint]:
-    """Train one model per code size, one after another (scripts and tests; the app runs them as jobs)."""
-    from aecore.train import train_autoencoder
-
+    """One model per code size, one after another, each by ``aecore.trained``'s path (memory, disk, else
+    trained and saved): for scripts and tests; the app runs them as jobs."""
     points = []
     for experiment in sweep_experiments(base, dataset.input_dim, code_sizes):
         if cancel is not None and cancel.is_set():
             break
-        result = train_autoencoder(experiment, dataset, progress=progress, cancel=cancel)
+        result = trained.trained_model(experiment, dataset, cancel=cancel, progress=progress)
         point = SweepPoint.from_result(result)
         remember_point(experiment, point)
         points.append(point)

@@ -95,6 +95,7 @@ ACCEPTED = {
     "zip": ("Accepted: a .zip of PNG or JPEG images, one folder per class (the folder name becomes the "
             "label), or all images in one folder for unlabelled data."),
 }
+ACCEPTED["picture"] = "Accepted: one PNG or JPEG picture of at most 4096×4096 pixels."
 ACCEPTED["any"] = ("Accepted files: .npz (an array of images, optional labels), .csv (one image per row, optional "
                    "label column) or .zip (PNG/JPEG images, folders as labels). Trained models (.keras) "
                    "are not accepted.")
@@ -828,24 +829,24 @@ def _parse_zip(data: bytes):
 _GREY_MODES = ("L", "1", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "LA", "La")
 
 
-def _too_large(name: str, size: tuple[int, int] | None = None) -> UploadError:
+def _too_large(name: str, size: tuple[int, int] | None = None, kind: str = "zip") -> UploadError:
     what = f"is {size[0]:,}×{size[1]:,} pixels" if size else "is too large"
     return _fail(f"'{_short(name)}' {what}: at most 4096×4096 = {MAX_IMAGE_PIXELS:,} pixels per image are decoded. "
                  f"This app trains on images of at most {MAX_SIDE}×{MAX_SIDE}: shrink it first (e.g. to 256×256).",
-                 "zip")
+                 kind)
 
 
-def _plan(img, name: str) -> tuple[tuple[int, int], tuple[int, int], int]:
+def _plan(img, name: str, kind: str = "zip") -> tuple[tuple[int, int], tuple[int, int], int]:
     """From the header alone: the upright size (h, w), the size to keep (th, tw) and the EXIF orientation.
 
     Refuses a format other than PNG/JPEG and an image over MAX_IMAGE_PIXELS; sets a JPEG's reduced decoding
     size (``draft``), so ``img.size`` is then what decoding will cost.
     """
     if img.format not in ("PNG", "JPEG", "MPO"):
-        raise _fail(f"'{_short(name)}' is a {img.format} image, not PNG or JPEG.", "zip")
+        raise _fail(f"'{_short(name)}' is a {img.format} image, not PNG or JPEG.", kind)
     width, height = img.size
     if width * height > MAX_IMAGE_PIXELS:
-        raise _too_large(name, (width, height))
+        raise _too_large(name, (width, height), kind)
     try:
         # A PNG's getexif() decodes the whole image to look for EXIF after the pixels: only an EXIF block
         # before them (img.info) is read. A JPEG's EXIF is in its header.
@@ -901,7 +902,7 @@ def _decode_image(raw: bytes, name: str, budget: _Budget) -> tuple[np.ndarray, t
 
     try:
         with Image.open(io.BytesIO(raw)) as img:
-            upright, (th, tw), orientation = _plan(img, name)
+            upright, (th, tw), orientation = _plan(img, name, budget.kind)
             transpose = _exif_transpose_table().get(orientation)
             is_colour = img.mode not in _GREY_MODES and not (img.mode in ("P", "PA") and _grey_palette(img))
             budget.spend_pixels(img.width * img.height, name)
@@ -919,11 +920,18 @@ def _decode_image(raw: bytes, name: str, budget: _Budget) -> tuple[np.ndarray, t
     except UploadError:
         raise
     except Image.DecompressionBombError:
-        raise _too_large(name) from None
+        raise _too_large(name, kind=budget.kind) from None
     except Exception as exc:  # Pillow raises many types on damaged files (OSError, SyntaxError, ...)
+        again = "zip it again" if budget.kind == "zip" else "upload it again"
         raise _fail(f"'{_short(name)}' is not a readable PNG or JPEG image (damaged or truncated: "
-                    f"{type(exc).__name__}). Open it on your computer, save it again as PNG, and zip it again.",
-                    "zip") from None
+                    f"{type(exc).__name__}). Open it on your computer, save it again as PNG, and {again}.",
+                    budget.kind) from None
+
+
+def read_picture(data: bytes, name: str) -> np.ndarray:
+    """One uploaded PNG or JPEG as grey 0–255 float32, upright and at most MAX_SIDE a side, with the checks of
+    every uploaded image (format, size from the header before decoding). Raises ``UploadError``."""
+    return _decode_image(data, name, _Budget("picture"))[0]
 
 
 @functools.lru_cache(maxsize=1)

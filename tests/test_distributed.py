@@ -180,12 +180,14 @@ def test_the_queue_relays_dask_jobs_without_taking_a_local_slot(cluster, digits,
 
 
 def test_without_the_variable_nothing_goes_to_dask(monkeypatch, digits, tiny_experiment):
-    from ui import training
+    from aecore import sweeps, trained
 
     monkeypatch.delenv("AELAB_DASK_SCHEDULER", raising=False)
-    assert not getattr(training._train_fn(tiny_experiment, digits), "runs_elsewhere", False)
+    for job in (trained.train_job, sweeps.train_job):  # the sidebar's Train and the PCA page's sweep
+        assert not getattr(job(tiny_experiment, digits), "runs_elsewhere", False)
     monkeypatch.setenv("AELAB_DASK_SCHEDULER", "tcp://127.0.0.1:1")
-    assert getattr(training._train_fn(tiny_experiment, digits), "runs_elsewhere", False)
+    for job in (trained.train_job, sweeps.train_job):
+        assert getattr(job(tiny_experiment, digits), "runs_elsewhere", False)
 
 
 def test_importing_the_module_imports_neither_dask_nor_tensorflow():

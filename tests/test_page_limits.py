@@ -106,3 +106,31 @@ def test_a_failed_measurement_stays_shown_and_is_not_started_again(monkeypatch):
     at.select_slider(key="limits_bits_depth").set_value(4).run()
     assert at.session_state["limits_bits_job"] is job and len(calls) == 1
     assert not at.get("progress") and "Your autoencoder needs" not in texts(at)
+
+
+def test_your_picture_goes_through_the_upload_checks():
+    """The Limits page's own-picture upload is read like every uploaded image: one grey conversion, PNG or
+    JPEG only, the size checked from the header first, and a message saying what to do."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from aecore import uploads
+    from ui import limits_view
+
+    picture = np.zeros((40, 60, 3), np.uint8)
+    picture[10:30, 25:35] = (200, 120, 40)  # an orange bar on black
+    data = io.BytesIO()
+    Image.fromarray(picture).save(data, format="PNG")
+    image, inverted = limits_view.read_upload(data.getvalue(), "bar.png", (28, 28))
+    assert image.shape == (28, 28) and not inverted
+    grey = uploads.read_picture(data.getvalue(), "bar.png")
+    assert grey[20, 30] == pytest.approx(0.299 * 200 + 0.587 * 120 + 0.114 * 40, abs=0.01)  # corrupt.to_grey
+
+    gif = io.BytesIO()
+    Image.fromarray(picture).save(gif, format="GIF")
+    with pytest.raises(uploads.UploadError, match="not PNG or JPEG"):
+        limits_view.read_upload(gif.getvalue(), "**bold**.gif", (28, 28))
+    with pytest.raises(uploads.UploadError, match="upload it again"):
+        limits_view.read_upload(b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "broken.png", (28, 28))

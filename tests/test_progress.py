@@ -53,9 +53,9 @@ def test_feature_extraction_reports_each_classifier_as_a_count():
 
 
 def test_a_sweep_reports_each_model_it_has(monkeypatch):
-    from aecore import sweeps
+    from aecore import trained
 
-    monkeypatch.setattr(sweeps, "trained_model", lambda experiment, dataset, cancel=None: type(
+    monkeypatch.setattr(trained, "trained_model", lambda experiment, dataset, cancel=None: type(
         "Result", (), {"stopped": "completed", "experiment": experiment})())
     reported = []
     models = compression.train_code_size_sweep("digits-8x8", (2, 4), report=reported.append,

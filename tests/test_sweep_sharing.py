@@ -2,6 +2,7 @@
 with default settings trains none of the models the PCA page's sweep already trained."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -41,3 +42,28 @@ def test_limits_sweep_reuses_the_pca_sweep_models(digits, trainings):
     assert sorted(limits_models) == [4, 8]
     for k in (4, 8):
         assert limits_models[k].test_mse == pytest.approx(pca_models[k].test_mse, rel=1e-6)
+
+
+def test_the_sidebar_the_sweep_scripts_and_warm_share_one_path(digits, trainings, monkeypatch):
+    from aecore import __main__ as command_line
+    from aecore import presets, trained
+    from aecore.config import TrainConfig
+
+    base = Experiment(DataConfig(name="digits-8x8"), train=TrainConfig(epochs=2))
+    [four, eight] = sweeps.sweep_experiments(base, digits.input_dim, (4, 8))
+    trained.train_job(four, digits)(None, threading.Event())  # the sidebar's Train, code size 4
+    assert trainings == [4]
+
+    points = sweeps.run_sweep(base, digits, code_sizes=(4, 8))  # a script's sweep: trains only what is missing
+    assert trainings == [4, 8] and [p.code_size for p in points] == [4, 8]
+    assert sweeps.run_sweep(base, digits, code_sizes=(4, 8)) == points and trainings == [4, 8]
+
+    # `python -m aecore warm` trains a preset by the same path: afterwards nobody trains it again
+    warmed = base.replace(model=base.model.replace(code_size=2))
+    preset = SimpleNamespace(key="tiny", experiment=lambda: warmed)
+    monkeypatch.setattr(presets, "PRESETS", [preset])
+    trainings.clear()
+    [row] = command_line.warm(out=open("/dev/null", "w"))
+    assert row["status"] == "trained and cached" and len(trainings) == 1
+    assert trained.trained_model(preset.experiment(), digits).test_mse == pytest.approx(row["test_mse"], rel=1e-6)
+    assert len(trainings) == 1

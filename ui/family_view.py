@@ -9,11 +9,12 @@ import numpy as np
 import streamlit as st
 
 from aecore import architecture, family, figures
-from aecore.ood import letters
 from aecore.config import KIND_LABELS, NOISE_LABELS, Experiment
 from aecore.data import Dataset
 from aecore.figures import family as family_figures
 from aecore.metrics import psnr
+from aecore.ood import letters
+from aecore.trained import on_disk
 from ui import job_panel, shared, state, training
 
 SWEEP_IMAGES = 300
@@ -98,7 +99,7 @@ def companion_result(m: Trained, companion: family.Companion, what: str):
     except ValueError as exc:
         st.info(f"No comparison possible with these settings: {exc}")
         return None
-    if job is None and training.in_disk_cache(companion.experiment, owner):  # trained before: load it, no button
+    if job is None and on_disk(companion.experiment, owner):  # trained before: load it, no button
         training.submit_experiment(companion.experiment, dataset, f"comparison {kind}", owner)
         st.rerun()
     estimate = family.estimate_train_seconds(companion.experiment.model, dataset.sample_shape, dataset.n_train,

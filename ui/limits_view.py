@@ -4,7 +4,6 @@ optional code-size sweep run in the background through ui.job_panel."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import NamedTuple
 
@@ -14,12 +13,13 @@ import streamlit as st
 
 from aecore import bits as B
 from aecore import compression as C  # the page's compression() section takes the name
-from aecore import corrupt, metrics, ood
+from aecore import corrupt, metrics, ood, uploads
 from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
 from aecore.figures import applications as F
 from aecore.figures import bits as FB
 from ui import job_panel, scorecard, shared, state
+from ui.safe_text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 N_OOD = 200  # images per out-of-distribution set
@@ -65,18 +65,10 @@ def ood_images(shape: tuple[int, int], trained_on: str, fashion_cached: bool):
     return ood.ood_sets(shape, N_OOD, seed=0, trained_on=trained_on)
 
 
-def read_upload(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
-    """An uploaded picture as a grey image of ``shape`` in [0, 1], white on black like MNIST.
-
-    Returns (image, whether it was inverted). Raises ValueError for files Pillow cannot read.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            grey = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError("This file is not an image Pillow can read. Upload a PNG or JPEG.") from exc
+def read_upload(data: bytes, name: str, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
+    """An uploaded picture as a grey image of ``shape`` in [0, 1], white on black like MNIST, cut to its middle
+    square. Returns (image, whether it was inverted). Raises ``UploadError`` for what cannot be read."""
+    grey = uploads.read_picture(data, name) / np.float32(255.0)
     side = min(grey.shape)
     top, left = (grey.shape[0] - side) // 2, (grey.shape[1] - side) // 2
     grey = grey[top: top + side, left: left + side]
@@ -100,15 +92,15 @@ def foreign_sets(s: Subject, shared_groups: dict, missing: dict) -> None:
     """The upload and everything drawn from it: a new picture reruns this part only."""
     groups = dict(shared_groups)
     upload = st.file_uploader("Try your own picture (PNG or JPEG; a drawing, a photo, anything)",
-                              type=["png", "jpg", "jpeg", "bmp", "gif", "webp"], key="limits_upload")
+                              type=["png", "jpg", "jpeg"], key="limits_upload")
     if upload is not None:
         try:
-            mine, inverted = read_upload(upload.getvalue(), s.shape)
+            mine, inverted = read_upload(upload.getvalue(), upload.name, s.shape)
             groups["your picture"] = mine[None]
             if inverted:
                 st.caption("Your picture was mostly light, so it was inverted to white on black like the digits.")
-        except ValueError as exc:
-            st.error(str(exc))
+        except uploads.UploadError as exc:
+            st.error(plain(str(exc), limit=None))
     if (ROOT / "pages" / "draw.py").exists():
         st.page_link("pages/draw.py", label="Or draw a digit (or anything else) on the Draw page",
                      icon=":material/draw:")

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from aecore import figures, inspect_model, manifolds, metrics, pca_baseline, sweeps, transfer
+from aecore import figures, inspect_model, manifolds, metrics, pca_baseline, sweeps, trained, transfer
 from aecore.data import DATASETS, Dataset
 from aecore.figures import pca as pca_figures
 from aecore.pca import PCA_MAX_COMPONENTS
@@ -57,7 +57,7 @@ def watch(job_list: list, key: str) -> None:
 
 def submit_model(c: Comparison, model_experiment, label: str):
     """Queue one autoencoder (loaded from the disk cache when it was trained before)."""
-    quick = sweeps.load_job(model_experiment) if c.owner is None and sweeps.on_disk(model_experiment) else None
+    quick = trained.load_job(model_experiment) if trained.on_disk(model_experiment, c.owner) else None
     return job_panel.submit(model_experiment.key(), sweeps.train_job(model_experiment, c.dataset), label=label,
                             owner=c.owner, quick=quick, estimate=training.estimate_seconds(model_experiment, c.dataset))
 

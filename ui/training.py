@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aecore import cache, distributed, figures, jobs
+from aecore import figures, jobs, trained
 from aecore.config import LOSS_LABELS, Experiment
 from aecore.data import Dataset
 from ui import shared, state
@@ -16,43 +16,15 @@ POLL_SECONDS = 0.5
 CLOSED_TAB_GRACE = 5.0
 
 
-def _train_fn(experiment: Experiment, dataset: Dataset):
-    if distributed.enabled() and not experiment.data.upload_id:  # $AELAB_DASK_SCHEDULER: train on its workers
-        return distributed.train_fn(experiment, dataset)
-
-    def run(report, cancel):
-        from aecore.train import train_autoencoder
-
-        result = train_autoencoder(experiment, dataset, progress=report, cancel=cancel)
-        # Every later session (and the next server start) loads it instead of training again. The cache
-        # itself refuses partial models and anything trained on an upload.
-        cache.default_cache().save(result)
-        return result
-
-    return run
-
-
-def _load_fn(experiment: Experiment):
-    def load(report, cancel):
-        return cache.default_cache().load(experiment)
-
-    return load
-
-
-def in_disk_cache(experiment: Experiment, owner: str | None) -> bool:
-    """Whether a model for ``experiment`` can be loaded from the disk cache (never for a private job)."""
-    return owner is None and cache.default_cache().contains(experiment)
-
-
 def submit_experiment(experiment: Experiment, dataset: Dataset, label: str, owner: str | None,
                       estimate: float | None = None) -> jobs.Job:
     """Queue ``experiment`` for this session: loaded from the disk cache when it was trained before,
     otherwise trained (and then saved for everyone). Its time is estimated from the machine's measured
     speed; a training over the teacher's time limit comes back refused (``job.refused``)."""
     return jobs.default_queue().submit(
-        experiment.key(), _train_fn(experiment, dataset), label=label, owner=owner,
+        experiment.key(), trained.train_job(experiment, dataset), label=label, owner=owner,
         estimate_seconds=estimate if estimate is not None else estimate_seconds(experiment, dataset),
-        session=state.session_id(), quick=_load_fn(experiment) if in_disk_cache(experiment, owner) else None,
+        session=state.session_id(), quick=trained.load_job(experiment) if trained.on_disk(experiment, owner) else None,
         epoch_work=epoch_work(experiment, dataset), epochs=experiment.train.epochs, about=experiment)
 
 
@@ -272,7 +244,7 @@ def first_train_estimate() -> str:
         dataset = state.get_dataset(experiment.data)
     except Exception:  # the data set's own error is shown where it is used
         return "the time depends on the settings"
-    if in_disk_cache(experiment, None if not experiment.data.upload_id else "upload"):
+    if trained.on_disk(experiment, None if not experiment.data.upload_id else "upload"):
         return "these settings were trained before, so **Train** loads them from the cache at once"
     return f"these settings train in {estimate_text(estimate_seconds(experiment, dataset))}"
 
