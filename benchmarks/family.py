@@ -116,9 +116,10 @@ def main() -> None:
         rows.append((name, result, figure, time.perf_counter() - start))
         print(f"  done: {name} ({time.perf_counter() - start:.0f} s with its comparison)", file=sys.stderr, flush=True)
 
+    defaults = TrainConfig()
     print(f"mnist-5k ({dataset.n_train} train / {len(dataset.x_val)} val / {len(x_test)} test), default settings "
-          f"(784-256-128-16 dense or 2 conv blocks of 16/32 filters, BCE, Adam 2e-3, batch 128, ≤ 25 epochs, "
-          f"early stopping), {os.cpu_count()} cores")
+          f"(784-256-128-16 dense or 2 conv blocks of 16/32 filters, BCE, Adam {defaults.learning_rate:g}, batch "
+          f"{defaults.batch_size}, ≤ {defaults.epochs} epochs, early stopping), {os.cpu_count()} cores")
     print("| type | test MSE | PSNR (dB) | seconds | epochs | its own figure |")
     print("|---|---|---|---|---|---|")
     for name, result, figure, _ in rows:
