@@ -415,7 +415,7 @@ def explorer(name: str, settings: dict, delay: float, opens_map: bool, look_ever
         if opens_map and out["shown"]:
             at.switch_page("pages/latent_space.py")
             run(at)
-            code_job = next(j for j in at.session_state["latent_jobs"].values() if j.label == "t-SNE of the codes")
+            code_job = at.session_state["latent_code_job"]  # ui/latent_view.SLOTS[0]: the map of the codes
             out["map_job"] = code_job
             while not code_job.done_event.wait(1.0):
                 pass
@@ -470,7 +470,11 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
         print(f"{len(errors)} session(s) failed, first: {errors[0]}")
     offset = time.time() - time.perf_counter()
     first = min(o["clicked"] for o in outs if "clicked" in o)
-    print(f"\nFree exploration: {n} sessions, {n} distinct default-sized models (mnist-5k, 256 nodes, 25 epochs), "
+    from aecore.config import TrainConfig
+
+    defaults = TrainConfig()
+    print(f"\nFree exploration: {n} sessions, {n} distinct default-sized models (mnist-5k, 256 nodes, at most "
+          f"{defaults.epochs} epochs × batch {defaults.batch_size}), "
           f"Train pressed within {spread:.0f} s, every {map_every}. session then opens the latent page; "
           f"{queue.workers} worker(s), TensorFlow threads per op: {runtime.tensorflow_threads()}")
     print("| session | type | code | layers | noise | position | estimated wait (s) | real wait (s) | training (s) "
