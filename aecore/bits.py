@@ -214,15 +214,6 @@ def frontier(points: Sequence[BitsPoint]) -> list[BitsPoint]:
     return best
 
 
-def cheapest_at(points: Sequence[BitsPoint], max_mse: float) -> dict[str, BitsPoint]:
-    """Per method, the fewest bits per pixel among measured points with MSE ≤ ``max_mse``."""
-    best: dict[str, BitsPoint] = {}
-    for p in points:
-        if p.mse <= max_mse and (p.method not in best or p.bits_per_pixel < best[p.method].bits_per_pixel):
-            best[p.method] = p
-    return best
-
-
 def decoder_bits(model) -> int:
     """The autoencoder decoder's size: its parameters × 32 bits (shared by every image)."""
     from aecore.compression import decoder_bytes

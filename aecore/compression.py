@@ -158,11 +158,12 @@ def decoder_bytes(model) -> int:
     return int(sum(int(np.prod(w.shape)) for w in model.decoder.get_weights()) * 4)
 
 
-def smallest_size(points: list[RDPoint], max_mse: float) -> dict[str, RDPoint]:
-    """Per method, the fewest bytes per image that keep the MSE at or below ``max_mse``."""
-    best: dict[str, RDPoint] = {}
+def smallest_size(points, max_mse: float, size: str = "bytes_per_image") -> dict:
+    """Per method, the point of fewest ``size`` (an attribute: bytes per image here, ``bits_per_pixel`` for
+    ``aecore.bits``'s points) among those with MSE at or below ``max_mse``."""
+    best: dict = {}
     for p in points:
-        if p.mse <= max_mse and (p.method not in best or p.bytes_per_image < best[p.method].bytes_per_image):
+        if p.mse <= max_mse and (p.method not in best or getattr(p, size) < getattr(best[p.method], size)):
             best[p.method] = p
     return best
 

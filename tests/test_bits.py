@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from aecore import bits as B
+from aecore import compression
 
 
 def test_entropy_of_known_distributions():
@@ -114,7 +115,7 @@ def test_frontier_cheapest_and_decoder_sizes(digits):
     points = [B.BitsPoint("A", "a", 1.0, 0.02), B.BitsPoint("A", "b", 2.0, 0.01), B.BitsPoint("A", "c", 3.0, 0.015),
               B.BitsPoint("B", "d", 0.5, 0.05)]
     assert [p.setting for p in B.frontier(points)] == ["d", "a", "b"]
-    best = B.cheapest_at(points, 0.016)
+    best = compression.smallest_size(points, 0.016, size="bits_per_pixel")
     assert best["A"].setting == "b" and "B" not in best
     assert B.pca_decoder_bits(16, 784) == 17 * 784 * 32
 

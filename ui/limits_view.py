@@ -262,7 +262,7 @@ def bits_result(s: Subject, points: list, key: str, chosen: int) -> None:
     st.caption(f"What the chart shows: test MSE (up is worse) against bits per pixel (right is more), log scales; "
                f"your autoencoder at 2–12 bits per number (ringed: {chosen} bits), PCA and any sweep at their best "
                "code size and bit depth, JPEG at qualities 2–95, PNG as the vertical line.")
-    best = B.cheapest_at(points, target)
+    best = C.smallest_size(points, target, size="bits_per_pixel")
     png = next(p for p in points if p.lossless)
     rows = []
     for method in dict.fromkeys(p.method for p in points):
