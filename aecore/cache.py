@@ -19,7 +19,7 @@ The least recently used entries are deleted once the cache outgrows its bound
 (``AELAB_CACHE_MAX_MB``, default 1024 MB). A use refreshes an entry's ``meta.json``
 modification time, which is the LRU clock: it needs no index and survives restarts.
 
-Never cached: results that were stopped by the user (partial), diverged runs
+Never cached: results that were stopped by the user (partial), an epoch's provisional model, diverged runs
 (they raise and produce no result), and anything trained on an uploaded data set
 (``experiment.data.upload_id``): uploads stay in their user's session and never
 touch the disk.
@@ -101,6 +101,8 @@ def cacheable(result) -> tuple[bool, str]:
         return False, "trained on an uploaded data set (kept in its session only)"
     if getattr(result, "stopped", "") == "cancelled":
         return False, "stopped before the end (a partial model)"
+    if getattr(result, "provisional", False):
+        return False, "the model of an epoch while its training goes on (provisional)"
     if not np.isfinite(getattr(result, "test_mse", np.nan)):
         return False, "the test error is not a finite number"
     return True, ""

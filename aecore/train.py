@@ -38,6 +38,42 @@ LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # Never with dropout: XLA's random numbers on the CPU made a denoiser train 4x slower (measured while its noise
 # was a model layer). Noisy runs keep TensorFlow's graph too: not re-measured since the noise moved to tf.data.
 XLA_KINDS = ("dense", "sparse")
+PROVISIONAL = "provisional"  # TrainResult.stopped of the model of an epoch while the training goes on
+
+
+class Provisional:
+    """The model of one finished epoch while the training goes on: that epoch's weights, and a TrainResult
+    built from them the first time someone asks (in the asking thread, never in the training loop).
+
+    Only the latest epoch's is kept: the next epoch ``release``s it, and so does the end of the training.
+    """
+
+    def __init__(self, weights: list[np.ndarray], make: Callable[[list[np.ndarray]], "TrainResult | None"]):
+        self._weights: list[np.ndarray] | None = weights  # the training's own copy (Guard.last_weights)
+        self._make = make
+        self._result: TrainResult | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self._weights is not None or self._result is not None
+
+    def result(self) -> "TrainResult | None":
+        """The provisional TrainResult (built once), or None once released or when it collapsed."""
+        with self._lock:
+            weights, make = self._weights, self._make
+            if self._result is None and weights is not None and make is not None:
+                result = make(weights)
+                if self._weights is None and self._make is None:  # released while it was built
+                    return None
+                self._result, self._weights = result, None  # its model holds the weights now
+                if result is None:
+                    self._make = None  # collapsed: do not build it again at every call
+            return self._result
+
+    def release(self) -> None:
+        # No lock: the training thread must not wait for a page that is building the model.
+        self._weights = self._make = self._result = None
 
 
 class TrainingCancelled(RuntimeError):
@@ -56,6 +92,14 @@ class EpochReport:
     elapsed: float
     preview: np.ndarray | None = None  # reconstructions of the preview test images
     steps: int = 0  # optimizer steps taken so far
+    # This epoch's model while it is the latest (None once a later epoch or the end released it, and on the
+    # Dask path, whose reports arrive without weights).
+    provisional: Provisional | None = field(default=None, repr=False, compare=False)
+
+    def provisional_result(self) -> "TrainResult | None":
+        """The model after this epoch as a TrainResult (``stopped == PROVISIONAL``), or None."""
+        provisional = self.provisional
+        return provisional.result() if provisional is not None else None
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -101,7 +145,14 @@ class TrainResult:
     steps_per_epoch: int = 0  # optimizer steps (batches) per epoch; 0 when unknown (older cache entries)
 
     @property
+    def provisional(self) -> bool:
+        """The model of an epoch while its training goes on: nothing may save or share it."""
+        return self.stopped == PROVISIONAL
+
+    @property
     def message(self) -> str:
+        if self.provisional:
+            return f"Provisional: the model after epoch {self.epochs_run} of {self.experiment.train.epochs}."
         if self.stopped == "cancelled":
             text = (f"Stopped by you after {self.epochs_run} completed epoch(s): showing the model from "
                     f"epoch {self.best_epoch}.")
@@ -223,7 +274,10 @@ def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = F
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
                    encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
-                   spread: float = 0.0, steps_per_epoch: int = 0):
+                   spread: float = 0.0, steps_per_epoch: int = 0,
+                   provisional: Callable[..., Callable[[list], TrainResult | None]] | None = None):
+    """``provisional(epoch, elapsed, history, snapshots)`` gives the function that makes that epoch's model
+    from its weights (see ``Provisional``)."""
     import keras
 
     class Guard(keras.callbacks.Callback):
@@ -244,6 +298,13 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             self.mse_history: list[tuple[int, float]] = []  # (steps after the epoch, training MSE)
             self.same_output_epochs = 0  # consecutive epochs that ended giving one output for every image
             self.reason = ""  # "infinite", "dead" or "plateau" once diverged
+            self.history: dict[str, list[float]] = {}  # the kept epochs' logs (Keras's History is filled after us)
+            self.latest: Provisional | None = None
+
+        def release_provisional(self) -> None:
+            if self.latest is not None:
+                self.latest.release()
+                self.latest = None
 
         def outputs_identical(self) -> bool:
             x_val = validation[0][:256]
@@ -324,9 +385,16 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                     self.model.stop_training = True
             if len(snapshot_x) and (epoch < 10 or (epoch + 1) % 5 == 0 or epoch + 1 == epochs):
                 self.snapshots.append((epoch + 1, np.asarray(encoder(snapshot_x, training=False))))
+            for key, value in logs.items():
+                self.history.setdefault(key, []).append(value)
             if progress is not None:
                 preview = np.asarray(self.model(preview_x, training=False)) if len(preview_x) else None
-                progress(EpochReport(epoch + 1, epochs, logs, time.perf_counter() - start, preview, self.steps))
+                elapsed = time.perf_counter() - start
+                self.release_provisional()  # weights only for the latest epoch: 30 students' jobs share the memory
+                if provisional is not None:
+                    self.latest = Provisional(self.last_weights, provisional(
+                        epoch + 1, elapsed, {k: list(v) for k, v in self.history.items()}, list(self.snapshots)))
+                progress(EpochReport(epoch + 1, epochs, logs, elapsed, preview, self.steps, self.latest))
 
     return Guard()
 
@@ -437,15 +505,37 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         built.autoencoder.make_test_function()
         built.autoencoder.jit_compile = True
     start = time.perf_counter()
+
+    def result_of(built, **run) -> TrainResult:
+        """The TrainResult of ``built`` as it stands: the end of the training, or an epoch's provisional model."""
+        return _assemble(experiment, dataset, built, x_train_in, x_test_in, spread, per_epoch, **run)
+
+    def provisional(epoch: int, elapsed: float, history: dict, snapshots: list):
+        def make(weights: list[np.ndarray]) -> TrainResult | None:
+            # A model of its own (the training's keeps changing, and Keras models are not thread-safe).
+            copy = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])
+            copy.autoencoder.set_weights(weights)
+            try:
+                return result_of(copy, history=history, epochs_run=epoch, best_epoch=epoch, seconds=elapsed,
+                                 stopped=PROVISIONAL, snapshots=snapshots)
+            except TrainingDiverged:  # one output for every image: nothing worth showing yet
+                return None
+
+        return make
+
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
                            x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
-                           validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch)
-    built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
-                                   training_noise(train_cfg)),
-                          epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
+                           validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch,
+                           provisional=provisional)
+    try:
+        built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
+                                       training_noise(train_cfg)),
+                              epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
+    finally:
+        guard.release_provisional()  # the final model (or the error) replaces it
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}
     history = {k: v[: guard.epochs_done] for k, v in history.items()}
@@ -469,22 +559,30 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     built.autoencoder.set_weights(guard.best_weights if keep_best else guard.last_weights)
     # Inference without XLA: it would compile again for every new batch shape the pages ask for.
     built.autoencoder.jit_compile = False
-    best_epoch = guard.best_epoch if keep_best else guard.epochs_done
+    return result_of(built, history=history, epochs_run=guard.epochs_done,
+                     best_epoch=guard.best_epoch if keep_best else guard.epochs_done, seconds=seconds,
+                     stopped=guard.stopped, snapshots=guard.snapshots)
 
+
+def _assemble(experiment: Experiment, dataset: Dataset, built, x_train_in: np.ndarray, x_test_in: np.ndarray,
+              spread: float, per_epoch: int, *, history: dict[str, list[float]], epochs_run: int, best_epoch: int,
+              seconds: float, stopped: str, snapshots: list) -> TrainResult:
+    """A TrainResult from a model with the weights to keep: its test and training reconstructions and scores.
+    Raises ``TrainingDiverged`` for a collapsed model (one image for every input, or NaN): it must not be
+    cached and shown as a result."""
     test_rec = _reconstruct(built.autoencoder, x_test_in)
-    # A collapsed model (one image for every input, or NaN) must not be cached and shown as a result.
     if collapsed(test_rec, spread):
         raise TrainingDiverged("Training collapsed: the model gives the same output for every image. "
-                               + _stuck_advice(train_cfg, per_epoch, len(x_train_in), model_cfg=model_cfg))
+                               + _stuck_advice(experiment.train, per_epoch, len(x_train_in), model_cfg=experiment.model))
     train_rec = _reconstruct(built.autoencoder, x_train_in)
     per_image = metrics.per_sample_mse(dataset.x_test, test_rec)
     test_mse = float(per_image.mean())
     return TrainResult(
         experiment=experiment, model=built.autoencoder, encoder=built.encoder, decoder=built.decoder,
-        history=history, epochs_run=guard.epochs_done, best_epoch=best_epoch, seconds=seconds,
-        stopped=guard.stopped, test_mse=test_mse, test_psnr=metrics.psnr_from_mse(test_mse),
+        history=history, epochs_run=epochs_run, best_epoch=best_epoch, seconds=seconds,
+        stopped=stopped, test_mse=test_mse, test_psnr=metrics.psnr_from_mse(test_mse),
         train_mse=metrics.mse(dataset.x_train, train_rec), per_image_test_mse=per_image,
         test_reconstruction=test_rec, test_input=x_test_in,
-        samples_per_second=guard.epochs_done * dataset.n_train / max(seconds, 1e-9),
-        code_snapshots=guard.snapshots, steps_per_epoch=per_epoch,
+        samples_per_second=epochs_run * dataset.n_train / max(seconds, 1e-9),
+        code_snapshots=snapshots, steps_per_epoch=per_epoch,
     )
