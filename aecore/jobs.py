@@ -25,6 +25,11 @@ work again, so thirty students on the same preset cause one training.
   (``$AELAB_MAX_JOB_SECONDS``, default 300 s) is refused before it is queued,
   and a running job is stopped when it reaches the limit (a training keeps its
   last completed epoch), so one session never holds a worker for longer.
+- Turns (``turns``, the app's queue): a training gives its worker up at the end of an epoch while a
+  training that has not started waits, and continues when none does (oldest first). Thirty students who
+  press Train together each get a first epoch's model (``aecore.train``'s reports make it usable) after
+  the others' first epochs, instead of after the others' whole trainings; the final models still come
+  first come, first served. At most ``open_jobs`` trainings are open (running or paused) at once.
 - Measured: a job that describes its work per epoch (``epoch_work``, in nominal
   seconds) is estimated from this machine's measured speed (``MachineSpeed``,
   recorded by finished jobs and kept on disk), else from a cautious guess.
@@ -57,6 +62,7 @@ DEFAULT_ESTIMATE = 10.0  # seconds, for a job submitted without an estimate
 DEFAULT_MAX_JOB_SECONDS = 300.0
 TOO_LONG = "too_long"  # error_kind of a job refused before it was queued
 TIME_LIMIT = "time_limit"  # error_kind of a job stopped when it reached the limit
+OPEN_JOBS = 32  # trainings open at once with turns (each holds its model and a thread while paused)
 
 
 def max_job_seconds() -> float:
@@ -214,6 +220,9 @@ class Job:
         self.attached: set[str] = set()
         self.elsewhere = False  # its work runs on a Dask cluster: it holds no local worker or core
         self.threads: int | None = None  # threads its own parallel loops were given when it started
+        self.paused_since: float | None = None  # waiting, between two epochs, for its turn (JobQueue.turns)
+        self.paused_seconds = 0.0  # time spent paused in earlier turns
+        self.paused_before: list[float] = []  # paused_seconds when each report arrived (parallel to reports)
 
     @property
     def latest(self):
@@ -238,8 +247,36 @@ class Job:
         """Seconds between joining the queue and starting (None until it starts)."""
         return None if self.started is None else self.started - self.queued_at
 
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def paused_total(self, now: float | None = None) -> float:
+        """Seconds this job has spent paused for other jobs' turns, the current pause included."""
+        current = (now or time.time()) - self.paused_since if self.paused_since is not None else 0.0
+        return self.paused_seconds + current
+
+    def worked(self, now: float | None = None) -> float:
+        """Seconds of its own work so far (until it finished): since it began working, without its pauses."""
+        if self.working is None:
+            return 0.0
+        now = now or self.finished or time.time()
+        return max(now - self.working - self.paused_total(now), 0.0)
+
     def report(self, item: Any) -> None:
+        self.paused_before.append(self.paused_seconds)
         self.reports.append(item)
+
+    def epoch_points(self) -> list[tuple[int, int | None, float]]:
+        """(epoch, planned epochs, seconds of its own work when that epoch ended) of its epoch reports."""
+        reports, pauses = list(self.reports), list(self.paused_before)
+        pauses += [pauses[-1] if pauses else 0.0] * (len(reports) - len(pauses))  # reports set directly
+        points = []
+        for report, paused in zip(reports, pauses):
+            epoch, elapsed = getattr(report, "epoch", None), getattr(report, "elapsed", None)
+            if epoch and elapsed:
+                points.append((epoch, getattr(report, "epochs", None), elapsed - paused))
+        return points
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -256,8 +293,12 @@ class JobQueue:
 
     def __init__(self, workers: int = 1, keep_results: int = 32, release_memory: bool = True,
                  max_seconds: float | None = None, speed: MachineSpeed | None = None,
-                 hooks: JobHooks | None = None):
+                 hooks: JobHooks | None = None, turns: bool = False, open_jobs: int = OPEN_JOBS):
         self.workers = workers
+        self.turns = turns
+        self.open_jobs = open_jobs
+        self._holding = 0  # jobs on this server's workers now: running, not paused
+        self._paused: list[Job] = []  # trainings waiting between epochs for their turn
         self.hooks = hooks or JobHooks()
         self._max_seconds = max_seconds  # None: read $AELAB_MAX_JOB_SECONDS at every check
         self.speed = speed if speed is not None else MachineSpeed()
@@ -360,7 +401,7 @@ class JobQueue:
     def running_count(self) -> int:
         """Jobs running on this server's workers now (a Dask job runs elsewhere and is not counted)."""
         with self._lock:
-            return sum(1 for j in self._jobs.values() if j.status == RUNNING and not j.elsewhere)
+            return sum(1 for j in self._jobs.values() if j.status == RUNNING and not j.elsewhere and not j.paused)
 
     def _enqueue(self, job: Job) -> None:
         job.status = QUEUED
@@ -400,12 +441,33 @@ class JobQueue:
 
     def remaining_seconds(self, job: Job) -> float:
         """A running job's time left: from its own progress reports when they say (training epochs do),
-        else its expected time minus the time it has run (never below a tenth of it: it is not done). Never
-        beyond the time limit, where the job is stopped."""
-        left = self._left(job)
-        if job.limit_seconds is not None and job.working is not None:
-            left = min(left, max(job.limit_seconds - (time.time() - job.working), 0.0))
-        return left
+        else its expected time minus the time it has run (never below a tenth of it: it is not done). Its
+        own work never goes beyond the time limit, where the job is stopped; with turns, the time it will
+        spend paused for other trainings comes on top (``turn_wait``)."""
+        with self._lock:
+            left = self._left(job)
+            if job.limit_seconds is not None and job.working is not None:
+                left = min(left, max(job.limit_seconds - job.worked(), 0.0))
+            return left + self.turn_wait(job)
+
+    def turn_wait(self, job: Job) -> float:
+        """Seconds a running training will still spend paused (0 without turns): the first epochs of the
+        trainings waiting to start, and what is left of the paused trainings older than it, shared among
+        the workers."""
+        with self._lock:
+            if not self.turns or job.elsewhere or not job.epoch_work or job.status != RUNNING:
+                return 0.0
+            waiting = sum(self._first_epoch_seconds(q) for q in self._queue if q.epoch_work)
+            older = sum(self._left(p) for p in self._paused if p is not job and self._older(p, job))
+            return (waiting + older) / max(self.workers, 1)
+
+    @staticmethod
+    def _older(a: Job, b: Job) -> bool:
+        return ((a.started or 0.0), a.id) < ((b.started or 0.0), b.id)
+
+    def _first_epoch_seconds(self, job: Job) -> float:
+        """A waiting training's turn before it pauses: building and tracing its model and one epoch."""
+        return min(self.speed.estimate(job.epoch_work, 1), self.max_seconds)
 
     def _left(self, job: Job) -> float:
         epochs_left = self._epochs_left(job)
@@ -413,47 +475,74 @@ class JobQueue:
             return epochs_left
         report = job.latest
         if isinstance(report, Progress) and 0 < report.fraction < 1 and job.working is not None:
-            return (time.time() - job.working) * (1 - report.fraction) / report.fraction  # at its pace so far
+            return job.worked() * (1 - report.fraction) / report.fraction  # at its pace so far
         expected = self.expected_seconds(job)
         return max(expected - (time.time() - (job.started or time.time())), 0.1 * expected)
 
-    def _epochs_left(self, job: Job) -> float | None:
-        """Seconds left of a job of epochs, at the pace of its epochs after the first (the first also builds
-        and traces the model, so it is slower), or at the machine's measured pace after one epoch."""
-        reports = [r for r in list(job.reports) if getattr(r, "epoch", None) and getattr(r, "elapsed", None)]
-        if not reports or not getattr(reports[-1], "epochs", None):
+    def _per_epoch(self, job: Job) -> float | None:
+        """Seconds of work per epoch: the pace of its epochs after the first (the first also builds and
+        traces the model, so it is slower), or at the machine's measured pace after one epoch."""
+        points = job.epoch_points()
+        if not points or not points[-1][1]:
             return None
-        first, last = reports[0], reports[-1]
-        if last.epoch > first.epoch:
-            per_epoch = (last.elapsed - first.elapsed) / (last.epoch - first.epoch)
-        elif job.epoch_work:
-            per_epoch = min(self.speed.estimate(job.epoch_work, 1) - self.speed.estimate(0.0, 0),
-                            last.elapsed / last.epoch)
-        else:
-            per_epoch = last.elapsed / last.epoch
-        return max(per_epoch * (last.epochs - last.epoch), 0.0)
+        (first, _, first_at), (last, _, last_at) = points[0], points[-1]
+        if last > first:
+            return (last_at - first_at) / (last - first)
+        if job.epoch_work:
+            return min(self.speed.estimate(job.epoch_work, 1) - self.speed.estimate(0.0, 0), last_at / last)
+        return last_at / last
+
+    def _epochs_left(self, job: Job) -> float | None:
+        """Seconds of work left of a job of epochs, at its ``_per_epoch`` pace."""
+        per_epoch = self._per_epoch(job)
+        if per_epoch is None:
+            return None
+        last, epochs, _ = job.epoch_points()[-1]
+        return max(per_epoch * (epochs - last), 0.0)
+
+    def _until_free(self, job: Job, for_training: bool) -> float:
+        """Seconds until a running job frees its worker: at its next epoch's end when it will give its turn
+        to a waiting training (``for_training`` with turns), else when it is done."""
+        left = self.remaining_seconds(job)
+        if not (for_training and self.turns and job.epoch_work and not job.elsewhere):
+            return left
+        per_epoch = self._per_epoch(job)
+        if per_epoch is None:  # still building its model: its first epoch ends its turn
+            return min(left, max(self._first_epoch_seconds(job) - job.worked(), 0.0))
+        last_at = job.epoch_points()[-1][2]
+        return min(left, max(per_epoch - (job.worked() - last_at), 0.0))
 
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job``: running ones plus those that will start before it (0 when not queued)."""
         with self._lock:
             if job.status != QUEUED:
                 return 0
-            running = sum(1 for j in self._jobs.values() if j.status == RUNNING)
+            running = sum(1 for j in self._jobs.values() if j.status == RUNNING and not j.paused)
             order = self._order()
             return running + (order.index(job) if job in order else 0)
 
     def wait_estimate(self, job: Job) -> float:
-        """Rough seconds until ``job`` starts: the workers' remaining time, then the jobs ahead of it."""
+        """Rough seconds until ``job`` starts: the workers' remaining time, then the jobs ahead of it. With
+        turns, a training waits only for the running jobs' current epochs and the first epochs of the
+        trainings ahead of it (each then pauses); other jobs wait for every training too."""
         with self._lock:
             if job.status != QUEUED:
                 return 0.0
-            free = sorted(self.remaining_seconds(j) for j in self._jobs.values() if j.status == RUNNING)
+            first_epochs = self.turns and bool(job.epoch_work)
+            running = [j for j in self._jobs.values() if j.status == RUNNING and not j.elsewhere]
+            free = sorted(self._until_free(j, first_epochs) for j in running if not j.paused)
             free = (free + [0.0] * self.workers)[: max(self.workers, len(free))]
+            if self.turns and not first_epochs and self._paused:  # the paused trainings finish first
+                for paused in sorted(self._paused, key=lambda p: ((p.started or 0.0), p.id)):
+                    free[min(range(len(free)), key=free.__getitem__)] += self._left(paused)
             for queued in self._order():
+                if first_epochs and not queued.epoch_work:
+                    continue  # a waiting training starts before the other jobs
                 slot = min(range(len(free)), key=free.__getitem__)
                 if queued is job:
                     return free[slot]
-                free[slot] += min(self.expected_seconds(queued), self.max_seconds)  # stopped at the limit
+                cost = self._first_epoch_seconds(queued) if first_epochs else self.expected_seconds(queued)
+                free[slot] += min(cost, self.max_seconds)  # stopped at the limit
         return 0.0
 
     # -- cancelling, sessions --------------------------------------------------------------------------------
@@ -526,8 +615,9 @@ class JobQueue:
 
     # -- the threads -----------------------------------------------------------------------------------------
     def _ensure_workers(self) -> None:
+        """A thread for every worker, besides the threads of the trainings paused for their turn."""
         self._threads = [t for t in self._threads if t.is_alive()]
-        while len(self._threads) < self.workers:
+        while len(self._threads) < self.workers + len(self._paused):
             thread = threading.Thread(target=self._work, name=f"aelab-worker-{len(self._threads)}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -552,7 +642,7 @@ class JobQueue:
         job.done_event.set()
         self._lock.notify_all()
 
-    def _run(self, job: Job, fn, bounded: bool = True) -> tuple[str, Any]:
+    def _run(self, job: Job, fn, bounded: bool = True, turns: bool = False) -> tuple[str, Any]:
         self.hooks.before_work()  # e.g. TensorFlow's one-time import, through its lock (aecore.runtime)
         job.working = time.time()
         timer = None
@@ -565,9 +655,9 @@ class JobQueue:
             if bounded and not job.elsewhere and self.hooks.limit_threads is not None:
                 job.threads, limits = self.hooks.limit_threads(self.running_count())
                 with limits:
-                    status, result = self._call(job, fn)
+                    status, result = self._call(job, fn, turns)
             else:
-                status, result = self._call(job, fn)
+                status, result = self._call(job, fn, turns)
         finally:
             if timer is not None:
                 timer.cancel()
@@ -578,18 +668,26 @@ class JobQueue:
         return status, result
 
     def _time_up(self, job: Job) -> None:
-        """The job reached the time limit: stop it (a training keeps its last completed epoch)."""
+        """The job reached the time limit: stop it (a training keeps its last completed epoch). Time paused
+        for other trainings' turns does not count: the limit is then checked again when it could be up."""
         with self._lock:
             if job.status != RUNNING or job.cancel_event.is_set():
+                return
+            left = (job.limit_seconds or 0.0) - job.worked()
+            if left > 0.05:
+                timer = threading.Timer(left, self._time_up, args=(job,))
+                timer.daemon = True
+                timer.start()
                 return
             job.hit_limit = True
             job.cancel()
             self.stats["time_limit"] += 1
         log.info("job %s stopped at the time limit of %.0f s", job.label, job.limit_seconds or 0)
 
-    def _call(self, job: Job, fn) -> tuple[str, Any]:
+    def _call(self, job: Job, fn, turns: bool = False) -> tuple[str, Any]:
+        report = (lambda item: self._report_and_take_turns(job, item)) if turns else job.report
         try:
-            result = fn(job.report, job.cancel_event)
+            result = fn(report, job.cancel_event)
             # A partial result after Stop: shown to its session, never shared as finished.
             return (CANCELLED if job.cancel_event.is_set() else DONE), result
         except Exception as exc:  # reported on the page; the thread lives on
@@ -600,6 +698,49 @@ class JobQueue:
                 log.error("job %s crashed:\n%s", job.label, traceback.format_exc())
                 job.error = f"Something went wrong inside the job ({type(exc).__name__}: {exc})."
             return status, None
+
+    def _report_and_take_turns(self, job: Job, item: Any) -> None:
+        """Record a report; at an epoch's end (not the last), give the worker up while a training waits to
+        start or an older training is paused, and continue when it is this job's turn again."""
+        job.report(item)
+        epoch, epochs = getattr(item, "epoch", None), getattr(item, "epochs", None)
+        if not job.epoch_work or not epoch or not epochs or epoch >= epochs:
+            return
+        with self._lock:
+            if job.cancel_event.is_set() or not self._gives_turn(job):
+                return
+            job.paused_since = time.time()
+            self._paused.append(job)
+            self._holding -= 1
+            self.stats["turns"] += 1
+            self._ensure_workers()  # a thread to start the waiting training
+            self._lock.notify_all()
+            while not job.cancel_event.is_set() and not self._takes_turn(job):
+                self._lock.wait(0.5)  # Stop wakes it within this
+            self._paused.remove(job)
+            self._holding += 1
+            job.paused_seconds += time.time() - job.paused_since
+            job.paused_since = None
+            self._lock.notify_all()
+
+    def _gives_turn(self, job: Job) -> bool:
+        """Whether a running training pauses now (caller holds the lock)."""
+        waiting = any(q.epoch_work for q in self._queue) and len(self._paused) + self.workers < self.open_jobs
+        return waiting or any(self._older(p, job) for p in self._paused)
+
+    def _takes_turn(self, job: Job) -> bool:
+        """Whether a paused training continues now: a worker is free, no training waits to start, and it is
+        the oldest paused one (caller holds the lock)."""
+        if self._holding >= self.workers or any(q.epoch_work for q in self._queue):
+            return False
+        return min(self._paused, key=lambda p: ((p.started or 0.0), p.id)) is job
+
+    def _startable(self) -> list[Job]:
+        """Queued jobs a free worker may start: while trainings are paused, only trainings (their first
+        epochs), so the paused ones continue before anything else (caller holds the lock)."""
+        if not self._paused:
+            return self._queue
+        return [j for j in self._queue if j.epoch_work]
 
     @staticmethod
     def time_limit_message(job: Job) -> str:
@@ -637,18 +778,23 @@ class JobQueue:
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._queue:
+                while self._holding >= self.workers or not self._startable():
                     self._lock.wait()
-                job = self._pick_from(self._queue, self._last_served)
+                job = self._pick_from(self._startable(), self._last_served)
                 self._queue.remove(job)
+                self._holding += 1
                 self._last_served[job.submitter] = next(self._serve_clock)
                 job.status = RUNNING
                 job.started = time.time()
-            status, result = self._run(job, job.fn)
+            try:
+                status, result = self._run(job, job.fn, turns=self.turns)
+            finally:
+                with self._lock:
+                    self._holding -= 1
             with self._lock:
                 job.result, job.source = result, "run"
                 if status == DONE and job.estimate_seconds:
-                    took = time.time() - job.started
+                    took = time.time() - job.started - job.paused_seconds
                     self._speed = 0.7 * self._speed + 0.3 * min(max(took / job.estimate_seconds, 0.1), 10.0)
                 self._measure(job)
                 self.stats["runs"] += 1
@@ -677,15 +823,15 @@ class JobQueue:
 
     def _measure(self, job: Job) -> None:
         """Teach the machine's speed what a job of epochs really took (from its own progress reports)."""
-        reports = [r for r in job.reports if getattr(r, "epoch", None) and getattr(r, "elapsed", None)]
-        if not job.epoch_work or not reports or job.working is None:
+        points = job.epoch_points()
+        if not job.epoch_work or not points or job.working is None:
             return
-        first, last = reports[0], reports[-1]
-        if last.epoch > first.epoch:  # later epochs: the first one also traces the model
-            per_epoch = (last.elapsed - first.elapsed) / (last.epoch - first.epoch)
+        (first, _, first_at), (last, _, last_at) = points[0], points[-1]
+        if last > first:  # later epochs: the first one also traces the model
+            per_epoch = (last_at - first_at) / (last - first)
         else:
-            per_epoch = last.elapsed / last.epoch
-        overhead = max((time.time() - job.working) - per_epoch * last.epoch, 0.0)  # jitter can make it < 0
+            per_epoch = last_at / last
+        overhead = max(job.worked() - per_epoch * last, 0.0)  # jitter can make it < 0
         self.speed.record(job.epoch_work, per_epoch, overhead)
         self.stats["measured"] += 1
 
@@ -712,6 +858,7 @@ def app_queue(**settings) -> JobQueue:
     from aecore import runtime
 
     settings.setdefault("workers", runtime.default_workers())
+    settings.setdefault("turns", True)
     settings.setdefault("hooks", JobHooks(before_submit=runtime.import_modules_drawing_code_probes,
                                           before_work=runtime.import_tensorflow,
                                           limit_threads=runtime.job_limits,
