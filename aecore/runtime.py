@@ -24,22 +24,30 @@ log = logging.getLogger("aecore.runtime")
 # --- thread sizing ---------------------------------------------------------------------------------------
 
 def default_workers(cores: int | None = None) -> int:
-    """Training workers for this machine: ``$AELAB_WORKERS``, else one per two cores.
+    """Training workers for this machine: ``$AELAB_WORKERS``, else one per two cores and at least two.
 
-    TensorFlow already spreads one model over every core it is given; a second
-    concurrent training on 2 cores only makes both slower.
+    One job alone leaves cores idle while it builds, traces and XLA-compiles its step (~1.3 s, mostly one
+    thread) and between its epochs; a second job computes meanwhile. 8 distinct trainings through the queue
+    on 2 cores: two workers sharing TensorFlow's 2 intra-op threads finished them sooner than one worker
+    (benchmarks/workers.py, results in benchmarks/results/classroom.md).
     """
     env = os.environ.get("AELAB_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
     cores = cores or os.cpu_count() or 1
-    return max(1, cores // 2)
+    return 1 if cores < 2 else max(2, cores // 2)
 
 
 def tensorflow_threads(workers: int | None = None, cores: int | None = None) -> int:
-    """Intra-op threads per TensorFlow op so that the workers together use the cores once."""
+    """Intra-op threads: TensorFlow's pool is one per process, shared by the workers' ops.
+
+    With one or two workers every core: a lone job (one student, the first model of a lesson) still runs its
+    ops on both cores of a 2-core machine, and two jobs at once take their shards from the same pool instead
+    of each being held to one thread (measured on 2 cores only). More workers: each one's share, as before.
+    """
     cores = cores or os.cpu_count() or 1
-    return max(1, cores // (workers or default_workers(cores)))
+    workers = workers or default_workers(cores)
+    return cores if workers <= 2 else max(1, cores // workers)
 
 
 def tensorflow_inter_threads(workers: int | None = None, cores: int | None = None) -> int:

@@ -148,3 +148,25 @@ def test_the_app_queue_uses_the_runtimes_hooks():
     assert queue.hooks.limit_threads is runtime.job_limits
     assert queue.hooks.release is runtime.release_training_graphs
     assert jobs.app_queue().workers == runtime.default_workers()
+
+
+def test_two_workers_share_every_core_on_a_two_core_machine(monkeypatch):
+    """A class of distinct models on 2 cores: two workers (one compiles or runs its Python while the other
+    computes) sharing TensorFlow's process-wide pool of 2 intra-op threads, so a lone job still uses both
+    cores (benchmarks/workers.py). Before: one worker, 2 threads."""
+    monkeypatch.delenv("AELAB_WORKERS", raising=False)
+    assert runtime.default_workers(cores=2) == 2
+    assert runtime.tensorflow_threads(cores=2) == 2 and runtime.tensorflow_inter_threads(cores=2) == 2
+    assert runtime.default_workers(cores=1) == 1 and runtime.tensorflow_threads(cores=1) == 1
+    assert runtime.default_workers(cores=4) == 2 and runtime.tensorflow_threads(cores=4) == 4
+    assert runtime.default_workers(cores=8) == 4 and runtime.tensorflow_threads(cores=8) == 2  # as before
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
+    assert jobs.app_queue(release_memory=False).workers == 2
+
+
+def test_aelab_workers_still_decides(monkeypatch):
+    monkeypatch.setenv("AELAB_WORKERS", "1")  # the side-by-side of benchmarks/classroom.py: yesterday's sizing
+    assert runtime.default_workers(cores=2) == 1
+    assert runtime.tensorflow_threads(cores=2) == 2 and runtime.tensorflow_inter_threads(cores=2) == 1
+    monkeypatch.setenv("AELAB_WORKERS", "3")
+    assert runtime.default_workers(cores=2) == 3 and runtime.tensorflow_inter_threads(cores=2) == 2
