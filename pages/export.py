@@ -27,7 +27,7 @@ if links.names_upload(state.current_experiment()):
 presenter_url = links.share_url(presenter=True)
 st.link_button("Open in presenter mode (for a projector)", presenter_url, icon=":material/co_present:")
 
-result = training.require_result()
+result = training.require_result(final="Downloading the model, its codes, figures and lesson bundle")
 experiment = result.experiment
 dataset = state.dataset_or_error(experiment.data)
 if dataset is None:

@@ -59,3 +59,193 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
     store = DiskCache(tmp_path)
     assert not store.save(fourth) and not store.contains(exp)
     assert store.save(final)
+
+
+# -- the pages while a training runs (AppTest through app.py) ---------------------------------------------------
+PAUSE_EPOCH = 2
+
+
+@pytest.fixture
+def paused_training(monkeypatch):
+    """Trainings pause right after reporting epoch ``PAUSE_EPOCH`` (between two epochs, as a slow training
+    would be) until the returned event is set."""
+    import threading
+
+    from aecore import jobs
+
+    resume = threading.Event()
+    real_report = jobs.Job.report
+
+    def report(self, item):
+        real_report(self, item)
+        if getattr(item, "epoch", None) == PAUSE_EPOCH:
+            resume.wait(120)
+
+    monkeypatch.setattr(jobs.Job, "report", report)
+    yield resume
+    resume.set()
+
+
+def _start_paused(at, resume, seed: int):
+    """Press Train on a 5-epoch digits model and wait until it pauses after epoch ``PAUSE_EPOCH``."""
+    import time
+
+    from tests.apphelpers import TINY_SETTINGS, set_sidebar
+
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_epochs": 5, "sidebar_early_stopping": False, "sidebar_seed": seed})
+    at.button(key="sidebar_train").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["ae_job"]
+    deadline = time.time() + 90
+    while (job.latest is None or job.latest.epoch < PAUSE_EPOCH) and job.active and time.time() < deadline:
+        time.sleep(0.05)
+    assert job.active and job.latest.epoch == PAUSE_EPOCH, job
+    return job
+
+
+def test_a_page_shows_the_model_of_the_last_epoch_while_training_runs(paused_training):
+    from ui import state
+
+    from tests.apphelpers import go_to, open_app, plotly_charts, texts
+
+    at = open_app()
+    job = _start_paused(at, paused_training, seed=1401)
+    go_to(at, "pages/reconstruction.py")
+    shown = texts(at)
+    assert "Provisional: the model after epoch 2 of 5. This page redraws with the final model when training ends." \
+        in [i.value for i in at.info], shown
+    assert "A model is training" not in shown
+    assert len(plotly_charts(at)) >= 2  # the grid and the error histogram, of the epoch-2 model
+    metrics = {m.label: m.value for m in at.metric}
+    provisional = job.latest.provisional_result()
+    assert metrics["Test MSE"] == f"{provisional.test_mse:.4f}"
+
+    paused_training.set()
+    assert job.wait(90) and job.status == "done"
+    at.run()  # what the sidebar's status fragment does when the job ends: the whole page again
+    assert not at.exception, at.exception
+    assert not any("Provisional" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Test MSE"] == f"{job.result.test_mse:.4f}"
+    assert state.model_id(job.result) != state.model_id(provisional)  # figure caches never mix the two
+    assert job.latest.provisional_result() is None  # nothing of the provisional model is kept
+
+
+def test_export_refuses_a_provisional_model_in_one_line(paused_training):
+    from tests.apphelpers import go_to, open_app
+
+    at = open_app()
+    job = _start_paused(at, paused_training, seed=1402)
+    go_to(at, "pages/export.py")
+    waits = [i.value for i in at.info if "waits for the final model" in i.value]
+    assert waits == ["Downloading the model, its codes, figures and lesson bundle waits for the final model: "
+                     "training is still running. Come back when it ends (the sidebar shows how long is left)."]
+    assert not at.get("download_button")
+    assert not any("Provisional" in i.value for i in at.info)
+    paused_training.set()
+    assert job.wait(90)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("download_button")  # the final model: every download is back
+
+
+def test_the_class_map_never_shows_a_provisional_model(paused_training):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apphelpers import open_app
+
+    at = open_app()
+    _start_paused(at, paused_training, seed=1403)
+
+    def script():  # the teacher's session, whose model is training
+        import streamlit as st
+
+        from ui import classroom, state
+
+        st.session_state[state.JOB] = st.session_state["job_under_test"]
+        st.write("class model:", repr(classroom._class_model()))
+
+    probe = AppTest.from_function(script)
+    probe.session_state["job_under_test"] = at.session_state["ae_job"]
+    probe.run()
+    assert not probe.exception, probe.exception
+    assert at.session_state["ae_job"].latest.provisional_result() is not None  # there is one...
+    assert "class model: None" in " ".join(m.value for m in probe.markdown)  # ...but not for the class
+
+
+def test_a_job_without_a_report_yet_shows_an_estimate(monkeypatch):
+    """Issue 14: 9 of 30 students in the free-exploration benchmark waited at "Starting: building the model…"
+    with no time at all."""
+    import re
+    import threading
+    import time
+
+    from aecore import trained
+
+    from tests.apphelpers import TINY_SETTINGS, open_app, set_sidebar
+
+    release = threading.Event()
+
+    def silent_job(experiment, dataset):
+        def run(report, cancel):  # builds and traces for a while before its first epoch: reports nothing yet
+            while not (release.is_set() or cancel.is_set()):
+                time.sleep(0.02)
+            return None
+
+        return run
+
+    monkeypatch.setattr(trained, "train_job", silent_job)
+    at = open_app()
+    set_sidebar(at, **{**TINY_SETTINGS, "sidebar_seed": 1404})
+    at.button(key="sidebar_train").click().run()
+    job = at.session_state["ae_job"]
+    try:
+        deadline = time.time() + 30
+        while job.status != "running" and time.time() < deadline:
+            time.sleep(0.02)
+        at.run()
+        lines = [p.proto.text for p in at.sidebar.get("progress")]
+        assert len(lines) == 1 and re.fullmatch(
+            r"Starting: (building the model|loading TensorFlow)… · about \d+ s left at most", lines[0]), lines
+    finally:
+        release.set()
+        job.cancel()
+        job.wait(30)
+
+
+def test_a_panel_job_without_a_report_yet_shows_an_estimate():
+    import threading
+    import time
+
+    from aecore import jobs
+
+    from tests.test_job_panel import open_panel
+
+    release = threading.Event()
+
+    def work(report, cancel):
+        release.wait(30)
+        return "finished"
+
+    job = jobs.default_queue().submit(f"panel-silent-{time.time()}", work, label="panel test", estimate_seconds=40)
+    try:
+        deadline = time.time() + 30
+        while job.status != "running" and time.time() < deadline:
+            time.sleep(0.02)
+        at = open_panel(job.key)
+        [line] = [p.proto.text for p in at.get("progress")]
+        assert line.startswith("Starting… · about ") and line.endswith(" s left"), line
+    finally:
+        release.set()
+        job.wait(30)
+
+
+def test_reports_relayed_from_a_dask_worker_carry_no_provisional_model():
+    """The Dask path degrades to what it was: its reports cross the cluster as plain values, without weights,
+    so the pages wait for the final model (the in-process queue's reports carry it)."""
+    from aecore import distributed
+    from aecore.train import EpochReport
+
+    sent = EpochReport(3, 10, {"loss": 0.5}, 1.2, np.zeros((2, 4), np.float32), 30)
+    relayed = distributed._epoch_report({**distributed._report_dict(sent), "seq": 1})
+    assert (relayed.epoch, relayed.epochs, relayed.logs) == (3, 10, {"loss": 0.5})
+    assert relayed.provisional is None and relayed.provisional_result() is None

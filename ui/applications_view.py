@@ -142,6 +142,8 @@ def denoising(source: Source) -> None:
                 "sidebar pick the type **Denoising** (it sets the noise to Gaussian σ = 0.5), then press "
                 "**Train**. The model then sees noisy digits and must output clean ones.")
     else:
+        if result.provisional:
+            st.info(training.provisional_note(result), icon=":material/hourglass_top:")
         noise_cfg = result.experiment.train
         ds = state.dataset_or_error(result.experiment.data)
         if ds is not None and ds.is_image:
@@ -348,7 +350,9 @@ def feature_extraction(source: Source) -> None:
     elif not ds.is_image or len(ds.class_names) < 2:
         st.info("This needs a labelled image data set.")
     else:
-        key = stable_hash("features", result.experiment)
+        if result.provisional:
+            st.info(training.provisional_note(result), icon=":material/hourglass_top:")
+        key = stable_hash("features", result.experiment, *training.provisional_tag(result))
 
         def run_features(report, cancel, result=result, ds=ds):
             return features.feature_extraction(result, ds, label_counts=(100, 1000, None), report=report)

@@ -598,10 +598,12 @@ def _challenge_tab(class_code: str, key: str) -> None:
 
 
 def _class_model():
-    """The class's model for the latent map: the teacher's current model."""
+    """The class's model for the latent map: the teacher's current model once its training has ended (the class
+    never sees a provisional one)."""
     from ui import training
 
-    return training.current_result()
+    result = training.current_result()
+    return None if result is None or result.provisional else result
 
 
 def _drawings_tab(class_code: str, key: str) -> None:
@@ -618,7 +620,10 @@ def _drawings_map(class_code: str, key: str) -> None:
     st.markdown(f"Drawings sent from the **Draw a digit** page: {len(drawings)}. They are placed on the latent map "
                 "of the class's model (the model trained in your sidebar).")
     if result is None:
-        st.info("Train a model in the sidebar (the class's model): the drawings are placed on its latent map.")
+        from ui import training
+
+        st.info(training.wait_for_final("Placing the drawings on the class's map") if training.is_running() else
+                "Train a model in the sidebar (the class's model): the drawings are placed on its latent map.")
     else:
         dataset = state.get_dataset(result.experiment.data)
         if not dataset.is_image or len(dataset.sample_shape) != 2:

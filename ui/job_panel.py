@@ -102,8 +102,8 @@ def _line(job: Job, texts: Texts) -> tuple[float, str]:
         return 0.0, training.queue_line(job)
     if job.status == jobs.DONE:
         return 1.0, "done"
-    if job.latest is None:
-        return 0.0, texts.starting
+    if job.latest is None:  # nothing reported yet: the machine's estimate, never no estimate at all
+        return 0.0, f"{texts.starting} · about {jobs.default_queue().remaining_seconds(job):.0f} s left"
     return report_line(job)
 
 

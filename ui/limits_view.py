@@ -18,7 +18,7 @@ from aecore.config import DataConfig, stable_hash
 from aecore.data import Dataset
 from aecore.figures import applications as F
 from aecore.figures import bits as FB
-from ui import job_panel, scorecard, shared, state
+from ui import job_panel, scorecard, shared, state, training
 from ui.safe_text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,9 @@ class Subject(NamedTuple):
 
 
 def subject(result, dataset: Dataset) -> Subject:
-    return Subject(result, dataset, tuple(dataset.sample_shape), result.experiment.key(), state.model_id(result))
+    experiment_key = stable_hash(result.experiment.key(), *tag) if (tag := training.provisional_tag(result)) else \
+        result.experiment.key()  # a provisional model's measurements are never the final model's
+    return Subject(result, dataset, tuple(dataset.sample_shape), experiment_key, state.model_id(result))
 
 
 def memo(s: Subject, name: str, key: tuple, compute, private: bool = False):

@@ -12,6 +12,9 @@ from ui import shared, state
 from ui.safe_text import plain
 
 POLL_SECONDS = 0.5
+# The id of the running job a page was drawn waiting for (no epoch done yet): the sidebar's status redraws the
+# page once when its first epoch's model is there.
+AWAITING_EPOCH = "ae_awaiting_first_epoch"
 # A tab disconnected this long is closed (a reload or a network blip reconnects well within it).
 CLOSED_TAB_GRACE = 5.0
 
@@ -214,25 +217,71 @@ def current_job() -> jobs.Job | None:
 
 
 def current_result():
-    """The trained model this session shows (a finished or stopped job's result), else None."""
+    """The trained model this session shows: its job's result once it ended (finished or stopped); while it
+    trains, the model of its last finished epoch (``result.provisional``); else None."""
     job = current_job()
-    if job is None or job.result is None:
+    if job is None:
         return None
-    return job.result
+    if job.result is not None:
+        return job.result
+    return provisional_result(job)
 
 
-def require_result():
-    """The session's trained model, or an explanation and a stop of the page."""
+def provisional_result(job: jobs.Job):
+    """A running training's model of its last finished epoch (built once per epoch, for whoever asks first), or
+    None: before the first epoch, for other jobs, and on the Dask path, whose reports carry no weights."""
+    if not job.active:
+        return None
+    provisional = getattr(job.latest, "provisional_result", None)
+    return provisional() if provisional is not None else None
+
+
+def first_model_ready(job: jobs.Job) -> bool:
+    """Whether a running job's latest report carries its epoch's model (cheap: nothing is built)."""
+    provisional = getattr(job.latest, "provisional", None)
+    return provisional is not None and provisional.available
+
+
+def provisional_tag(result) -> tuple:
+    """What tells a provisional model apart in keys made of its experiment (jobs shared by key): () for a final
+    model, so its keys stay what they were."""
+    return ("provisional", result.epochs_run) if getattr(result, "provisional", False) else ()
+
+
+def provisional_note(result) -> str:
+    return f"{result.message} This page redraws with the final model when training ends."
+
+
+def wait_for_final(what: str) -> str:
+    """The one line of a feature that refuses a provisional model."""
+    return (f"{what} waits for the final model: training is still running. Come back when it ends (the sidebar "
+            "shows how long is left).")
+
+
+def require_result(final: str | None = None):
+    """The session's trained model, or an explanation and a stop of the page. While the model trains, the model
+    of its last finished epoch, said plainly at the top; ``final`` names what the page does that must not act on
+    a provisional model (saving or sharing it): it then stops with one line saying to wait."""
     result = current_result()
     if result is None:
         job = current_job()
         if job is not None and job.active:
-            st.info("A model is training: this page fills in when it is done. Progress is in the sidebar.")
+            if job.elsewhere:  # a Dask worker trains it: its reports carry no weights, the model comes at the end
+                st.info("A model is training: this page fills in when it is done. Progress is in the sidebar.")
+            else:
+                st.session_state[AWAITING_EPOCH] = job.id
+                st.info("A model is training: this page fills in with the model so far when its first epoch is "
+                        "done, and with the final model at the end. Progress is in the sidebar.")
         else:
             st.info(f"No model yet. Choose settings in the sidebar and press **Train**: {first_train_estimate()}. "
                     "Teachers: run `make warm` before class to pre-train every lesson preset, so **Train** "
                     "loads them at once.")
         st.stop()
+    if result.provisional:
+        if final is not None:
+            st.info(wait_for_final(final), icon=":material/hourglass_top:")
+            st.stop()
+        st.info(provisional_note(result), icon=":material/hourglass_top:")
     outdated_warning(result.experiment)
     return result
 
@@ -263,10 +312,11 @@ def _status_line(job: jobs.Job) -> str:
         return queue_line(job)
     shared = shared_note(job)
     report = job.latest
-    if report is None:
+    left = f"about {jobs.default_queue().remaining_seconds(job):.0f} s left at most"
+    if report is None:  # no epoch yet: the estimate is the machine's, not yet this job's own pace
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
-        return f"Starting: {starting}…{shared}"
-    return f"{report.line} · about {jobs.default_queue().remaining_seconds(job):.0f} s left at most{shared}"
+        return f"Starting: {starting}… · {left}{shared}"
+    return f"{report.line} · {left}{shared}"
 
 
 def queue_line(job: jobs.Job) -> str:
@@ -327,6 +377,9 @@ def sidebar_status(on_poll=None) -> None:
         if job.active:
             if not drawn_running:
                 st.rerun()  # started after the sidebar was drawn: redraw it with Stop enabled
+            if st.session_state.get(AWAITING_EPOCH) == job.id and first_model_ready(job):
+                del st.session_state[AWAITING_EPOCH]
+                st.rerun()  # the page waited for a model: redraw it once with the first epoch's
             st.progress(_progress_fraction(job), text=_status_line(job))
         elif st.session_state.get(state.SEEN_STATUS) != job.status or drawn_running:
             st.session_state[state.SEEN_STATUS] = job.status
