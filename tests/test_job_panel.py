@@ -175,3 +175,33 @@ def test_any_report_of_the_progress_protocol_is_one_line_with_whose_job_it_is():
     finally:
         release.set()
         job.wait(10)
+
+
+def test_a_training_paused_for_others_turns_says_so_with_the_wait_in_its_time():
+    """Issue 14, turns (aecore.jobs): a student whose training waits between epochs sees why, not a frozen bar."""
+    from aecore import jobs
+    from aecore.progress import Count
+
+    release = threading.Event()
+
+    def work(report, cancel):
+        report(Count(1, 10, "Epoch 1 of 10"))
+        release.wait(30)
+        return "model"
+
+    job = jobs.default_queue().submit(f"panel-paused-{time.time()}", work, label="training")
+    try:
+        while job.latest is None:
+            time.sleep(0.02)
+        job.paused_since = time.time()  # what the queue sets while the job waits for its turn
+        at = AppTest.from_function(prefixed_script, default_timeout=30)
+        at.query_params["job"] = job.key
+        at.run()
+        assert not at.exception, at.exception
+        [bar] = at.get("progress")
+        assert bar.proto.text.startswith("Side by side: Epoch 1 of 10 · paused while other students' trainings "
+                                         "take their turn · about "), bar.proto.text
+    finally:
+        job.paused_since = None
+        release.set()
+        job.wait(10)

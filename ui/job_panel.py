@@ -81,7 +81,8 @@ def report_line(job: Job) -> tuple[float, str]:
     """A running job's latest report (any aecore.progress.Progress): its share done, its line and the time
     left at the job's pace."""
     report = job.latest
-    return report.fraction, f"{report.line} · about {jobs.default_queue().remaining_seconds(job):.0f} s left"
+    left = jobs.default_queue().remaining_seconds(job)
+    return report.fraction, f"{report.line}{training.turn_note(job)} · about {left:.0f} s left"
 
 
 @dataclass(frozen=True)

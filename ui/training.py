@@ -316,7 +316,12 @@ def _status_line(job: jobs.Job) -> str:
     if report is None:  # no epoch yet: the estimate is the machine's, not yet this job's own pace
         starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
         return f"Starting: {starting}… · {left}{shared}"
-    return f"{report.line} · {left}{shared}"
+    return f"{report.line}{turn_note(job)} · {left}{shared}"
+
+
+def turn_note(job: jobs.Job) -> str:
+    """" · paused…" while a training waits between epochs for others' turns (aecore.jobs: turns), else ""."""
+    return " · paused while other students' trainings take their turn" if job.paused else ""
 
 
 def queue_line(job: jobs.Job) -> str:
