@@ -300,6 +300,7 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             self.reason = ""  # "infinite", "dead" or "plateau" once diverged
             self.history: dict[str, list[float]] = {}  # the kept epochs' logs (Keras's History is filled after us)
             self.latest: Provisional | None = None
+            self.outside = 0.0  # seconds spent in ``progress``: not training (a job may wait there for its turn)
 
         def release_provisional(self) -> None:
             if self.latest is not None:
@@ -394,7 +395,9 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 if provisional is not None:
                     self.latest = Provisional(self.last_weights, provisional(
                         epoch + 1, elapsed, {k: list(v) for k, v in self.history.items()}, list(self.snapshots)))
+                reporting = time.perf_counter()
                 progress(EpochReport(epoch + 1, epochs, logs, elapsed, preview, self.steps, self.latest))
+                self.outside += time.perf_counter() - reporting  # e.g. paused for other trainings' turns
 
     return Guard()
 
@@ -536,7 +539,7 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                               epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
     finally:
         guard.release_provisional()  # the final model (or the error) replaces it
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start - guard.outside
     history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}
     history = {k: v[: guard.epochs_done] for k, v in history.items()}
 

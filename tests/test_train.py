@@ -289,3 +289,14 @@ def test_training_noise_is_corrupt_noise_fresh_every_epoch_and_seeded(digits, ki
         lit = clean > 0
         assert np.mean(noisy[lit] != clean[lit]) == pytest.approx(level, rel=0.1)
     assert not np.array_equal(noisy, np.stack([two[i] for i in both])), "fresh noise every epoch"
+
+
+def test_time_spent_in_the_progress_callback_is_not_training_time(digits, tiny_experiment):
+    """A job paused between epochs for other trainings' turns (aecore.jobs) waits inside ``progress``: "Trained
+    in N s" and the images per second must not count that wait."""
+    exp = tiny_experiment.replace(train=tiny_experiment.train.replace(epochs=2, early_stopping=False))
+    started = time.perf_counter()
+    result = train_autoencoder(exp, digits, progress=lambda report: time.sleep(1.0))
+    wall = time.perf_counter() - started
+    assert result.epochs_run == 2
+    assert result.seconds < wall - 1.9
