@@ -89,3 +89,44 @@ def test_share_url_holds_the_settings():
     at = open_app()
     set_sidebar(at, sidebar_code_size=5)
     assert dict(at.query_params) == {"code": "5"}
+
+
+def _shown_on_first_draw(at, setting):
+    """What a browser that draws ``setting``'s widget for the first time from this run would show: the run's value
+    if it marks one as set, else the widget's default."""
+    kind = {"selectbox": at.selectbox, "select_slider": at.select_slider, "slider": at.slider,
+            "number_input": at.number_input, "toggle": at.toggle}[setting.widget]
+    proto = kind(key=setting.key).proto
+    if proto.set_value:
+        return kind(key=setting.key).value
+    if setting.widget == "selectbox":
+        return kind(key=setting.key).options[proto.default]
+    if setting.widget == "select_slider":
+        return kind(key=setting.key).options[int(proto.default[0])]
+    if setting.widget == "slider":
+        return proto.default[0]
+    return proto.default
+
+
+def test_every_sidebar_widget_carries_its_value_in_the_runs_after_a_link():
+    """A link's values are marked as set in the run that restores them only; a browser that draws a widget after
+    a later run (a cached model's load reruns the app) draws the widget's default: it must be the link's value."""
+    from ui import settings
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"preset": "code2", "present": "1"})  # every setting of preset 2, which stays selected
+    at.run()
+    at.run()  # a later run: nothing writes the values again
+    assert not at.exception, at.exception
+    drawn = [s for s in settings.SETTINGS if any(w.key == s.key for w in at.sidebar)]
+    assert len(drawn) >= 12, [s.key for s in drawn]
+    for setting in drawn:
+        value = at.session_state[setting.key]
+        shown = _shown_on_first_draw(at, setting)
+        expected = setting.format(value) if setting.format and setting.widget == "selectbox" else value
+        if setting.widget == "select_slider":
+            expected = str(value)
+        assert shown == expected, (setting.key, shown, value)
+    preset = at.selectbox(key="sidebar_preset")
+    assert preset.value == "code2" and preset.proto.default == preset.options.index(preset.format_func("code2"))
+    assert at.toggle(key="sidebar_presenter").proto.default is True

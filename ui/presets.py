@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from aecore import presets
-from ui import links, settings, state, training
+from ui import links, runtime_fixes, settings, state, training
 
 CUSTOM_LABEL = "Custom (your own settings)"
 
@@ -104,8 +104,13 @@ def draw_selector() -> None:
     st.session_state.setdefault(state.PRESENTER, False)
     _follow_sidebar()
     sb = st.sidebar
-    sb.selectbox("Lesson preset", (links.NO_PRESET,) + tuple(p.key for p in presets.PRESETS), key=state.PRESET,
-                 format_func=_label, on_change=_on_select,
+    choices = (links.NO_PRESET,) + tuple(p.key for p in presets.PRESETS)
+    # The session's values as the widgets' defaults: the browser may draw them only after a later run (see
+    # settings.Setting.widget_args), and a link's preset or presenter mode must not show as "custom" or off then.
+    chosen = st.session_state[state.PRESET]
+    index = choices.index(chosen) if chosen in choices and not runtime_fixes.set_this_run(state.PRESET) else 0
+    presenter = bool(st.session_state[state.PRESENTER]) and not runtime_fixes.set_this_run(state.PRESENTER)
+    sb.selectbox("Lesson preset", choices, index=index, key=state.PRESET, format_func=_label, on_change=_on_select,
                  help="Sets every control below at once. Move any control afterwards and it becomes 'custom', "
                       "keeping your values.")
     preset = active_preset()
@@ -115,7 +120,7 @@ def draw_selector() -> None:
         sb.caption(title + (line2 if links.presenter_mode() else f"{line1}  \n{line2}"))
         if _cached(preset):
             sb.caption(":material/bolt: Pre-trained: **Train** loads it from the model cache at once.")
-    sb.toggle("Presenter mode", key=state.PRESENTER,
+    sb.toggle("Presenter mode", value=presenter, key=state.PRESENTER,
               help="For a projector: larger text, the sidebar folded away, shorter explanations. "
                    "It is part of the link, so a shared link can open in presenter mode.")
     _load_if_cached()

@@ -69,3 +69,15 @@ def keep_outside_widgets_in_fragment_runs() -> None:
 
     on_script_will_rerun._keeps_outside_widgets = True
     SessionState.on_script_will_rerun = on_script_will_rerun
+
+
+def set_this_run(key: str) -> bool:
+    """Whether ``key`` was written through ``st.session_state`` since this run began (a link, a preset, a push).
+
+    Streamlit then sends that value to the browser with the widget itself, and logs a warning with a stack trace
+    for a widget that is also given a default; a widget drawn in a later run needs the value as its default
+    (see settings.Setting.widget_args).
+    """
+    from streamlit.runtime.state import get_session_state
+
+    return get_session_state().is_new_state_value(key)

@@ -54,8 +54,15 @@ class Setting:
     def default(self) -> Any:
         return Experiment().value_of(self.field)
 
-    def widget_args(self, **overrides) -> dict[str, Any]:
-        """Keyword arguments of the Streamlit call that draws this setting."""
+    def widget_args(self, current: Any = None, **overrides) -> dict[str, Any]:
+        """Keyword arguments of the Streamlit call that draws this setting; ``current`` (the session's value)
+        becomes the widget's default.
+
+        Streamlit sends a value set through ``st.session_state`` to the browser once, in the run that set it; later
+        runs send only the widget's default. A widget whose code reaches the browser after such a later run (a
+        shared link's page, with the cached model's load rerunning the app) was drawn at that default: the slider's
+        minimum, while the server kept the link's value. With the value as the default, every run carries it.
+        """
         args: dict[str, Any] = dict(label=self.label, key=self.key, help=self.help)
         if self.options:
             args["options"] = self.options
@@ -66,6 +73,18 @@ class Setting:
         if self.format is not None:
             args["format_func"] = self.format
         args.update(overrides)
+        if self.widget == "selectbox":
+            options = list(args["options"])
+            if current in options:
+                args["index"] = options.index(current)
+        elif "options" in args:
+            if current in args["options"]:
+                args["value"] = current
+        elif self.widget == "toggle":
+            if isinstance(current, bool):
+                args["value"] = current
+        elif isinstance(current, (int, float)) and args["min_value"] <= current <= args["max_value"]:
+            args["value"] = current
         return args
 
     def parse(self, text: str) -> Any:

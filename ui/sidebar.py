@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aecore.data import DATASETS
-from ui import classroom, presets, settings, state, training
+from ui import classroom, presets, runtime_fixes, settings, state, training
 from ui.settings import (ACTIVATION, BATCH_SIZE, CODE_SIZE, CONTRACTIVE, CONV_DEPTH, CONV_FILTERS, DATASET, DROPOUT,
                          EARLY_STOPPING, EPOCHS, HIDDEN_LAYERS, KIND, KL, L2, LEARNING_RATE, LOSS, NODES, NOISE_KIND,
                          NOISE_LEVEL, PATIENCE, SEED, SPARSITY)
@@ -27,9 +27,11 @@ def _data_names() -> list[str]:
 
 
 def _draw(setting: settings.Setting, where=None, **overrides):
-    """The setting's widget as the table describes it (``overrides`` for what depends on the session)."""
+    """The setting's widget as the table describes it, showing the session's value (``overrides`` for what depends
+    on the session)."""
     where = st.sidebar if where is None else where
-    return getattr(where, setting.widget)(**setting.widget_args(**overrides))
+    current = None if runtime_fixes.set_this_run(setting.key) else st.session_state.get(setting.key)
+    return getattr(where, setting.widget)(**setting.widget_args(current, **overrides))
 
 
 def draw_sidebar() -> None:
