@@ -249,3 +249,31 @@ def test_reports_relayed_from_a_dask_worker_carry_no_provisional_model():
     relayed = distributed._epoch_report({**distributed._report_dict(sent), "seq": 1})
     assert (relayed.epoch, relayed.epochs, relayed.logs) == (3, 10, {"loss": 0.5})
     assert relayed.provisional is None and relayed.provisional_result() is None
+
+
+PAGES_WITH_A_MODEL = ("pages/pca_vs_ae.py", "pages/latent_space.py", "pages/directions.py", "pages/draw.py",
+                      "pages/family.py", "pages/limits.py", "pages/applications.py", "pages/training.py")
+
+
+def test_every_page_that_needs_a_model_works_on_a_provisional_one(paused_training):
+    from aecore import jobs
+
+    from tests.apphelpers import go_to, open_app, texts
+
+    before = set(jobs.default_queue().active_jobs())
+    at = open_app()
+    job = _start_paused(at, paused_training, seed=1405)
+    try:
+        for page in PAGES_WITH_A_MODEL:
+            go_to(at, page)  # raises on an exception
+            shown = texts(at)
+            assert "A model is training" not in shown, page
+            if page not in ("pages/applications.py", "pages/training.py"):  # their own views, no model at the top
+                assert "Provisional: the model after epoch 2 of 5." in shown, page
+            assert "Traceback" not in shown, page
+    finally:
+        paused_training.set()
+        job.wait(90)
+        for started in set(jobs.default_queue().active_jobs()) - before:  # the maps the latent page started
+            jobs.default_queue().cancel(started)
+            started.wait(60)
