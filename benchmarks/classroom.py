@@ -361,6 +361,15 @@ def says_seconds(text: str) -> bool:
     return bool(re.search(r"\d+ (s|min)\b", text))
 
 
+def provisional_shown(at: AppTest) -> bool:
+    """Whether the page shows a model of an epoch while its training goes on (progressive results): a page's
+    "Provisional:" note, or the training page's charts (loss, this epoch's reconstructions) under an epoch's
+    status line."""
+    if any("Provisional:" in str(e.value) for e in at.get("info")):
+        return True
+    return bool(at.get("plotly_chart")) and any(t.startswith("Epoch") for t in status_texts(at))
+
+
 def map_shown(at: AppTest) -> bool:
     return any(m.label == "kNN accuracy on the map" for m in at.get("metric")) or any(
         str(c.value).startswith("Computed in") for c in at.get("caption"))
@@ -400,6 +409,13 @@ def explorer(name: str, settings: dict, delay: float, opens_map: bool, look_ever
         out["samples"] = []  # (wall time, status, estimated wait) from the queue every second while queued
         looked = time.perf_counter()
         while not job.done_event.wait(1.0):
+            if "first_model" not in out and any(getattr(r, "provisional", None) is not None for r in list(job.reports)):
+                # The first epoch's model is there (progressive results): the page's next poll shows it.
+                out["first_epoch"] = time.perf_counter()
+                run(at)
+                looked = time.perf_counter()
+                out["first_model"] = looked if provisional_shown(at) else None
+                out["texts"] += [(job.status, t) for t in status_texts(at)]
             if job.status == jobs.QUEUED:
                 out["samples"].append((time.time(), queue.wait_estimate(job)))
             if look_every and time.perf_counter() - looked >= look_every and job.active:
@@ -478,9 +494,10 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
           f"Train pressed within {spread:.0f} s, every {map_every}. session then opens the latent page; "
           f"{queue.workers} worker(s), TensorFlow threads per op: {runtime.tensorflow_threads()}")
     print("| session | type | code | layers | noise | position | estimated wait (s) | real wait (s) | training (s) "
-          "| click → model (s) | click → map (s) | every status line with a time |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| click → first epoch's model (s) | click → model (s) | click → map (s) | every status line with a time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     to_model, to_map, from_first, honest = [], [], [], []
+    to_first, first_not_shown = [], 0
     without_estimate = []
     for i, o in enumerate(outs):
         s, job = settings[i], o.get("job")
@@ -491,6 +508,11 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
         took = (job.finished - job.started) if job.started and job.finished else float("nan")
         model_s = o["shown"] - o["clicked"] if o.get("shown") else None
         map_s = o["mapped"] - o["clicked"] if o.get("mapped") else None
+        first_s = o["first_epoch"] - o["clicked"] if o.get("first_epoch") else None
+        if "first_epoch" in o and not o.get("first_model"):
+            first_not_shown += 1
+        if first_s is not None or model_s is not None:  # a model on screen: the first epoch's or the final one
+            to_first.append(min(x for x in (first_s, model_s) if x is not None))
         if model_s is not None:
             to_model.append(model_s)
             from_first.append(o["shown"] - first)
@@ -505,23 +527,28 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
                 honest.append(estimated / (job.started - t_wall))
         print(f"| {i} | {s['sidebar_kind']} | {s['sidebar_code_size']} | {s['sidebar_n_hidden_layers']} | "
               f"{s['sidebar_noise_level']:g} | {o['position']} | {o['estimate']:.0f} | {wait:.1f} | {took:.1f} | "
+              f"{'—' if first_s is None else f'{first_s:.1f}'}{'' if o.get('first_model') or first_s is None else ' (not on the page)'} | "
               f"{'—' if model_s is None else f'{model_s:.1f}'} | {'—' if map_s is None else f'{map_s:.1f}'} | "
               f"{'—' if shown_time is None else ('yes' if shown_time else 'NO')} |")
     trainings = sum(1 for o in outs if o.get("job") is not None and o["job"].source == "run")
     stats = queue.stats
     print()
-    print("| sessions | models shown | click → model, median (s) | last (s) | first click → last model (s) "
+    print("| sessions | click → first model on screen (epoch 1 or final), median (s) | last (s) "
+          "| models shown | click → final model, median (s) | last (s) | first click → last model (s) "
           "| maps shown | click → map, median (s) | last (s) | trainings | jobs run | CPU of the process (cores) "
           "| machine busy | peak RSS (MB) | load average (min–max) | estimate shown while waiting "
           "| estimated / real wait, median (quartiles) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     q = statistics.quantiles(honest, n=4) if len(honest) >= 2 else [float("nan")] * 3
-    print(f"| {n} | {len(to_model)} | {statistics.median(to_model):.1f} | {max(to_model):.1f} | {max(from_first):.1f} "
+    print(f"| {n} | {statistics.median(to_first):.1f} | {max(to_first):.1f} "
+          f"| {len(to_model)} | {statistics.median(to_model):.1f} | {max(to_model):.1f} | {max(from_first):.1f} "
           f"| {len(to_map)} | {statistics.median(to_map) if to_map else float('nan'):.1f} | "
           f"{max(to_map) if to_map else float('nan'):.1f} | {trainings} | {stats['runs']} | {cpu / wall:.2f} | "
           f"{(busy1 - busy0) / max(total1 - total0, 1):.0%} | {memory.peak:.0f} | {min(loads):.1f}–{max(loads):.1f} | "
           f"{'every session' if not without_estimate else f'{n - len(without_estimate)} of {n}'} | "
           f"{q[1]:.2f} ({q[0]:.2f}–{q[2]:.2f}) |")
+    if first_not_shown:
+        print(f"  {first_not_shown} session(s) had a first epoch's model the page did not say it showed")
     for i, texts in without_estimate:
         print(f"  session {i} showed without a time: {texts}")
     for o in outs:
