@@ -1,4 +1,4 @@
-"""Streamlit behaviours that hurt background training, switched off once per process."""
+"""Streamlit behaviours that hurt this app (background training, fragments, values set from code), in one place."""
 
 from __future__ import annotations
 
