@@ -53,6 +53,14 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
     assert fourth.history == final.history
     assert [e for e, _ in fourth.code_snapshots] == [e for e, _ in final.code_snapshots]
 
+    # Keys made of the experiment (jobs shared by key, the Limits page's measurements) keep the two apart.
+    from ui import limits_view, state, training
+
+    assert training.provisional_tag(final) == () and training.provisional_tag(fourth) == ("provisional", 4)
+    assert limits_view.subject(final, digits).experiment_key == exp.key()
+    assert limits_view.subject(fourth, digits).experiment_key != exp.key()
+    assert state.model_id(fourth) != state.model_id(final)
+
     # Never saved: the disk cache is for finished models.
     from aecore.cache import DiskCache
 
