@@ -39,6 +39,9 @@ LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # was a model layer). Noisy runs keep TensorFlow's graph too: not re-measured since the noise moved to tf.data.
 XLA_KINDS = ("dense", "sparse")
 PROVISIONAL = "provisional"  # TrainResult.stopped of the model of an epoch while the training goes on
+# Building a Keras model draws its initialisers' seeds from Python's global random numbers: a provisional copy
+# built by a page while another training goes from its seed to its model would shift that training's weights.
+SEEDED_BUILD = threading.Lock()
 
 
 class Provisional:
@@ -481,7 +484,6 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     experiment.validate_for(dataset)
     ensure_tensorflow_configured()
     release_training_graphs()  # traced steps of models dropped since the last training (freed by the next gc)
-    keras.utils.set_random_seed(train_cfg.seed)
     noisy = train_cfg.noise_level > 0
 
     def model_input(x: np.ndarray, seed: int) -> np.ndarray:
@@ -500,9 +502,12 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                          "nothing of the image): there is nothing to learn from. Lower the noise level.")
     # Never more steps per execution than an epoch has: an epoch's end stays a call boundary.
     grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
-    built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:]),
-                          model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch),
-                          jit_compile=model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0)
+    with SEEDED_BUILD:
+        keras.utils.set_random_seed(train_cfg.seed)
+        built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg,
+                                          input_shape=x_train_in.shape[1:]),
+                              model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch),
+                              jit_compile=model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0)
     if built.autoencoder.jit_compile:  # validation's one forward pass per epoch: not worth an XLA compile
         built.autoencoder.jit_compile = False
         built.autoencoder.make_test_function()
@@ -516,7 +521,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     def provisional(epoch: int, elapsed: float, history: dict, snapshots: list):
         def make(weights: list[np.ndarray]) -> TrainResult | None:
             # A model of its own (the training's keeps changing, and Keras models are not thread-safe).
-            copy = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])
+            with SEEDED_BUILD:
+                copy = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])
             copy.autoencoder.set_weights(weights)
             try:
                 return result_of(copy, history=history, epochs_run=epoch, best_epoch=epoch, seconds=elapsed,

@@ -11,9 +11,12 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
                                                                           tmp_path):
     import aecore.models
 
-    builds = []
+    from aecore import train
+
+    builds = []  # whether each build held the lock of seeded builds (a page's build never shifts a training's seed)
     real_build = aecore.models.build_model
-    monkeypatch.setattr(aecore.models, "build_model", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    monkeypatch.setattr(aecore.models, "build_model",
+                        lambda *a, **k: builds.append(train.SEEDED_BUILD.locked()) or real_build(*a, **k))
     exp = tiny_experiment.replace(train=tiny_experiment.train.replace(epochs=4))
     reports, asked = [], {}
 
@@ -27,7 +30,7 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
 
     final = train_autoencoder(exp, digits, progress=progress)
     # Built lazily: the training's own model plus one per epoch someone asked for (2 and 4), not one per epoch.
-    assert len(builds) == 3
+    assert builds == [True, True, True]
     assert all(r.provisional_result() is None for r in reports)  # the end released the last one too
 
     weights2, second = asked[2]
