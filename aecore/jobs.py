@@ -314,6 +314,7 @@ class JobQueue:
         self._last_served: dict[str | None, float] = {}
         self._serve_clock = itertools.count()
         self._speed = 1.0  # measured seconds / estimated seconds (moving average)
+        self._turn_scale = (0.0, 1.0)  # (when, measured / estimated first turns): see _first_turn_scale
         self.stats = collections.Counter()
 
     def _key(self, key: str, owner: str | None) -> str:
@@ -466,8 +467,29 @@ class JobQueue:
         return ((a.started or 0.0), a.id) < ((b.started or 0.0), b.id)
 
     def _first_epoch_seconds(self, job: Job) -> float:
-        """A waiting training's turn before it pauses: building and tracing its model and one epoch."""
-        return min(self.speed.estimate(job.epoch_work, 1), self.max_seconds)
+        """A waiting training's turn before it pauses: building and tracing its model and one epoch, at the
+        machine's speed scaled by what the first turns of the trainings open now really took."""
+        return min(self.speed.estimate(job.epoch_work, 1) * self._first_turn_scale(), self.max_seconds)
+
+    def _first_turn_scale(self) -> float:
+        """Measured / estimated seconds of the first turns (building, tracing, first epoch) of the trainings
+        running or paused now; 1.0 before any. A class's first minutes are all first turns and no training
+        has finished to teach ``speed``: a fresh server's guess (8 s a model) made the waits 3.4× too long
+        (benchmarks/classroom.py --free, 2 workers, 2026-12-03 07:50). Kept for a second (many calls a second)."""
+        now = time.time()
+        if now - self._turn_scale[0] < 1.0:
+            return self._turn_scale[1]
+        measured = estimated = 0.0
+        for open_job in self._jobs.values():
+            if open_job.status != RUNNING or not open_job.epoch_work:
+                continue
+            points = open_job.epoch_points()
+            if points and points[0][0] == 1:
+                measured += points[0][2]
+                estimated += self.speed.estimate(open_job.epoch_work, 1)
+        scale = min(max(measured / estimated, 0.1), 10.0) if measured > 0 and estimated > 0 else 1.0
+        self._turn_scale = (now, scale)
+        return scale
 
     def _left(self, job: Job) -> float:
         epochs_left = self._epochs_left(job)
