@@ -197,8 +197,9 @@ def test_a_quick_cache_load_does_not_wait_behind_training():
 
 def test_worker_count_and_tensorflow_threads_follow_the_cores(monkeypatch):
     monkeypatch.delenv("AELAB_WORKERS", raising=False)
-    assert runtime.default_workers(cores=2) == 1 and runtime.tensorflow_threads(cores=2) == 2
+    # 2 cores: two workers sharing TensorFlow's pool of 2 intra-op threads (benchmarks/workers.py)
+    assert runtime.default_workers(cores=2) == 2 and runtime.tensorflow_threads(cores=2) == 2
     assert runtime.default_workers(cores=8) == 4 and runtime.tensorflow_threads(cores=8) == 2
     assert runtime.default_workers(cores=1) == 1 and runtime.tensorflow_threads(cores=1) == 1
-    monkeypatch.setenv("AELAB_WORKERS", "2")
-    assert runtime.default_workers(cores=2) == 2 and runtime.tensorflow_threads(cores=2) == 1
+    monkeypatch.setenv("AELAB_WORKERS", "1")
+    assert runtime.default_workers(cores=2) == 1 and runtime.tensorflow_threads(cores=2) == 2
