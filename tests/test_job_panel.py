@@ -150,58 +150,48 @@ def prefixed_script():
     job_panel.job_panel(lambda: job_panel.find(key), "panel_prefixed", prefix="Side by side: ")
 
 
-def test_any_report_of_the_progress_protocol_is_one_line_with_whose_job_it_is():
+def panel_bar(report, paused: bool = False):
+    """The prefixed panel's progress bar for a running job whose latest report is ``report`` (``paused``: as the
+    queue marks a training waiting for its turn)."""
     from aecore import jobs
-    from aecore.progress import Count
 
     release = threading.Event()
 
-    def work(report, cancel):
-        report(Count(1, 4, "Mapped the codes of 1 of 4 epochs"))
+    def work(report_to, cancel):
+        report_to(report)
         release.wait(30)
-        return "maps"
+        return "result"
 
-    job = jobs.default_queue().submit(f"panel-count-{time.time()}", work, label="maps")
+    job = jobs.default_queue().submit(f"panel-{time.time()}", work, label="job")
     try:
         while job.latest is None:
             time.sleep(0.02)
+        if paused:
+            job.paused_since = time.time()
         at = AppTest.from_function(prefixed_script, default_timeout=30)
         at.query_params["job"] = job.key
         at.run()
         assert not at.exception, at.exception
         [bar] = at.get("progress")
-        assert bar.proto.text.startswith("Side by side: Mapped the codes of 1 of 4 epochs · about ")
-        assert bar.proto.value == 25
-    finally:
-        release.set()
-        job.wait(10)
-
-
-def test_a_training_paused_for_others_turns_says_so_with_the_wait_in_its_time():
-    """Issue 14, turns (aecore.jobs): a student whose training waits between epochs sees why, not a frozen bar."""
-    from aecore import jobs
-    from aecore.progress import Count
-
-    release = threading.Event()
-
-    def work(report, cancel):
-        report(Count(1, 10, "Epoch 1 of 10"))
-        release.wait(30)
-        return "model"
-
-    job = jobs.default_queue().submit(f"panel-paused-{time.time()}", work, label="training")
-    try:
-        while job.latest is None:
-            time.sleep(0.02)
-        job.paused_since = time.time()  # what the queue sets while the job waits for its turn
-        at = AppTest.from_function(prefixed_script, default_timeout=30)
-        at.query_params["job"] = job.key
-        at.run()
-        assert not at.exception, at.exception
-        [bar] = at.get("progress")
-        assert bar.proto.text.startswith("Side by side: Epoch 1 of 10 · paused while other students' trainings "
-                                         "take their turn · about "), bar.proto.text
+        return bar
     finally:
         job.paused_since = None
         release.set()
         job.wait(10)
+
+
+def test_any_report_of_the_progress_protocol_is_one_line_with_whose_job_it_is():
+    from aecore.progress import Count
+
+    bar = panel_bar(Count(1, 4, "Mapped the codes of 1 of 4 epochs"))
+    assert bar.proto.text.startswith("Side by side: Mapped the codes of 1 of 4 epochs · about ")
+    assert bar.proto.value == 25
+
+
+def test_a_training_paused_for_others_turns_says_so_with_the_wait_in_its_time():
+    """Issue 14, turns (aecore.jobs): a student whose training waits between epochs sees why, not a frozen bar."""
+    from aecore.progress import Count
+
+    bar = panel_bar(Count(1, 10, "Epoch 1 of 10"), paused=True)
+    assert bar.proto.text.startswith("Side by side: Epoch 1 of 10 · paused while other students' trainings "
+                                     "take their turn · about "), bar.proto.text

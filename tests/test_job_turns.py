@@ -103,14 +103,21 @@ def test_a_paused_training_is_not_cut_by_the_time_limit_for_the_time_it_waited()
     assert a.worked() < 0.8
 
 
-def test_stop_reaches_a_paused_training_at_once():
+def paused_behind_a_new_training(epochs_a: int):
+    """A queue where training a (``epochs_a`` epochs) has paused after its first epoch for training b, which
+    ``hold`` keeps in its first epoch. Returns (queue, a, b, hold, log)."""
     log: list = []
     queue = jobs.JobQueue(workers=1, turns=True, speed=fast_speed())
-    a = queue.submit("a", training("a", 5, 0.05, log), session="a", epoch_work=1.0, epochs=5)
+    a = queue.submit("a", training("a", epochs_a, 0.05, log), session="a", epoch_work=1.0, epochs=epochs_a)
     wait_for(lambda: a.status == jobs.RUNNING)
     hold = threading.Event()
     b = queue.submit("b", training("b", 2, 0.05, log, first=hold), session="b", epoch_work=1.0, epochs=2)
     wait_for(lambda: a.paused)
+    return queue, a, b, hold, log
+
+
+def test_stop_reaches_a_paused_training_at_once():
+    queue, a, b, hold, log = paused_behind_a_new_training(5)
     queue.cancel(a)
     assert a.wait(2) and a.status == jobs.CANCELLED and log == [("a", 1)]  # b still holds the worker
     hold.set()
@@ -149,13 +156,7 @@ def test_estimates_count_first_epochs_ahead_and_the_pause_to_come():
 def test_other_jobs_wait_for_the_paused_trainings():
     """A map (no epochs) queued while trainings are paused runs after them: the students waiting for their
     final model go first, and nobody's model is left half-trained behind a map."""
-    log: list = []
-    queue = jobs.JobQueue(workers=1, turns=True, speed=fast_speed())
-    a = queue.submit("a", training("a", 3, 0.05, log), session="a", epoch_work=1.0, epochs=3)
-    wait_for(lambda: a.status == jobs.RUNNING)
-    hold = threading.Event()
-    b = queue.submit("b", training("b", 2, 0.05, log, first=hold), session="b", epoch_work=1.0, epochs=2)
-    wait_for(lambda: a.paused)
+    queue, a, b, hold, log = paused_behind_a_new_training(3)
     m = queue.submit("map", lambda report, cancel: log.append(("map", 0)), session="m", estimate_seconds=1)
     hold.set()
     assert all(j.wait(10) for j in (a, b, m))
