@@ -207,6 +207,8 @@ def why_not_shown(job: job_panel.Job, what: str, running_note: bool = True) -> N
     if job_panel.failed(job):
         st.error(f"{what}: {plain(job.error, limit=None)}")
         _restart(job, "Try again")
+    elif job.active and job.cancel_event.is_set():  # stopped for everyone, still ending its current step
+        st.info(f"{what}: stopped before the end.")
     elif job.active and job.id in job_panel.left(PANEL):  # this session stopped watching; others still watch
         others = len(job.attached - {state.session_id()})
         st.info(f"{what}: you stopped watching it; it is still being computed for {others} other "
