@@ -61,6 +61,13 @@ def wait_idle(page, timeout: float = 60_000) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+def single(page, css: str, timeout: float = 60_000):
+    """The locator of ``css`` once it matches exactly one element. A chart replaced by a rerun can be on the
+    page twice for a moment (the old one goes when that run ends); a second one that stays fails here."""
+    page.wait_for_function("(css) => document.querySelectorAll(css).length === 1", arg=css, timeout=timeout)
+    return page.locator(css)
+
+
 def open_ready(page, url: str):
     """Open ``url`` and wait until its sidebar can train: Train shown, TensorFlow loaded, the run finished.
     Returns the sidebar."""

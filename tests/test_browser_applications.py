@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, goto_page, wait_idle
+from tests.browser import ARTIFACTS, goto_page, single, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,7 @@ def test_opacity_redraws_the_watermark_preview_in_place(browser, server_url):
     wait_idle(page)
     goto_page(page, server_url, "Applications")
     page.get_by_role("tab", name="Watermark removal").click()
-    preview = page.locator(".st-key-applications_wm_preview .js-plotly-plot")
-    preview.wait_for()
+    preview = single(page, ".st-key-applications_wm_preview .js-plotly-plot")
     before = preview.screenshot()
     opacity = page.locator(".st-key-applications_wm_opacity input[type='range']")
     opacity.focus()
@@ -32,7 +31,8 @@ def test_opacity_redraws_the_watermark_preview_in_place(browser, server_url):
     wait_idle(page)
     page.wait_for_timeout(500)
     assert opacity.input_value() == "0.5"
-    assert preview.screenshot() != before, "the preview did not follow the opacity"
+    after = single(page, ".st-key-applications_wm_preview .js-plotly-plot").screenshot()
+    assert after != before, "the preview did not follow the opacity"
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("heading", name="Applications").is_visible()
     assert page.get_by_role("tab", name="Anomaly detection").is_visible()

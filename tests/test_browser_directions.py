@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, press_train, wait_idle
+from tests.browser import ARTIFACTS, ROOT, press_train, single, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=25&batch=32"  # trained enough to decode digits
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
@@ -25,7 +25,7 @@ def test_directions_page_in_a_browser(browser, server_url):
     main.get_by_text("Held-out accuracy", exact=True).wait_for(timeout=180_000)
     wait_idle(page)
     for key in ("directions_groups", "directions_walk", "directions_moved", "directions_cosines"):
-        page.locator(f".st-key-{key} .js-plotly-plot").wait_for()
+        single(page, f".st-key-{key} .js-plotly-plot", timeout=120_000)
     assert main.get_by_text("upright 1s").count() > 0
     assert main.get_by_text("its code plus +1.00 × the direction").count() == 1
 
