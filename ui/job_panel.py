@@ -77,14 +77,6 @@ def stopped(job: Job | None) -> bool:
     return job is not None and job.status == jobs.CANCELLED
 
 
-def report_line(job: Job) -> tuple[float, str]:
-    """A running job's latest report (any aecore.progress.Progress): its share done, its line and the time
-    left at the job's pace."""
-    report = job.latest
-    left = jobs.default_queue().remaining_seconds(job)
-    return report.fraction, f"{report.line}{training.turn_note(job)} · about {left:.0f} s left"
-
-
 @dataclass(frozen=True)
 class Texts:
     """What a panel says besides the running job's own line (its report's)."""
@@ -96,29 +88,17 @@ class Texts:
     button: str = "Train"  # the button that starts the job again (named when this session stopped watching)
 
 
-def _line(job: Job, texts: Texts) -> tuple[float, str]:
-    if job.status == jobs.LOADING:
-        return 0.0, "Loading the trained model from the cache…"
-    if job.status == jobs.QUEUED:
-        return 0.0, training.queue_line(job)
-    if job.status == jobs.DONE:
-        return 1.0, "done"
-    if job.latest is None:  # nothing reported yet: the machine's estimate, never no estimate at all
-        return 0.0, f"{texts.starting} · about {jobs.default_queue().remaining_seconds(job):.0f} s left"
-    return report_line(job)
-
-
 def progress(job: Job, texts: Texts = Texts(), prefix: str | Callable[[Job], str] = "",
              group: list[Job] | None = None) -> None:
-    """One progress bar with a line of text for an active job: loading, waiting in the queue, starting or
-    its latest report. ``prefix`` (or ``prefix(job)``) leads the line: whose job it is. For a ``group`` of jobs
-    (a sweep) the bar is the group's share done and the line is ``job``'s."""
-    fraction, text = _line(job, texts)
-    text = f"{prefix(job) if callable(prefix) else prefix}{text}"
+    """One progress bar with a line of text for an active job (``training.job_line``, the sidebar's too).
+    ``prefix`` (or ``prefix(job)``) leads the line: whose job it is. For a ``group`` of jobs (a sweep) the bar
+    is the group's share done and the line is ``job``'s."""
+    text = f"{prefix(job) if callable(prefix) else prefix}{training.job_line(job, texts.starting)}"
+    fraction = training.job_fraction(job)
     if group:
-        fraction = sum(_line(j, texts)[0] if j.active or j.status == jobs.DONE else 0.0
+        fraction = sum(training.job_fraction(j) if j.active or j.status == jobs.DONE else 0.0
                        for j in group) / len(group)
-    st.progress(min(max(fraction, 0.0), 1.0), text=f"{text}{training.shared_note(job)}")
+    st.progress(min(max(fraction, 0.0), 1.0), text=text)
 
 
 def outcome(job: Job, texts: Texts = Texts()) -> Any:

@@ -306,17 +306,24 @@ def outdated_warning(trained: Experiment) -> None:
 
 
 def _status_line(job: jobs.Job) -> str:
+    starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
+    # "at most": the sidebar's training may stop early (early stopping), before its planned epochs.
+    return job_line(job, f"Starting: {starting}…", at_most=True)
+
+
+def job_line(job: jobs.Job, starting: str, at_most: bool = False) -> str:
+    """The line of an active job's progress bar wherever it is shown (the sidebar, the pages' job panels):
+    loading it from the cache, its place in the queue, or "its latest report's line (``starting`` before the
+    first) · paused note · about N s left" (" at most" after it with ``at_most``); then whom it is shared with."""
     if job.status == jobs.LOADING:
-        return "Loading the trained model from the cache…"
-    if job.status == jobs.QUEUED:
-        return queue_line(job)
-    shared = shared_note(job)
-    report = job.latest
-    left = f"about {jobs.default_queue().remaining_seconds(job):.0f} s left at most"
-    if report is None:  # no epoch yet: the estimate is the machine's, not yet this job's own pace
-        starting = "building the model" if state.tensorflow_ready() else "loading TensorFlow"
-        return f"Starting: {starting}… · {left}{shared}"
-    return f"{report.line}{turn_note(job)} · {left}{shared}"
+        line = "Loading the trained model from the cache…"
+    elif job.status == jobs.QUEUED:
+        line = queue_line(job)
+    else:
+        report = job.latest  # None before the first: the time left is the machine's estimate, not its pace
+        left = f"about {jobs.default_queue().remaining_seconds(job):.0f} s left{' at most' if at_most else ''}"
+        line = f"{starting if report is None else report.line}{turn_note(job)} · {left}"
+    return f"{line}{shared_note(job)}"
 
 
 def turn_note(job: jobs.Job) -> str:
@@ -338,8 +345,13 @@ def shared_note(job: jobs.Job) -> str:
     return f" · shared with {others} other session{'s' if others != 1 else ''}" if others else ""
 
 
-def _progress_fraction(job: jobs.Job) -> float:
-    return 0.0 if job.latest is None else job.latest.fraction
+def job_fraction(job: jobs.Job) -> float:
+    """An active or finished job's share done for its progress bar (the sidebar's and the job panels')."""
+    if job.status == jobs.DONE:
+        return 1.0
+    if job.status in (jobs.LOADING, jobs.QUEUED) or job.latest is None:
+        return 0.0
+    return job.latest.fraction
 
 
 def job_experiment(job: jobs.Job | None) -> Experiment | None:
@@ -385,7 +397,7 @@ def sidebar_status(on_poll=None) -> None:
             if st.session_state.get(AWAITING_EPOCH) == job.id and first_model_ready(job):
                 del st.session_state[AWAITING_EPOCH]
                 st.rerun()  # the page waited for a model: redraw it once with the first epoch's
-            st.progress(_progress_fraction(job), text=_status_line(job))
+            st.progress(job_fraction(job), text=_status_line(job))
         elif st.session_state.get(state.SEEN_STATUS) != job.status or drawn_running:
             st.session_state[state.SEEN_STATUS] = job.status
             st.rerun()  # the job ended: redraw the whole page with its result (and Stop disabled)
@@ -437,7 +449,7 @@ def live_training_view(dataset: Dataset | None) -> None:
             st.info("Press **Train** in the sidebar to train the model described there.")
             return
         if job.active:
-            st.progress(_progress_fraction(job), text=_status_line(job))
+            st.progress(job_fraction(job), text=_status_line(job))
         else:
             show_job_outcome(job)
         reports = list(job.reports)
