@@ -14,25 +14,13 @@ from aecore import metrics
 from aecore.config import Experiment, ModelConfig, stable_hash
 from aecore.data import Dataset
 from aecore.pca import PCABaseline
+from aecore.progress import Count
 
 
-@dataclass
-class TransferReport:
-    stage: str
-    step: int
-    steps: int
-
-    @property
-    def fraction(self) -> float:
-        return min(self.step / max(self.steps, 1), 1.0)
-
-    @property
-    def line(self) -> str:
-        return f"{self.stage} (epoch {self.step} of {self.steps} in total)"
-
-    @property
-    def partial(self) -> None:
-        return None  # the stages' models are only worth showing together, at the end
+def stage_count(stage: str, step: int, steps: int) -> Count:
+    """Progress of the whole experiment: ``step`` of the ``steps`` epochs of its three fits done, now in
+    ``stage``. Nothing partial: the stages' models are only worth showing together, at the end."""
+    return Count(step, steps, f"{stage} (epoch {step} of {steps} in total)")
 
 
 @dataclass
@@ -115,7 +103,7 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
                 logs.update({f"val_{k}": float(v) for k, v in values.items()})
             done[0] += 1
             if report is not None:
-                report(TransferReport(self.stage, done[0], total))
+                report(stage_count(self.stage, done[0], total))
 
     def build(seed):
         keras.utils.set_random_seed(seed)

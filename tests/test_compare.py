@@ -135,7 +135,8 @@ def test_transfer_experiment_returns_both_curves(digits):
         assert len(history["loss"]) == 2 and len(history["val_loss"]) == 2
     assert len(tr.pretrain_history["loss"]) == 2
     assert all(np.isfinite([tr.scratch_test_mse, tr.transfer_test_mse, tr.pca_small_test_mse]))
-    assert [r.step for r in reports] == list(range(1, 7)) and reports[-1].fraction == 1.0
+    assert [r.done for r in reports] == list(range(1, 7)) and reports[-1].fraction == 1.0
+    assert reports[0].line == "pre-training on classes 0, 1, 2, 3, 4 (epoch 1 of 6 in total)"
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(RuntimeError, match="cancelled"):

@@ -22,7 +22,7 @@ def test_every_report_type_speaks_the_protocol():
         embed.snapshot_count(2, 5, (4, np.zeros((5, 2), np.float32), 0.9)),
         ab_runs.ABReport(2, 8, {"loss": 0.1, "val_loss": 0.11, "b_loss": 0.2, "b_val_loss": 0.21}, 3.0),
         Count(1, 4, "Trained 1 of 4 models (code size 4)"),
-        transfer.TransferReport("pre-training on the digits 0-4", 6, 24),
+        transfer.stage_count("pre-training on the digits 0-4", 6, 24),
     ]
     for report in reports:
         assert isinstance(report, Progress), type(report)
