@@ -15,6 +15,7 @@ from aecore.config import Experiment, ModelConfig, stable_hash
 from aecore.data import Dataset
 from aecore.pca import PCABaseline
 from aecore.progress import Count
+from aecore.validation import validation_logs
 
 
 def stage_count(stage: str, step: int, steps: int) -> Count:
@@ -63,7 +64,6 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
 
     from aecore.models import BuiltModel, compile_model, dense_decoder, dense_encoder
     from aecore.runtime import ensure_tensorflow_configured
-    from aecore.train import VALIDATION_CHUNK
 
     model_cfg, train_cfg = _transfer_model(experiment.model), experiment.train.replace(noise_level=0.0)
     shape = dataset.sample_shape
@@ -84,8 +84,7 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
 
     class Progress(keras.callbacks.Callback):
         # The trainer's fast path (aecore.train): cancel checked at batch *begin* (an on_train_batch_end
-        # callback makes Keras sync the loss after every batch) and validation by test_on_batch on large
-        # chunks at the epoch's end, not fit(validation_data=...).
+        # callback makes Keras sync the loss after every batch) and aecore.validation at the epoch's end.
         def __init__(self, stage, validation):
             super().__init__()
             self.stage, self.validation = stage, validation
@@ -95,12 +94,8 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            if logs is not None and len(self.validation):  # the same dict reaches Keras's History after us
-                self.model.reset_metrics()
-                for i in range(0, len(self.validation), VALIDATION_CHUNK):
-                    chunk = self.validation[i:i + VALIDATION_CHUNK]
-                    values = self.model.test_on_batch(chunk, chunk, return_dict=True)
-                logs.update({f"val_{k}": float(v) for k, v in values.items()})
+            if logs is not None:  # the same dict reaches Keras's History after us
+                logs.update(validation_logs(self.model, self.validation, self.validation))
             done[0] += 1
             if report is not None:
                 report(stage_count(self.stage, done[0], total))
