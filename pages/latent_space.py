@@ -35,8 +35,8 @@ def maps() -> None:
     st.subheader("t-SNE of the codes" if m.code_size > 2 else f"The {m.code_size}-number codes themselves")
     if m.code_size <= 2:
         st.caption(f"The code has {m.code_size} number(s), so it is drawn directly: no t-SNE needed.")
-    view.progress_panel(m)  # one bar and one Stop for every map below, and the codes' map while it forms
     view.main_map(m)
+    view.progress_panel(m)  # under the map: its Stop and bar go when the last map ends, and the map stays put
 
     st.subheader("Side by side: pixels, codes and PCA on the same images")
     st.markdown("Is the autoencoder's code a better starting point than the raw pixels? The three maps below use the "

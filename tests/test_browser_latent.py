@@ -56,9 +56,6 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, serve
         except Exception as exc:
             raise AssertionError("the map never appeared; the page showed:\n"
                                  + _save_state(page, "latent-no-map", events)[-3000:]) from exc
-        # With two workers the maps over training run beside this map: their panel's polls rerun the page, and
-        # a click landing during one (in CI: "Mapped the codes of 9 of 10 epochs") never showed its point.
-        page.get_by_role("button", name="Stop t-SNE").wait_for(state="detached", timeout=240_000)
         wait_idle(page)
         page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
         assert page.locator("[data-testid='stException']").count() == 0
@@ -106,6 +103,7 @@ def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, serve
 # --- bug 4 (white page with several self-refreshing maps) and bug 8 (walk mode) --------------------------
 
 MAP = ".st-key-latent_map:not([data-stale='true'])"  # a rerun can keep the previous run's map, faded, a moment
+CLICKED = ".st-key-latent_clicked:not([data-stale='true'])"
 CRASH_SIGNS = ("Bad delta path", "Cannot send rerun", "Cannot set a node", "Bad 'setIn' index")
 
 
@@ -298,3 +296,76 @@ def test_stop_in_one_tab_leaves_the_map_to_the_other_tab(browser, server_url):
     for page in (first, second):
         assert page.locator("[data-testid='stException']").count() == 0
         page.close()
+
+
+def _aim(page, points, avoid: str | None = None) -> tuple[float, float, str]:
+    """Hover points of the map until plotly labels one (other than ``avoid``); the pointer stays on it. Returns
+    where it is and what the label names ("test image 17")."""
+    page.locator(MAP).scroll_into_view_if_needed()
+    label = page.locator(".hoverlayer .hovertext")
+    for i in range(0, 90, 7):  # a point hidden under another gets no label of its own
+        box = points.nth(i).bounding_box()
+        if box is None:
+            continue
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        if label.count():
+            found = re.search(r"(test|validation|training) image \d+", label.first.text_content() or "")
+            if found and found.group(0) != avoid:
+                return x, y, found.group(0)
+    raise AssertionError("no point of the map showed its label")
+
+
+def test_a_point_aimed_at_while_the_other_maps_run_is_the_point_clicked(browser, server_url):
+    """The map of the codes is done while the pixels' map and the ten maps over training still run, and their
+    panel polls twice a second (with two workers; a redraw of the page when each ends). A click during those
+    polls shows its point, and so does a click aimed while they ran that lands as the last one ends. Before, the
+    panel (Stop t-SNE and its bar) sat above the map and went with the last map: the map jumped up under the
+    pointer and the click landed beside its point (CI: "From here" never appeared)."""
+    events: list[str] = []
+    page = _digits_model_on_latent_page(browser, server_url, events, steps_up=0)  # 100 points: a quick map
+    for key in ("latent_perplexity", "latent_iterations"):  # the maps over training (360 codes each) take long
+        page.locator(f".st-key-{key} input[type='range']").focus()
+        page.keyboard.press("End")
+        wait_idle(page)
+    stop = page.get_by_role("button", name="Stop t-SNE")
+    stop.wait_for(timeout=60_000)
+    _wait_for_map(page, events, "latent-aim-no-map")
+    points = page.locator(f"{MAP} .js-plotly-plot .scatterlayer .trace .points path")
+
+    def shown(what: str, name: str) -> None:
+        """The clicked point's image and reconstruction, titled with ``what``, and the walk's buttons."""
+        try:
+            wait_idle(page)
+            page.wait_for_function("([css, what]) => [...document.querySelectorAll(css)].some("
+                                   "e => e.textContent.includes(what))", arg=[CLICKED, what], timeout=30_000)
+            page.get_by_role("button", name="From here").wait_for(timeout=10_000)
+        except Exception as exc:
+            raise AssertionError(f"the click on {what} did not show it; the page showed:\n"
+                                 + _save_state(page, name, events)[-3000:]) from exc
+
+    # a click while the other maps run (the panel polls around it)
+    x, y, first = _aim(page, points)
+    assert stop.is_visible(), "the other maps ended before the test clicked: they need to take longer"
+    page.mouse.click(x, y)
+    shown(first, "latent-click-while-running")
+    assert stop.is_visible(), "the other maps ended before the test aimed again: they need to take longer"
+    stop.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "latent-panel-under-map.png"))  # the running maps' bar under the map
+
+    # aimed while they run, pressed as the last one ends (the page redraws without the panel)
+    x, y, second = _aim(page, points, avoid=first)
+    assert stop.is_visible(), "the other maps ended before the test aimed: they need to take longer"
+    top = page.locator(MAP).bounding_box()["y"]
+    stop.wait_for(state="detached", timeout=240_000)
+    page.mouse.click(x, y)
+    shown(second, "latent-click-after-maps")
+    assert page.locator(MAP).bounding_box()["y"] == top, "the map moved when the other maps ended"
+    page.mouse.move(1270, 710)  # the digit under the pointer off the picture
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "latent-click-as-maps-end.png"))
+    assert not _crashes(events), events
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

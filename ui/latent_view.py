@@ -218,7 +218,7 @@ def why_not_shown(job: job_panel.Job, what: str, running_note: bool = True) -> N
             st.rerun()
     elif job.active:
         if running_note:
-            st.info(f"{what}: being computed; the bar under “t-SNE of the codes” above follows every map.")
+            st.info(f"{what}: being computed; the bar under the map of the codes above follows every map.")
     else:
         st.info(f"{what}: stopped before the end.")
         _restart(job, "Start again")
@@ -227,7 +227,9 @@ def why_not_shown(job: job_panel.Job, what: str, running_note: bool = True) -> N
 def progress_panel(m: Maps) -> None:
     """The page's only self-refreshing part: one bar and one Stop for all its maps, and the codes' map while it
     forms. It sits at a place no job changes (several refreshing fragments whose places moved from one run to
-    the next turned the page white: "Bad delta path index 14", cf. streamlit/streamlit#15084)."""
+    the next turned the page white: "Bad delta path index 14", cf. streamlit/streamlit#15084), under the
+    finished map: above it, its Stop and bar went when the last map ended, and the map jumped up under a
+    pointer aimed at one of its points."""
     names = {m.code_job.id: m.codes_what, m.pixel_job.id: "Side by side, t-SNE of the pixels"}
 
     def polled() -> list:
