@@ -1,6 +1,7 @@
 """Real browser: after a tiny training, the Directions page draws the two groups, the digits along the
 direction, the moved image and its consistency figures; the slider moves the image (decoded live)."""
 
+import re
 import shutil
 
 import pytest
@@ -9,6 +10,18 @@ from tests.browser import ARTIFACTS, ROOT, press_train, single, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=25&batch=32"  # trained enough to decode digits
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
+# No early stopping, 100 epochs in batches of 16, a seed of its own: it trains long enough for the page to draw the
+# model of an epoch before the final one (the test stops it).
+LONG = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=100&batch=16&es=0&seed=1515"
+CHARTS = ("directions_groups", "directions_walk", "directions_moved", "directions_cosines")
+PROVISIONAL = "This page redraws with the final model when training ends."
+# Every moment two charts of one key are on screen. Streamlit parks a replaced chart, hidden, until its run ends
+# (a new figure is a new element): only the ones shown count.
+WATCH_TWO_SHOWN = """(keys) => { window.twoShown = []; const start = performance.now();
+  new MutationObserver(() => { for (const key of keys) {
+    const shown = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)].filter(e => e.getClientRects().length);
+    if (shown.length > 1) window.twoShown.push(`${Math.round(performance.now() - start)} ms: ${shown.length} × ${key}`);
+  } }).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
 
 
 @pytest.mark.browser
@@ -54,4 +67,43 @@ def test_directions_page_in_a_browser(browser, server_url):
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "directions-consistency.png"))
     shutil.copyfile(ARTIFACTS / "directions.png", ROOT / "tests" / "screenshots" / "directions.png")
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_final_model_redraws_each_chart_in_its_place(browser, server_url):
+    """While the model trains, the page shows the model of its last epoch under a note; when the training ends
+    the note goes and the page redraws with the final model, each chart in its place. Before, the sections moved
+    up into the note's place, and the charts drawn with the epoch's model stayed on screen, faded, under the new
+    ones until that run ended: two of each at once (CI, 08:2x)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server_url}/directions?{LONG}")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("button", name="Train").wait_for(timeout=90_000)
+    wait_idle(page)
+    press_train(page)
+    main = page.get_by_test_id("stMain")
+    try:
+        main.get_by_text(PROVISIONAL).first.wait_for(timeout=180_000)
+        page.locator(".st-key-directions_cosines .js-plotly-plot").first.wait_for(timeout=120_000)
+        wait_idle(page)
+        page.evaluate(WATCH_TWO_SHOWN, list(CHARTS))
+    finally:
+        if sidebar.get_by_role("button", name="Stop").is_enabled():
+            sidebar.get_by_role("button", name="Stop").click()
+    sidebar.get_by_text(re.compile(r"Stopped by you after \d+ completed epoch")).first.wait_for(timeout=120_000)
+    main.get_by_text(PROVISIONAL).wait_for(state="detached", timeout=60_000)
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    for key in CHARTS:
+        single(page, f".st-key-{key} .js-plotly-plot")
+    assert page.evaluate("window.twoShown") == []
+    assert not errors, errors
+    page.evaluate("() => window.scrollTo(0, 0)")  # the note gone, section 1 under the introduction
+    page.mouse.move(1270, 710)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / "directions-final-model.png"))
     page.close()
