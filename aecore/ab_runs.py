@@ -20,8 +20,8 @@ import numpy as np
 from aecore import corrupt, metrics
 from aecore.config import ACTIVATIONS, LOSS_LABELS, Experiment, stable_hash
 from aecore.data import Dataset
+from aecore.validation import validation_logs
 
-VALIDATION_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,12 @@ def build_run(experiment: Experiment, dataset: Dataset):
     from aecore.models import build_model, compile_model
     from aecore.runtime import ensure_tensorflow_configured
 
+    from aecore.train import SEEDED_BUILD
+
     ensure_tensorflow_configured()
-    keras.utils.set_random_seed(experiment.train.seed)
-    built = build_model(experiment.model, dataset.sample_shape, experiment.train)
+    with SEEDED_BUILD:
+        keras.utils.set_random_seed(experiment.train.seed)
+        built = build_model(experiment.model, dataset.sample_shape, experiment.train)
     return compile_model(built, experiment.model, experiment.train)
 
 
@@ -198,12 +201,7 @@ class _Run:
             self.model.set_weights(self.weights)
             return False
         loss = float(fitted.history["loss"][-1])
-        self.model.reset_metrics()
-        values = {}
-        for i in range(0, len(self.x_val_in), VALIDATION_CHUNK):
-            values = self.model.test_on_batch(self.x_val_in[i:i + VALIDATION_CHUNK],
-                                              dataset.x_val[i:i + VALIDATION_CHUNK], return_dict=True)
-        val_loss = float(values.get("loss", math.nan))
+        val_loss = validation_logs(self.model, self.x_val_in, dataset.x_val).get("val_loss", math.nan)
         self.seconds += time.perf_counter() - start
         if not (math.isfinite(loss) and math.isfinite(val_loss)):
             from aecore.train import TrainingDiverged, lower_rate
@@ -243,13 +241,6 @@ class ABReport:
     logs: dict[str, float]
     elapsed: float
     preview: np.ndarray | None = None
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        return self.elapsed / max(self.epoch, 1)
-
-    def seconds_left(self) -> float:
-        return self.seconds_per_epoch * (self.epochs - self.epoch)
 
     @property
     def fraction(self) -> float:

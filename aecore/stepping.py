@@ -53,7 +53,7 @@ class Stepper:
         import keras
 
         from aecore.models import build_model, compile_model
-        from aecore.train import shuffled_batches, training_noise
+        from aecore.train import SEEDED_BUILD, shuffled_batches, training_noise
 
         experiment.validate_for(dataset)
         self.experiment = experiment
@@ -61,16 +61,18 @@ class Stepper:
         ensure_tensorflow_configured()
         release_training_graphs()
         train_cfg = experiment.train
-        keras.utils.set_random_seed(train_cfg.seed)  # same order of random draws as train_autoencoder
         # One batch per call: train_on_batch cannot run several steps per execution.
         one_step = train_cfg.replace(steps_per_execution=1)
-        self.built = compile_model(build_model(experiment.model, dataset.sample_shape, train_cfg,
-                                               input_shape=dataset.x_train.shape[1:]), experiment.model, one_step)
-        self.model = self.built.autoencoder
         index = np.arange(len(dataset.x_train))
         self._noise = training_noise(train_cfg)
-        self._order = shuffled_batches(index, index, train_cfg.batch_size, train_cfg.seed,
-                                       keyed=self._noise is not None)
+        with SEEDED_BUILD:  # same order of random draws as train_autoencoder
+            keras.utils.set_random_seed(train_cfg.seed)
+            built = build_model(experiment.model, dataset.sample_shape, train_cfg,
+                                input_shape=dataset.x_train.shape[1:])
+            self._order = shuffled_batches(index, index, train_cfg.batch_size, train_cfg.seed,
+                                           keyed=self._noise is not None)
+        self.built = compile_model(built, experiment.model, one_step)
+        self.model = self.built.autoencoder
         self._iterator = None
         self._epochs_begun = 0
         self._pending: tuple[int, np.ndarray, object] | None = None  # epoch, indices, noise key

@@ -16,13 +16,14 @@ from typing import Callable
 import numpy as np
 
 from aecore import corrupt, metrics
+from aecore.compiled_trainers import TRAINERS
+from aecore.validation import validation_logs
 from aecore.runtime import ensure_tensorflow_configured, release_training_graphs
 from aecore.config import Experiment, TrainConfig
 from aecore.data import Dataset
 
 PREVIEW_COUNT = 8
 SNAPSHOT_COUNT = 500  # test images whose codes are kept at every epoch ("codes over training")
-VALIDATION_CHUNK = 1024  # validation images per test_on_batch call (one chunk on mnist-5k)
 # "No longer learning" is judged over optimizer steps, not epochs: a 600-image upload in batches of 128 makes
 # 3 steps per epoch, and 3 epochs of that (9 steps) said nothing about the learning rate (issue 16, bug 5).
 PLATEAU_STEPS = 100  # the loss must have stopped falling over at least this many steps (and 3 epochs)
@@ -38,9 +39,11 @@ LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # Never with dropout: XLA's random numbers on the CPU made a denoiser train 4x slower (measured while its noise
 # was a model layer). Noisy runs keep TensorFlow's graph too: not re-measured since the noise moved to tf.data.
 XLA_KINDS = ("dense", "sparse")
+COOLDOWN_FINAL = 0.1  # the cooldown ends at this fraction of the rate
 PROVISIONAL = "provisional"  # TrainResult.stopped of the model of an epoch while the training goes on
-# Building a Keras model draws its initialisers' seeds from Python's global random numbers: a provisional copy
-# built by a page while another training goes from its seed to its model would shift that training's weights.
+# Building a Keras model draws its initialisers' seeds from Python's global random numbers, and a tf.data shuffle
+# its seed from TensorFlow's global one: a copy built by a page, or another training setting its seed, while a
+# training goes from its seed to its model and its batches would change that training's weights or order.
 SEEDED_BUILD = threading.Lock()
 
 
@@ -103,13 +106,6 @@ class EpochReport:
         """The model after this epoch as a TrainResult (``stopped == PROVISIONAL``), or None."""
         provisional = self.provisional
         return provisional.result() if provisional is not None else None
-
-    @property
-    def seconds_per_epoch(self) -> float:
-        return self.elapsed / max(self.epoch, 1)
-
-    def seconds_left(self) -> float:
-        return self.seconds_per_epoch * (self.epochs - self.epoch)
 
     @property
     def fraction(self) -> float:
@@ -194,7 +190,7 @@ def _cooldown_schedule():
         """``rate`` constant, then falling linearly to ``final`` × ``rate`` over the last ``fraction`` of
         ``total_steps`` (a constant rate learns fastest; the fall settles what it learnt)."""
 
-        def __init__(self, rate: float, total_steps: int, fraction: float, final: float = 0.1):
+        def __init__(self, rate: float, total_steps: int, fraction: float, final: float = COOLDOWN_FINAL):
             self.rate, self.total_steps, self.fraction, self.final = rate, total_steps, fraction, final
 
         def __call__(self, step):
@@ -217,6 +213,49 @@ def learning_rate_schedule(train_cfg, steps_per_epoch: int):
     if train_cfg.cooldown <= 0:
         return train_cfg.learning_rate
     return _cooldown_schedule()(train_cfg.learning_rate, train_cfg.epochs * steps_per_epoch, train_cfg.cooldown)
+
+
+def _take_trainer(model_cfg, dataset: Dataset, train_cfg: TrainConfig, input_shape, grouped: TrainConfig):
+    """(key, trainer): a kept XLA trainer of the architecture (``TRAINERS``), made if none is idle; give it
+    back under ``key``. ``grouped``: the training config with the steps per execution it will really run."""
+
+    def make(schedule):
+        from aecore.models import build_model, compile_model
+
+        with SEEDED_BUILD:  # its initial weights are replaced, but building draws from Python's random numbers
+            built = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=input_shape)
+        compile_model(built, model_cfg, grouped, learning_rate=schedule, jit_compile=True)
+        # Validation's one forward pass per epoch: not worth an XLA compile.
+        built.autoencoder.jit_compile = False
+        built.autoencoder.make_test_function()
+        built.autoencoder.jit_compile = True
+        return built
+
+    key = (model_cfg, tuple(dataset.sample_shape), tuple(input_shape), grouped.batch_size,
+           grouped.steps_per_execution)
+    return key, TRAINERS.take(key, make)
+
+
+def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
+    """Trace and XLA-compile the training step of ``experiment``'s architecture before anyone trains it (the
+    app does this for the default model when it starts: the class's first default model then trains as fast
+    as any later one). One call of the step on the first batches; False for types trained without XLA."""
+    model_cfg, train_cfg = experiment.model, experiment.train
+    if model_cfg.kind not in XLA_KINDS or train_cfg.noise_level > 0 or model_cfg.dropout != 0:
+        return False
+    experiment.validate_for(dataset)
+    ensure_tensorflow_configured()
+    x = dataset.x_train
+    per_epoch = steps_in_epoch(len(x), train_cfg.batch_size)
+    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
+    key, trainer = _take_trainer(model_cfg, dataset, train_cfg, x.shape[1:], grouped)
+    try:
+        first = x[: grouped.steps_per_execution * grouped.batch_size]
+        trainer.built.autoencoder.fit(_batches(first, first, grouped.batch_size, 0), epochs=1, shuffle=False,
+                                      verbose=0)
+    finally:
+        TRAINERS.give(key, trainer)
+    return True
 
 
 def lower_rate(learning_rate: float) -> float:
@@ -339,16 +378,8 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             return ""
 
         def validate(self) -> dict[str, float]:
-            # test_on_batch on a few large chunks, instead of fit(validation_data=...): Keras's evaluate
-            # builds an iterator and a second traced function per batch shape every epoch (~25% of fit's time).
-            x_val, y_val = validation
-            if not len(x_val):
-                return {}
             self.model.reset_metrics()  # the epoch's training figures are already in the logs
-            chunk = VALIDATION_CHUNK
-            for i in range(0, len(x_val), chunk):
-                values = self.model.test_on_batch(x_val[i:i + chunk], y_val[i:i + chunk], return_dict=True)
-            return {f"val_{k}": float(v) for k, v in values.items()}
+            return validation_logs(self.model, *validation)
 
         def on_train_batch_begin(self, batch, logs=None):
             # Checked at batch *begin*: a callback with on_train_batch_end makes Keras convert the loss to
@@ -502,16 +533,23 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
                          "nothing of the image): there is nothing to learn from. Lower the noise level.")
     # Never more steps per execution than an epoch has: an epoch's end stays a call boundary.
     grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
+    xla = model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0
     with SEEDED_BUILD:
         keras.utils.set_random_seed(train_cfg.seed)
-        built = compile_model(build_model(model_cfg, dataset.sample_shape, train_cfg,
-                                          input_shape=x_train_in.shape[1:]),
-                              model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch),
-                              jit_compile=model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0)
-    if built.autoencoder.jit_compile:  # validation's one forward pass per epoch: not worth an XLA compile
-        built.autoencoder.jit_compile = False
-        built.autoencoder.make_test_function()
-        built.autoencoder.jit_compile = True
+        built = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])
+        # Its shuffle takes TensorFlow's global seed as it is now: another thread's seed would change the order.
+        batches = _batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
+                           training_noise(train_cfg))
+    compile_model(built, model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch))
+    # XLA trainings train in a kept model of the same architecture whose step is already compiled
+    # (aecore.compiled_trainers); ``built`` takes the trained weights at the end.
+    trainer_key, trainer = _take_trainer(model_cfg, dataset, train_cfg, x_train_in.shape[1:], grouped) if xla \
+        else (None, None)
+    if trainer is not None:
+        trainer.start(built.autoencoder.get_weights(), train_cfg.learning_rate, train_cfg.epochs * per_epoch,
+                      train_cfg.cooldown if train_cfg.cooldown > 0 else 0.0,
+                      COOLDOWN_FINAL if train_cfg.cooldown > 0 else 1.0)
+    training = trainer.built if trainer is not None else built
     start = time.perf_counter()
 
     def result_of(built, **run) -> TrainResult:
@@ -534,19 +572,20 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
 
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
-                           x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], built.encoder, start,
+                           x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], training.encoder, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
                            validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch,
                            provisional=provisional)
     try:
-        built.autoencoder.fit(_batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
-                                       training_noise(train_cfg)),
-                              epochs=train_cfg.epochs, shuffle=False, callbacks=[guard], verbose=0)  # shuffled above
+        training.autoencoder.fit(batches, epochs=train_cfg.epochs, shuffle=False, callbacks=[guard],
+                                 verbose=0)  # shuffled above
+        history = {k: [float(v) for v in vals] for k, vals in training.autoencoder.history.history.items()}
     finally:
         guard.release_provisional()  # the final model (or the error) replaces it
+        if trainer is not None:
+            TRAINERS.give(trainer_key, trainer)
     seconds = time.perf_counter() - start - guard.outside
-    history = {k: [float(v) for v in vals] for k, vals in built.autoencoder.history.history.items()}
     history = {k: v[: guard.epochs_done] for k, v in history.items()}
 
     if guard.diverged_at:
@@ -566,8 +605,6 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         raise TrainingCancelled("Stopped before the first epoch finished: there is no model to show yet.")
     keep_best = train_cfg.early_stopping and guard.best_weights is not None and guard.stopped != "cancelled"
     built.autoencoder.set_weights(guard.best_weights if keep_best else guard.last_weights)
-    # Inference without XLA: it would compile again for every new batch shape the pages ask for.
-    built.autoencoder.jit_compile = False
     return result_of(built, history=history, epochs_run=guard.epochs_done,
                      best_epoch=guard.best_epoch if keep_best else guard.epochs_done, seconds=seconds,
                      stopped=guard.stopped, snapshots=guard.snapshots)

@@ -101,10 +101,13 @@ def run_transfer(experiment: Experiment, dataset: Dataset, n_images: int = 200, 
                 report(stage_count(self.stage, done[0], total))
 
     def build(seed):
-        keras.utils.set_random_seed(seed)
-        encoder, decoder = dense_encoder(model_cfg, shape), dense_decoder(model_cfg, shape)
-        inputs = keras.Input(shape)
-        auto = keras.Model(inputs, decoder(encoder(inputs)))
+        from aecore.train import SEEDED_BUILD
+
+        with SEEDED_BUILD:
+            keras.utils.set_random_seed(seed)
+            encoder, decoder = dense_encoder(model_cfg, shape), dense_decoder(model_cfg, shape)
+            inputs = keras.Input(shape)
+            auto = keras.Model(inputs, decoder(encoder(inputs)))
         return compile_model(BuiltModel(auto, encoder, decoder), model_cfg, train_cfg)
 
     def fit(built, x, val, epochs, stage):

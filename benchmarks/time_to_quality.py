@@ -7,6 +7,8 @@ mnist-5k) with:
   defaults until issue 14);
 - after: the current defaults (``TrainConfig()``), XLA for the dense types (``aecore.train.XLA_KINDS``);
 - after without XLA, with one step per call, without the cooldown: what each part of the recipe is worth;
+- after, with the step compiled by an earlier training of the same architecture (``aecore.compiled_trainers``:
+  the app's second and later trainings of an architecture), with the same or another seed, rate and epochs;
 - after, with Adam's slots made inside the first traced step as Keras does by default (until 2026-12-03: the
   step was traced twice, see ``aecore.models.compile_model``).
 
@@ -37,14 +39,18 @@ from aecore.config import DataConfig, Experiment, TrainConfig  # noqa: E402
 from aecore.data import load_dataset  # noqa: E402
 
 TARGET_MSE, TARGET_SECONDS = 0.018, 3.0
-RECIPES = {  # name: (training, XLA, Adam's slots made in the first traced step)
+RECIPES = {  # name: (training, XLA, Adam's slots made in the first traced step, step already compiled)
     "before: 25 epochs × batch 128, constant rate, 1 step/call, no XLA": (
-        TrainConfig(epochs=25, batch_size=128, cooldown=0.0, steps_per_execution=1), False, True),
-    "after: defaults": (TrainConfig(), True, False),
-    "after without XLA": (TrainConfig(), False, False),
-    "after, 1 step/call": (TrainConfig(steps_per_execution=1), True, False),
-    "after without the cooldown": (TrainConfig(cooldown=0.0), True, False),
-    "after, step traced twice (slots made in it)": (TrainConfig(), True, True),
+        TrainConfig(epochs=25, batch_size=128, cooldown=0.0, steps_per_execution=1), False, True, False),
+    "after: defaults, first model of its architecture (step traced and compiled)": (
+        TrainConfig(), True, False, False),
+    "after: defaults, step compiled by an earlier training (kept trainer)": (TrainConfig(), True, False, True),
+    "after, kept trainer, another seed, rate and epochs": (
+        TrainConfig(seed=1, learning_rate=3e-3, epochs=9), True, False, True),
+    "after without XLA": (TrainConfig(), False, False, False),
+    "after, 1 step/call": (TrainConfig(steps_per_execution=1), True, False, False),
+    "after without the cooldown": (TrainConfig(cooldown=0.0), True, False, False),
+    "after, step traced twice (slots made in it)": (TrainConfig(), True, True, False),
 }
 
 
@@ -89,9 +95,12 @@ def dense_macs(model) -> int:
     return int(sum(np.prod(w.shape) for w in model.weights if len(w.shape) == 2))
 
 
-def run(config: TrainConfig, xla: bool, trace_twice: bool, dataset) -> dict:
+def run(config: TrainConfig, xla: bool, trace_twice: bool, compiled: bool, dataset) -> dict:
     from aecore import models
+    from aecore.compiled_trainers import TRAINERS
 
+    if not compiled:  # the training traces and compiles its own step
+        TRAINERS.clear()
     kinds, compile_model = train.XLA_KINDS, models.compile_model
     train.XLA_KINDS = kinds if xla else ()
     models.compile_model = slots_in_first_step(compile_model) if trace_twice else compile_model
@@ -120,8 +129,8 @@ def main() -> None:
     peak = sgemm_peak()
     runs: dict[str, list[dict]] = {name: [] for name in RECIPES}
     for _ in range(args.rounds):
-        for name, (config, xla, trace_twice) in RECIPES.items():
-            runs[name].append(run(config, xla, trace_twice, dataset))
+        for name, (config, xla, trace_twice, compiled) in RECIPES.items():
+            runs[name].append(run(config, xla, trace_twice, compiled, dataset))
     peak_after = sgemm_peak()
     best_peak = max(*peak.values(), *peak_after.values())
 

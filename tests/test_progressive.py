@@ -12,7 +12,9 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
     import aecore.models
 
     from aecore import train
+    from aecore.compiled_trainers import TRAINERS
 
+    TRAINERS.clear()  # the first training of its architecture also builds the compiled trainer
     builds = []  # whether each build held the lock of seeded builds (a page's build never shifts a training's seed)
     real_build = aecore.models.build_model
     monkeypatch.setattr(aecore.models, "build_model",
@@ -29,8 +31,9 @@ def test_the_provisional_result_of_an_epoch_is_the_model_with_its_weights(digits
             asked[report.epoch] = ([w.copy() for w in report.provisional._weights], report.provisional_result())
 
     final = train_autoencoder(exp, digits, progress=progress)
-    # Built lazily: the training's own model plus one per epoch someone asked for (2 and 4), not one per epoch.
-    assert builds == [True, True, True]
+    # Built lazily: the training's own model, its architecture's compiled trainer, plus one per epoch someone
+    # asked for (2 and 4), not one per epoch.
+    assert builds == [True, True, True, True]
     assert all(r.provisional_result() is None for r in reports)  # the end released the last one too
 
     weights2, second = asked[2]

@@ -129,10 +129,22 @@ def warm_up_tensorflow() -> None:
         def load():
             import_tensorflow()  # one thread at a time: the job workers import it through the same lock
             _tf_ready.set()
+            compile_default_step()
 
         thread = threading.Thread(target=load, name="aelab-tf-warmup", daemon=True)
         thread.start()
         _tf_thread.append(thread)
+
+
+def compile_default_step() -> None:
+    """Compile the default model's training step once per process, before a student asks for it: the
+    class's first default model then trains in ~2.4 s instead of ~3.4 s (README, time to quality)."""
+    from aecore.train import compile_training_step
+
+    try:
+        compile_training_step(Experiment(), load_dataset(DataConfig()))
+    except DatasetUnavailable:
+        pass  # offline without the data set: the first training says what to do
 
 
 def tensorflow_ready() -> bool:
