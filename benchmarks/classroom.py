@@ -29,6 +29,7 @@ Scenarios (an empty disk cache in a temporary folder unless said otherwise):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -455,13 +456,28 @@ def machine_busy() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
-def free_exploration(n: int, spread: float, map_every: int, look_every: float, seed: int) -> None:
+def free_exploration(n: int, spread: float, map_every: int, look_every: float, seed: int,
+                     thread_cpu: bool = False, data_autotune: bool = True) -> None:
     """N students, N distinct default-sized models, Train pressed within ``spread`` s, every ``map_every``-th
-    student then opens the latent page. Prints one row per student and a summary."""
+    student then opens the latent page. Prints one row per student and a summary (``thread_cpu``: and where
+    the process's CPU went, see benchmarks/thread_cpu.py)."""
     import random
 
     queue = jobs.app_queue()
     jobs._default_queue = queue
+    profile = contextlib.ExitStack()
+    if not data_autotune:
+        import thread_cpu as tc
+
+        profile.enter_context(tc.data_autotune_off())
+    if thread_cpu:
+        import thread_cpu as tc
+        from aecore import train
+
+        reruns = profile.enter_context(tc.timed_reruns())
+        epoch_starts = profile.enter_context(tc.timed_epoch_starts())
+        train.SEEDED_BUILD = seeded = tc.TimedLock(train.SEEDED_BUILD)
+        sampler = tc.ThreadCPU(queue)
     settings = free_settings(n, seed)
     rng = random.Random(seed)
     delays = sorted(rng.uniform(0, spread) for _ in range(n))
@@ -474,6 +490,8 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
             t.start()
         go.wait()
         wall0, cpu0, (busy0, total0) = time.perf_counter(), time.process_time(), machine_busy()
+        if thread_cpu:
+            sampler.start()
         loads = []
         while any(t.is_alive() for t in threads):
             loads.append(os.getloadavg()[0])
@@ -481,6 +499,9 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
                 t.join(timeout=5.0 / n)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         busy1, total1 = machine_busy()
+        if thread_cpu:
+            sampler.stop()
+        profile.close()
     errors = [o["error"] for o in outs if "error" in o]
     if errors:
         print(f"{len(errors)} session(s) failed, first: {errors[0]}")
@@ -492,7 +513,8 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
     print(f"\nFree exploration: {n} sessions, {n} distinct default-sized models (mnist-5k, 256 nodes, at most "
           f"{defaults.epochs} epochs × batch {defaults.batch_size}), "
           f"Train pressed within {spread:.0f} s, every {map_every}. session then opens the latent page; "
-          f"{queue.workers} worker(s), TensorFlow threads per op: {runtime.tensorflow_threads()}")
+          f"{queue.workers} worker(s), TensorFlow threads per op: {runtime.tensorflow_threads()}"
+          + ("" if data_autotune else "; trainings' tf.data autotuning off"))
     print("| session | type | code | layers | noise | position | estimated wait (s) | real wait (s) | training (s) "
           "| click → first epoch's model (s) | click → model (s) | click → map (s) | every status line with a time |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -551,6 +573,24 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
         print(f"  {first_not_shown} session(s) had a first epoch's model the page did not say it showed")
     for i, texts in without_estimate:
         print(f"  session {i} showed without a time: {texts}")
+    if thread_cpu:
+        print()
+        print("\n".join(sampler.table()))
+        trained = [o["job"] for o in outs if o.get("job") is not None and o["job"].source == "run"]
+        print()
+        print("| where the time went | seconds | per second of the run |")
+        print("|---|---|---|")
+        print(f"| page reruns ({reruns.count}): wall, one at a time | {reruns.wall:.1f} | {reruns.wall / wall:.2f} |")
+        print(f"| page reruns: their threads' CPU | {reruns.cpu:.1f} | {reruns.cpu / wall:.2f} |")
+        print(f"| SEEDED_BUILD ({seeded.acquisitions}): waited for | {seeded.waited:.1f} | {seeded.waited / wall:.2f} |")
+        print(f"| SEEDED_BUILD: held | {seeded.held:.1f} | {seeded.held / wall:.2f} |")
+        print(f"| trainings paused for turns (sum over {len(trained)}) | {sum(j.paused_seconds for j in trained):.1f} "
+              f"| {sum(j.paused_seconds for j in trained) / wall:.2f} |")
+        print(f"| trainings' own work (sum: started → finished minus pauses) | "
+              f"{sum(j.finished - j.started - j.paused_seconds for j in trained):.1f} | "
+              f"{sum(j.finished - j.started - j.paused_seconds for j in trained) / wall:.2f} |")
+        print(f"| turns taken | {stats['turns']} | |")
+        print(f"\nKeras epoch start -> first step (the last epoch's data iterator destroyed): {epoch_starts.line()}")
     for o in outs:
         o.pop("at", None)
 
@@ -572,6 +612,10 @@ def main() -> None:
     parser.add_argument("--look-every", type=float, default=10.0,
                         help="seconds between a waiting student's looks at the page (full reruns)")
     parser.add_argument("--seed", type=int, default=0, help="draws the free-exploration settings and click times")
+    parser.add_argument("--no-data-autotune", action="store_true",
+                        help="with --free: trainings' tf.data pipelines without autotuning (thread_cpu.data_autotune_off)")
+    parser.add_argument("--thread-cpu", action="store_true",
+                        help="with --free: where the process's CPU went (per thread, reruns, locks; thread_cpu.py)")
     args = parser.parse_args()
     if args.free:
         print(f"cores: {os.cpu_count()}, workers: {runtime.default_workers()}, TensorFlow threads per op: "
@@ -581,7 +625,8 @@ def main() -> None:
         from aecore.config import DataConfig
 
         load_dataset(DataConfig())
-        free_exploration(args.sessions, args.spread, args.map_every, args.look_every, args.seed)
+        free_exploration(args.sessions, args.spread, args.map_every, args.look_every, args.seed, args.thread_cpu,
+                         not args.no_data_autotune)
         return
     if args.class_run:
         class_run(max(args.sizes), args.class_db)
