@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import shown_twice
 from tests.browser import ARTIFACTS, goto_page, single, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,9 @@ def test_opacity_redraws_the_watermark_preview_in_place(browser, server_url):
     preview = single(page, ".st-key-applications_wm_preview .js-plotly-plot")
     before = preview.screenshot()
     opacity = page.locator(".st-key-applications_wm_opacity input[type='range']")
+    # Each press draws a new figure: Streamlit keeps the old chart, hidden, until that run ends (single() waits for
+    # it to go); never two on screen.
+    shown_twice.watch(page, ["applications_wm_preview"])
     opacity.focus()
     for _ in range(3):  # 0.8 -> 0.5, one fragment rerun per press
         page.keyboard.press("ArrowLeft")
@@ -33,6 +37,7 @@ def test_opacity_redraws_the_watermark_preview_in_place(browser, server_url):
     assert opacity.input_value() == "0.5"
     after = single(page, ".st-key-applications_wm_preview .js-plotly-plot").screenshot()
     assert after != before, "the preview did not follow the opacity"
+    assert shown_twice.seen(page) == []
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("heading", name="Applications").is_visible()
     assert page.get_by_role("tab", name="Anomaly detection").is_visible()

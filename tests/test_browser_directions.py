@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from tests import shown_twice
 from tests.browser import ARTIFACTS, ROOT, press_train, single, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=25&batch=32"  # trained enough to decode digits
@@ -15,13 +16,6 @@ VIEWPORT = {"width": 1280, "height": 720}  # the projector
 LONG = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=100&batch=16&es=0&seed=1515"
 CHARTS = ("directions_groups", "directions_walk", "directions_moved", "directions_cosines")
 PROVISIONAL = "This page redraws with the final model when training ends."
-# Every moment two charts of one key are on screen. Streamlit parks a replaced chart, hidden, until its run ends
-# (a new figure is a new element): only the ones shown count.
-WATCH_TWO_SHOWN = """(keys) => { window.twoShown = []; const start = performance.now();
-  new MutationObserver(() => { for (const key of keys) {
-    const shown = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)].filter(e => e.getClientRects().length);
-    if (shown.length > 1) window.twoShown.push(`${Math.round(performance.now() - start)} ms: ${shown.length} × ${key}`);
-  } }).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
 
 
 @pytest.mark.browser
@@ -90,7 +84,7 @@ def test_the_final_model_redraws_each_chart_in_its_place(browser, server_url):
         main.get_by_text(PROVISIONAL).first.wait_for(timeout=180_000)
         page.locator(".st-key-directions_cosines .js-plotly-plot").first.wait_for(timeout=120_000)
         wait_idle(page)
-        page.evaluate(WATCH_TWO_SHOWN, list(CHARTS))
+        shown_twice.watch(page, CHARTS)
     finally:
         if sidebar.get_by_role("button", name="Stop").is_enabled():
             sidebar.get_by_role("button", name="Stop").click()
@@ -100,7 +94,7 @@ def test_the_final_model_redraws_each_chart_in_its_place(browser, server_url):
     page.wait_for_timeout(1500)
     for key in CHARTS:
         single(page, f".st-key-{key} .js-plotly-plot")
-    assert page.evaluate("window.twoShown") == []
+    assert shown_twice.seen(page) == []
     assert not errors, errors
     page.evaluate("() => window.scrollTo(0, 0)")  # the note gone, section 1 under the introduction
     page.mouse.move(1270, 710)
