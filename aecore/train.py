@@ -482,21 +482,19 @@ def shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, k
     if keyed:
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         data = tf.data.Dataset.zip(data, keys).map(lambda xy, key: (*xy, key))
-    return data
-
-
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, noise: Callable | None = None):
-    """What ``fit`` trains on: ``shuffled_batches``, their inputs corrupted by ``noise`` when given."""
-    import tensorflow as tf
-
-    data = shuffled_batches(x, y, batch_size, seed, keyed=noise is not None)
-    if noise is not None:
-        data = data.map(lambda x_batch, y_batch, key: (noise(x_batch, key), y_batch))
     # No autotuning thread: fit drops an epoch's iterator at the next epoch's first step, and that waits for
     # the thread, which on a busy machine sleeps past its cancellation up to 60 s (tests/test_training_data_stall.py).
     options = tf.data.Options()
     options.autotune.enabled = False
-    return data.prefetch(2).with_options(options)
+    return data.with_options(options)
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, noise: Callable | None = None):
+    """What ``fit`` trains on: ``shuffled_batches``, their inputs corrupted by ``noise`` when given."""
+    data = shuffled_batches(x, y, batch_size, seed, keyed=noise is not None)
+    if noise is not None:
+        data = data.map(lambda x_batch, y_batch, key: (noise(x_batch, key), y_batch))
+    return data.prefetch(2)
 
 
 def train_autoencoder(experiment: Experiment, dataset: Dataset,

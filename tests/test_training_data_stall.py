@@ -58,3 +58,5 @@ def test_training_pipelines_do_not_autotune():
     x = np.zeros((64, 4), dtype=np.float32)
     for noise in (None, train.training_noise(TrainConfig(noise_level=0.3))):
         assert train._batches(x, x, 8, 0, noise).options().autotune.enabled is False
+    for keyed in (False, True):  # and the step-by-step replay's (aecore.stepping)
+        assert train.shuffled_batches(x, x, 8, 0, keyed=keyed).options().autotune.enabled is False
