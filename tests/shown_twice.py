@@ -9,8 +9,11 @@ from __future__ import annotations
 
 WATCH = """(keys) => { window.twoShown = []; const start = performance.now();
   new MutationObserver(() => { for (const key of keys) {
-    const shown = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)].filter(e => e.getClientRects().length);
-    if (shown.length > 1) window.twoShown.push(`${Math.round(performance.now() - start)} ms: ${shown.length} × ${key}`);
+    const shown = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)]
+      .filter(e => e.getClientRects().length);  // display: none has none
+    if (shown.length > 1) {
+      window.twoShown.push(`${Math.round(performance.now() - start)} ms: ${shown.length} × ${key}`);
+    }
   } }).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
 
 
