@@ -262,28 +262,31 @@ def require_result(final: str | None = None):
     """The session's trained model, or an explanation and a stop of the page. While the model trains, the model
     of its last finished epoch, said plainly at the top; ``final`` names what the page does that must not act on
     a provisional model (saving or sharing it): it then stops with one line saying to wait."""
-    result = current_result()
-    if result is None:
-        job = current_job()
-        if job is not None and job.active:
-            if job.elsewhere:  # a Dask worker trains it: its reports carry no weights, the model comes at the end
-                st.info("A model is training: this page fills in when it is done. Progress is in the sidebar.")
+    # In a container of its own: the note goes when the final model comes, and the page's sections must keep
+    # their places (one moving up stays on screen twice until the run ends: tests/test_page_places.py).
+    with st.container():
+        result = current_result()
+        if result is None:
+            job = current_job()
+            if job is not None and job.active:
+                if job.elsewhere:  # a Dask worker trains it: its reports carry no weights, the model comes at the end
+                    st.info("A model is training: this page fills in when it is done. Progress is in the sidebar.")
+                else:
+                    st.session_state[AWAITING_EPOCH] = job.id
+                    st.info("A model is training: this page fills in with the model so far when its first epoch is "
+                            "done, and with the final model at the end. Progress is in the sidebar.")
             else:
-                st.session_state[AWAITING_EPOCH] = job.id
-                st.info("A model is training: this page fills in with the model so far when its first epoch is "
-                        "done, and with the final model at the end. Progress is in the sidebar.")
-        else:
-            st.info(f"No model yet. Choose settings in the sidebar and press **Train**: {first_train_estimate()}. "
-                    "Teachers: run `make warm` before class to pre-train every lesson preset, so **Train** "
-                    "loads them at once.")
-        st.stop()
-    if result.provisional:
-        if final is not None:
-            st.info(wait_for_final(final), icon=":material/hourglass_top:")
+                st.info(f"No model yet. Choose settings in the sidebar and press **Train**: {first_train_estimate()}. "
+                        "Teachers: run `make warm` before class to pre-train every lesson preset, so **Train** "
+                        "loads them at once.")
             st.stop()
-        st.info(provisional_note(result), icon=":material/hourglass_top:")
-    outdated_warning(result.experiment)
-    return result
+        if result.provisional:
+            if final is not None:
+                st.info(wait_for_final(final), icon=":material/hourglass_top:")
+                st.stop()
+            st.info(provisional_note(result), icon=":material/hourglass_top:")
+        outdated_warning(result.experiment)
+        return result
 
 
 def first_train_estimate() -> str:
