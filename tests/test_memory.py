@@ -3,6 +3,8 @@
 Each traced Keras train step registers a ``tf.custom_gradient`` (tf.distribute's all-reduce of the
 gradients) in TensorFlow's process-wide gradient registry, whose closure holds the step's FuncGraph:
 without ``aecore.runtime.release_training_graphs`` every model left ~1,200 Operations alive for good.
+XLA trainings trace their step in a kept trainer of the architecture (``aecore.compiled_trainers``): the
+tests here make each training compile its own (``_train``) and drop the kept ones as an eviction would.
 """
 
 import collections
@@ -13,6 +15,7 @@ import weakref
 import pytest
 
 from aecore import jobs
+from aecore.compiled_trainers import TRAINERS
 from aecore.runtime import _custom_gradient_graph, release_training_graphs
 from aecore.train import train_autoencoder
 
@@ -24,7 +27,9 @@ def _registry() -> dict:
 
 
 def _train(experiment, dataset):
-    """Train; return the result and weak references to the train-step graphs it registered."""
+    """Train with a trainer compiled for it; return the result and weak references to the train-step graphs it
+    registered."""
+    TRAINERS.clear()
     before = set(_registry().copy())
     result = train_autoencoder(experiment, dataset)
     new = {k: v for k, v in _registry().copy().items() if k not in before and k.startswith("CustomGradient-")}
@@ -40,6 +45,7 @@ def _live_graph_objects() -> tuple[int, int]:
 
 
 def _release() -> None:
+    TRAINERS.clear()  # the kept trainers go, as the least recently used do past their limit
     gc.collect()
     release_training_graphs()
     gc.collect()
@@ -72,7 +78,8 @@ def test_released_results_free_their_graphs_and_do_not_accumulate(digits, quick)
 
 def test_a_kept_model_keeps_its_train_step_and_trains_again(digits, quick):
     result, names, refs = _train(quick, digits)
-    _release()  # must not touch a live model's entries
+    gc.collect()
+    release_training_graphs()  # must not touch a live model's entries (the kept trainer's)
     assert all(name in _registry() for name in names)
     assert all(r() is not None for r in refs)
     history = result.model.fit(digits.x_train[:256], digits.x_train[:256], epochs=1, batch_size=64, verbose=0)
@@ -91,7 +98,8 @@ def test_job_queue_frees_evicted_and_cancelled_models(digits, quick):
         holder = {}
 
         def fn(report, cancel, experiment=experiment, holder=holder):
-            result, _, holder["refs"] = _train(experiment, digits)
+            result = train_autoencoder(experiment, digits)
+            holder["refs"] = [weakref.ref(result.model), weakref.ref(result.encoder)]
             return result
 
         job = queue.submit(experiment.key(), fn, label="memory")
@@ -104,3 +112,13 @@ def test_job_queue_frees_evicted_and_cancelled_models(digits, quick):
         time.sleep(0.1)
     assert all(r() is None for batch in refs[:2] for r in batch)
     assert all(r() is not None for r in refs[2])  # the kept result's model is still usable
+
+
+def test_trainings_of_one_architecture_trace_one_train_step(digits, quick):
+    _, names, _ = _train(quick, digits)  # compiles the architecture's trainer
+    before = set(_registry().copy())
+    for seed in (21, 22, 23):
+        train_autoencoder(quick.replace(train=quick.train.replace(seed=seed)), digits)
+    assert not [k for k in _registry().copy() if k not in before and k.startswith("CustomGradient-")]
+    _release()
+    assert not any(name in _registry() for name in names)
