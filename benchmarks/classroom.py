@@ -478,6 +478,7 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
         epoch_starts = profile.enter_context(tc.timed_epoch_starts())
         train.SEEDED_BUILD = seeded = tc.TimedLock(train.SEEDED_BUILD)
         sampler = tc.ThreadCPU(queue)
+    arrivals = profile.enter_context(report_arrivals())
     settings = free_settings(n, seed)
     rng = random.Random(seed)
     delays = sorted(rng.uniform(0, spread) for _ in range(n))
@@ -591,8 +592,61 @@ def free_exploration(n: int, spread: float, map_every: int, look_every: float, s
               f"{sum(j.finished - j.started - j.paused_seconds for j in trained) / wall:.2f} |")
         print(f"| turns taken | {stats['turns']} | |")
         print(f"\nKeras epoch start -> first step (the last epoch's data iterator destroyed): {epoch_starts.line()}")
+    print()
+    print("\n".join(worker_time_table([o["job"] for o in outs if o.get("job") is not None
+                                       and o["job"].source == "run"], arrivals)))
     for o in outs:
         o.pop("at", None)
+
+
+@contextlib.contextmanager
+def report_arrivals():
+    """{job id: [own work (s) when each report arrived]}: what a training's worker did before its first epoch's
+    steps and after its last epoch, which its reports' ``elapsed`` (from the first step's start) do not show."""
+    arrived: dict[int, list[float]] = {}
+    original = jobs.Job.report
+
+    def report(job, item):
+        arrived.setdefault(job.id, []).append(job.worked())
+        original(job, item)
+
+    jobs.Job.report = report
+    try:
+        yield arrived
+    finally:
+        jobs.Job.report = original
+
+
+def worker_time_table(trained: list, arrivals: dict) -> list[str]:
+    """Medians over the trainings: a worker's time on each part of a training, against what the queue's
+    estimates count for it (a first turn: ``_first_epoch_seconds``; the rest: its epochs at their pace)."""
+    parts = {"before the first epoch (build, compile, data)": [], "first epoch (report's elapsed)": [],
+             "a later epoch": [], "after the last epoch (evaluation, result, cache)": [],
+             "first turn, worker's time (start -> epoch 1 report)": [],
+             "first turn, what the queue counts at the end (estimate(work, 1))": []}
+    queue = jobs.default_queue()
+    for job in trained:
+        worked_at = arrivals.get(job.id, [])
+        points = job.epoch_points()
+        if not worked_at or not points:
+            continue
+        first_elapsed = points[0][2]
+        parts["before the first epoch (build, compile, data)"].append(worked_at[0] - first_elapsed)
+        parts["first epoch (report's elapsed)"].append(first_elapsed)
+        if len(points) > 1:
+            parts["a later epoch"].append((points[-1][2] - points[0][2]) / (points[-1][0] - points[0][0]))
+        parts["after the last epoch (evaluation, result, cache)"].append(job.worked() - worked_at[-1])
+        parts["first turn, worker's time (start -> epoch 1 report)"].append(worked_at[0])
+        parts["first turn, what the queue counts at the end (estimate(work, 1))"].append(
+            queue.speed.estimate(job.epoch_work, 1))
+    lines = ["| a training's worker time (median over trainings) | seconds | quartiles |", "|---|---|---|"]
+    for name, values in parts.items():
+        if len(values) >= 2:
+            q = statistics.quantiles(values, n=4)
+            lines.append(f"| {name} | {statistics.median(values):.2f} | {q[0]:.2f}–{q[2]:.2f} |")
+    lines.append(f"| machine speed at the end: factor, overhead (s) | {queue.speed.factor or 0:.2f}, "
+                 f"{queue.speed.overhead or 0:.2f} | |")
+    return lines
 
 
 def main() -> None:
