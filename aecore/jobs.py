@@ -223,6 +223,9 @@ class Job:
         self.paused_since: float | None = None  # waiting, between two epochs, for its turn (JobQueue.turns)
         self.paused_seconds = 0.0  # time spent paused in earlier turns
         self.paused_before: list[float] = []  # paused_seconds when each report arrived (parallel to reports)
+        # worked() when each report arrived: a report's own ``elapsed`` starts at the first step, so it misses
+        # the worker's time building the model before it and finishing the job after the last epoch.
+        self.worked_when: list[float] = []
 
     @property
     def latest(self):
@@ -265,7 +268,29 @@ class Job:
 
     def report(self, item: Any) -> None:
         self.paused_before.append(self.paused_seconds)
+        self.worked_when.append(self.worked())
         self.reports.append(item)
+
+    def _epoch_arrivals(self) -> list[float]:
+        """worked() when each epoch report arrived (empty for reports set directly, without ``report``)."""
+        reports, worked = list(self.reports), list(self.worked_when)
+        if len(worked) != len(reports):
+            return []
+        return [w for r, w in zip(reports, worked) if getattr(r, "epoch", None) and getattr(r, "elapsed", None)]
+
+    def first_turn_seconds(self) -> float | None:
+        """The worker's time until the first epoch's report: building the model, tracing, the epoch."""
+        arrivals, points = self._epoch_arrivals(), self.epoch_points()
+        if not points or points[0][0] != 1:
+            return None
+        return arrivals[0] if arrivals else points[0][2]
+
+    def since_last_epoch(self) -> float | None:
+        """Own work since its last epoch's report arrived (None before one)."""
+        arrivals, points = self._epoch_arrivals(), self.epoch_points()
+        if not points:
+            return None
+        return max(self.worked() - (arrivals[-1] if arrivals else points[-1][2]), 0.0)
 
     def epoch_points(self) -> list[tuple[int, int | None, float]]:
         """(epoch, planned epochs, seconds of its own work when that epoch ended) of its epoch reports."""
@@ -315,6 +340,7 @@ class JobQueue:
         self._serve_clock = itertools.count()
         self._speed = 1.0  # measured seconds / estimated seconds (moving average)
         self._turn_scale = (0.0, 1.0)  # (when, measured / estimated first turns): see _first_turn_scale
+        self._tail: float | None = None  # seconds a training's worker spends after its last epoch (moving average): _epochs_left
         self.stats = collections.Counter()
 
     def _key(self, key: str, owner: str | None) -> str:
@@ -483,9 +509,9 @@ class JobQueue:
         for open_job in self._jobs.values():
             if open_job.status != RUNNING or not open_job.epoch_work:
                 continue
-            points = open_job.epoch_points()
-            if points and points[0][0] == 1:
-                measured += points[0][2]
+            first_turn = open_job.first_turn_seconds()
+            if first_turn is not None:
+                measured += first_turn
                 estimated += self.speed.estimate(open_job.epoch_work, 1)
         scale = min(max(measured / estimated, 0.1), 10.0) if measured > 0 and estimated > 0 else 1.0
         self._turn_scale = (now, scale)
@@ -515,12 +541,15 @@ class JobQueue:
         return last_at / last
 
     def _epochs_left(self, job: Job) -> float | None:
-        """Seconds of work left of a job of epochs, at its ``_per_epoch`` pace."""
+        """Seconds of work left of a job of epochs: its epochs at their ``_per_epoch`` pace, less the part of
+        the current one done, and the time a training takes after its last epoch (evaluating, saving)."""
         per_epoch = self._per_epoch(job)
         if per_epoch is None:
             return None
         last, epochs, _ = job.epoch_points()[-1]
-        return max(per_epoch * (epochs - last), 0.0)
+        if last >= epochs:
+            return max((self._tail or 0.0) - (job.since_last_epoch() or 0.0), 0.0)
+        return max(per_epoch * (epochs - last) - (job.since_last_epoch() or 0.0), 0.0) + (self._tail or 0.0)
 
     def _until_free(self, job: Job, for_training: bool) -> float:
         """Seconds until a running job frees its worker: at its next epoch's end when it will give its turn
@@ -531,8 +560,10 @@ class JobQueue:
         per_epoch = self._per_epoch(job)
         if per_epoch is None:  # still building its model: its first epoch ends its turn
             return min(left, max(self._first_epoch_seconds(job) - job.worked(), 0.0))
-        last_at = job.epoch_points()[-1][2]
-        return min(left, max(per_epoch - (job.worked() - last_at), 0.0))
+        last, epochs, _ = job.epoch_points()[-1]
+        if epochs is not None and epochs - last <= 1:
+            return left  # its last epoch: it finishes instead of pausing
+        return min(left, max(per_epoch - (job.since_last_epoch() or 0.0), 0.0))
 
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job``: running ones plus those that will start before it (0 when not queued)."""
@@ -855,6 +886,9 @@ class JobQueue:
             per_epoch = last_at / last
         overhead = max(job.worked() - per_epoch * last, 0.0)  # jitter can make it < 0
         self.speed.record(job.epoch_work, per_epoch, overhead)
+        if last == points[-1][1]:  # trained to its end: the worker's time after its last epoch
+            tail = job.since_last_epoch() or 0.0
+            self._tail = tail if self._tail is None else 0.5 * self._tail + 0.5 * tail
         self.stats["measured"] += 1
 
     def _release(self) -> None:
