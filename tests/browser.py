@@ -54,6 +54,18 @@ def streamlit_server(env: dict | None = None, timeout: float = 60):
             proc.kill()
 
 
+def open_page(browser, viewport: dict, timeout: float = 60_000, errors: list[str] | None = None,
+              prefix: str = ""):
+    """A new tab of ``viewport``'s size whose waits default to ``timeout`` ms, and the list of its page errors,
+    each as ``prefix`` + the error: ``errors`` when given (tabs that share one), else a new one.
+    Returns (page, errors)."""
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(timeout)
+    errors = [] if errors is None else errors
+    page.on("pageerror", lambda error: errors.append(f"{prefix}{error}"))
+    return page, errors
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished the current run (no 'running' status widget)."""
     page.wait_for_timeout(300)

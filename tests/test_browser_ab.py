@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_page, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&epochs=3"
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
@@ -12,10 +12,7 @@ VIEWPORT = {"width": 1280, "height": 720}  # the projector
 
 @pytest.mark.browser
 def test_two_runs_show_both_curves_images_and_difference(browser, server_url):
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, VIEWPORT)
     page.goto(f"{server_url}/ab_runs?{TINY}")
     page.get_by_role("button", name="Train A and B").wait_for(timeout=90_000)
     wait_idle(page)

@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests import shown_twice
-from tests.browser import ARTIFACTS, goto_page, single, wait_idle
+from tests.browser import ARTIFACTS, goto_page, open_page, single, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_opacity_redraws_the_watermark_preview_in_place(browser, server_url):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page, errors = open_page(browser, {"width": 1440, "height": 1000}, prefix="page error: ")
     page.on("console", lambda msg: errors.append(msg.text) if "delta" in msg.text.lower() else None)
     page.goto(server_url)
     page.get_by_role("button", name="Train").wait_for(timeout=90_000)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests import shown_twice
-from tests.browser import ARTIFACTS, ROOT, press_train, single, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_page, press_train, single, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=64&epochs=25&batch=32"  # trained enough to decode digits
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
@@ -20,10 +20,7 @@ PROVISIONAL = "This page redraws with the final model when training ends."
 
 @pytest.mark.browser
 def test_directions_page_in_a_browser(browser, server_url):
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, VIEWPORT)
     page.goto(f"{server_url}/directions?{TINY}")
     page.get_by_role("button", name="Train").wait_for(timeout=90_000)
     wait_idle(page)
@@ -71,10 +68,7 @@ def test_the_final_model_redraws_each_chart_in_its_place(browser, server_url):
     up into the note's place, and the charts drawn with the epoch's model stayed on screen, faded, under the new
     ones until that run ended: two of each at once (CI, 08:2x). Seen here only when that run is slow (1 of 5 runs
     before the fix); tests/test_page_places.py checks the places themselves."""
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, VIEWPORT)
     page.goto(f"{server_url}/directions?{LONG}")
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_role("button", name="Train").wait_for(timeout=90_000)

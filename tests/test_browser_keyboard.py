@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, open_ready, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_page, open_ready, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -106,10 +106,7 @@ def ring_contrast(page) -> float:
 def test_two_runs_page_by_keyboard_only(server_url, browser):
     """Tab to the sidebar's epochs slider and lower it with an arrow key, pick the setting to vary and B's value in
     the page's select boxes by typing, press Train A and B with Space, and read both runs' results: no mouse."""
-    context = browser.new_context(viewport=PROJECTOR)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, PROJECTOR, timeout=30_000)  # Playwright's default
     try:
         # test_browser_ab trains these settings: in the whole suite the link loads the cached model on opening
         page.goto(f"{server_url}/ab_runs?data=digits-8x8&code=8&layers=1&nodes=32&epochs=3")
@@ -167,4 +164,4 @@ def test_two_runs_page_by_keyboard_only(server_url, browser):
         page.screenshot(path=str(ARTIFACTS / "keyboard-ab-failed.png"))
         raise
     finally:
-        context.close()
+        page.close()

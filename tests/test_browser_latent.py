@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, goto_page, press_train, wait_idle
+from tests.browser import ARTIFACTS, goto_page, open_page, press_train, wait_idle
 
 
 def _save_state(page, name: str, events: list[str]) -> str:
@@ -19,10 +19,8 @@ def _save_state(page, name: str, events: list[str]) -> str:
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, server_url):
     url = server_url
     if True:
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(60_000)
-        events: list[str] = []  # the browser's side of a failure
-        page.on("pageerror", lambda error: events.append(f"page error: {error}"))
+        # events: the browser's side of a failure
+        page, events = open_page(browser, {"width": 1440, "height": 1000}, prefix="page error: ")
         page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
         page.on("crash", lambda _: events.append("the page crashed"))
         page.goto(url)
@@ -110,9 +108,7 @@ CRASH_SIGNS = ("Bad delta path", "Cannot send rerun", "Cannot set a node", "Bad 
 def _digits_model_on_latent_page(browser, url: str, events: list[str], steps_up: int = 1):
     """A new tab: digits-8x8 with the sidebar's default model, trained (or loaded), on the latent page with
     100 + 100 * ``steps_up`` points; returns the page once the first map is done."""
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.set_default_timeout(60_000)
-    page.on("pageerror", lambda error: events.append(f"page error: {error}"))
+    page, _ = open_page(browser, {"width": 1280, "height": 720}, errors=events, prefix="page error: ")
     page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}")
             if msg.type in ("error", "warning") else None)
     page.goto(url)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, open_ready, press_train, streamlit_server, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_page, open_ready, press_train, streamlit_server, wait_idle
 
 # MNIST 5k's default model for 200 epochs in batches of 16, no early stopping: minutes of training (on a server
 # of its own whose time limit allows it), so the page is opened and looked at while it surely runs; Stop ends
@@ -22,10 +22,7 @@ def test_reconstructions_show_the_provisional_model_while_training_runs(browser)
 
 
 def _provisional_then_final(browser, server_url: str) -> None:
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, VIEWPORT)
     sidebar = open_ready(page, f"{server_url}/reconstruction?{LONG}")
     main = page.get_by_test_id("stMain")
     press_train(page)

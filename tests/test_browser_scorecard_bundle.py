@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, goto_page, press_train, wait_idle
+from tests.browser import ARTIFACTS, ROOT, goto_page, open_page, press_train, wait_idle
 
 pytestmark = pytest.mark.browser
 PROJECTOR = {"width": 1280, "height": 720}
@@ -24,10 +24,7 @@ def _shoot(page, name: str) -> None:
 
 
 def test_scorecard_then_lesson_bundle(browser, server_url):
-    page = browser.new_page(viewport=PROJECTOR)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, PROJECTOR)
     try:
         page.goto(f"{server_url}/training?{SETTINGS}")
         sidebar = page.get_by_test_id("stSidebar")

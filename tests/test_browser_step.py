@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser import ARTIFACTS, ROOT, wait_idle
+from tests.browser import ARTIFACTS, ROOT, open_page, wait_idle
 
 TINY = "data=digits-8x8&code=8&layers=1&nodes=32&batch=64"
 VIEWPORT = {"width": 1280, "height": 720}  # the projector
@@ -19,10 +19,7 @@ def _steps(page) -> int:
 
 @pytest.mark.browser
 def test_next_10_then_play_and_pause(browser, server_url):
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page, errors = open_page(browser, VIEWPORT)
     page.goto(f"{server_url}/step_mode?{TINY}")
     main = page.get_by_test_id("stMain")
     main.get_by_role("button", name="Next 10").wait_for(timeout=120_000)
