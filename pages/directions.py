@@ -23,8 +23,7 @@ st.markdown("Take two groups of images that differ in one way — slanted and up
             "subtract the mean code of the first group from the mean code of the second. If the autoencoder has "
             "learnt that difference, this **direction** works on any image: adding it to a code and decoding "
             "turns an upright digit into a slanted one. The checks at the bottom say whether it really does.")
-with st.container():  # one place, note or not: the sections keep theirs when the final model comes
-    result = training.require_result()
+result = training.require_result()  # in a container of its own: the sections keep their places
 dataset = state.dataset_or_error(result.experiment.data)
 if dataset is None:
     st.stop()

@@ -11,8 +11,7 @@ st.title("Latent space (t-SNE)")
 st.markdown("The encoder squeezes every image into a short **code**. t-SNE then draws those codes in 2-D so that "
             "codes that are close stay close: if the autoencoder learnt something about digits, images of the "
             "same digit gather in clusters, without the model ever seeing a label.")
-with st.container():  # one place, note or not: the sections keep theirs when the final model comes
-    result = training.require_result()
+result = training.require_result()  # in a container of its own: the sections keep their places
 dataset = state.dataset_or_error(result.experiment.data)
 if dataset is None:
     st.stop()
