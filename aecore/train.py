@@ -258,6 +258,25 @@ def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
     return True
 
 
+def compile_default_training_step() -> bool:
+    """``compile_training_step`` of the default model on the default data set, once per process as it starts
+    (the app's warm-up thread, a Dask worker's preload ``aecore.dask_worker``): the first default model then
+    trains in ~2.4 s instead of ~3.4 s (README, time to quality). False, with a warning in the log, when the
+    data set cannot be loaded here (offline without it): the first training says what to do."""
+    from aecore.config import DataConfig
+    from aecore.data import DatasetUnavailable, load_dataset
+
+    try:
+        dataset = load_dataset(DataConfig())
+    except DatasetUnavailable as exc:
+        import logging
+
+        logging.getLogger("aecore.train").warning("The default model's training step is not compiled ahead: %s",
+                                                  exc)
+        return False
+    return compile_training_step(Experiment(), dataset)
+
+
 def lower_rate(learning_rate: float) -> float:
     """A learning rate clearly below ``learning_rate`` to suggest (never the same one)."""
     for rate in LOWER_RATES:
