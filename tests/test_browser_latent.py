@@ -18,84 +18,83 @@ def _save_state(page, name: str, events: list[str]) -> str:
 
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, server_url):
     url = server_url
-    if True:
-        # events: the browser's side of a failure
-        page, events = open_page(browser, {"width": 1440, "height": 1000}, prefix="page error: ")
-        page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-        page.on("crash", lambda _: events.append("the page crashed"))
-        page.goto(url)
-        page.get_by_role("button", name="Train").wait_for(timeout=90_000)
-        wait_idle(page)
-        sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
-        page.get_by_role("option", name="Digits 8×8 (offline)").click()
-        wait_idle(page)
-        goto_page(page, url, "Latent space (t-SNE)")
-        press_train(page)
-        # the page fills in (controls first) once the sidebar's job has a model
-        thumb = page.locator(".st-key-latent_points input[type='range']")
-        try:
-            thumb.wait_for(state="attached", timeout=240_000)
-        except Exception as exc:
-            raise AssertionError("the page's controls never appeared; it showed:\n"
-                                 + _save_state(page, "latent-no-controls", events)[-3000:]) from exc
-        wait_idle(page)
-        # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
-        thumb.focus()
-        page.keyboard.press("Home")
-        for _ in range(5):
-            page.keyboard.press("ArrowRight")
-        wait_idle(page)
+    # events: the browser's side of a failure
+    page, events = open_page(browser, {"width": 1440, "height": 1000}, prefix="page error: ")
+    page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("crash", lambda _: events.append("the page crashed"))
+    page.goto(url)
+    page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+    wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
+    page.get_by_role("option", name="Digits 8×8 (offline)").click()
+    wait_idle(page)
+    goto_page(page, url, "Latent space (t-SNE)")
+    press_train(page)
+    # the page fills in (controls first) once the sidebar's job has a model
+    thumb = page.locator(".st-key-latent_points input[type='range']")
+    try:
+        thumb.wait_for(state="attached", timeout=240_000)
+    except Exception as exc:
+        raise AssertionError("the page's controls never appeared; it showed:\n"
+                             + _save_state(page, "latent-no-controls", events)[-3000:]) from exc
+    wait_idle(page)
+    # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
+    thumb.focus()
+    page.keyboard.press("Home")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    wait_idle(page)
 
-        chart = page.locator(".st-key-latent_map .js-plotly-plot")
-        points = chart.locator(".scatterlayer .trace .points path")
-        try:
-            points.first.wait_for(timeout=240_000)
-        except Exception as exc:
-            raise AssertionError("the map never appeared; the page showed:\n"
-                                 + _save_state(page, "latent-no-map", events)[-3000:]) from exc
-        wait_idle(page)
-        page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
-        assert page.locator("[data-testid='stException']").count() == 0
-        assert points.count() >= 500  # default 600 points after Home + 5 steps of 100
+    chart = page.locator(".st-key-latent_map .js-plotly-plot")
+    points = chart.locator(".scatterlayer .trace .points path")
+    try:
+        points.first.wait_for(timeout=240_000)
+    except Exception as exc:
+        raise AssertionError("the map never appeared; the page showed:\n"
+                             + _save_state(page, "latent-no-map", events)[-3000:]) from exc
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert points.count() >= 500  # default 600 points after Home + 5 steps of 100
 
-        tip = page.locator("[data-testid='latentHoverImage']")
-        shown = False
-        for i in range(0, 60, 7):  # hover a few points until one is not hidden under another
-            box = points.nth(i).bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_timeout(400)
-            if tip.is_visible():
-                shown = True
-                break
-        assert shown, "no hover image appeared"
-        assert tip.evaluate("el => getComputedStyle(el).backgroundImage").startswith('url("data:image/png;base64,')
-        assert re.fullmatch(r"\d+", tip.get_attribute("data-index") or "")
-        assert page.locator(".hoverlayer .hovertext").count() >= 1  # plotly's own label next to the image
-        page.screenshot(path=str(ARTIFACTS / "latent-hover.png"))
-        tip_box = tip.bounding_box()
-        assert tip_box["width"] >= 100 and tip_box["height"] >= 100
+    tip = page.locator("[data-testid='latentHoverImage']")
+    shown = False
+    for i in range(0, 60, 7):  # hover a few points until one is not hidden under another
+        box = points.nth(i).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(400)
+        if tip.is_visible():
+            shown = True
+            break
+    assert shown, "no hover image appeared"
+    assert tip.evaluate("el => getComputedStyle(el).backgroundImage").startswith('url("data:image/png;base64,')
+    assert re.fullmatch(r"\d+", tip.get_attribute("data-index") or "")
+    assert page.locator(".hoverlayer .hovertext").count() >= 1  # plotly's own label next to the image
+    page.screenshot(path=str(ARTIFACTS / "latent-hover.png"))
+    tip_box = tip.bounding_box()
+    assert tip_box["width"] >= 100 and tip_box["height"] >= 100
 
-        # click the hovered point: original and reconstruction appear with the walk buttons
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.get_by_role("button", name="From here").wait_for(timeout=30_000)
-        wait_idle(page)
-        page.wait_for_timeout(1000)
-        assert page.locator(".st-key-latent_clicked .js-plotly-plot").count() == 1
-        page.screenshot(path=str(ARTIFACTS / "latent-clicked.png"))
+    # click the hovered point: original and reconstruction appear with the walk buttons
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_role("button", name="From here").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    assert page.locator(".st-key-latent_clicked .js-plotly-plot").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "latent-clicked.png"))
 
-        # pick it as the start of a walk: the strip switches to "two points picked on the map"
-        page.get_by_role("button", name="From here").click()
-        wait_idle(page)
-        # the current run's radio (a rerun can keep the previous one, faded, for a moment), given time to switch
-        from playwright.sync_api import expect
+    # pick it as the start of a walk: the strip switches to "two points picked on the map"
+    page.get_by_role("button", name="From here").click()
+    wait_idle(page)
+    # the current run's radio (a rerun can keep the previous one, faded, for a moment), given time to switch
+    from playwright.sync_api import expect
 
-        walk = page.locator(".st-key-latent_walk_mode:not([data-stale='true'])")
-        walk.scroll_into_view_if_needed()
-        expect(walk.get_by_role("radio", name="two points picked on the map")).to_be_checked(timeout=30_000)
-        page.wait_for_timeout(1000)
-        page.screenshot(path=str(ARTIFACTS / "latent-walk.png"))
-        assert page.locator("[data-testid='stException']").count() == 0
+    walk = page.locator(".st-key-latent_walk_mode:not([data-stale='true'])")
+    walk.scroll_into_view_if_needed()
+    expect(walk.get_by_role("radio", name="two points picked on the map")).to_be_checked(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "latent-walk.png"))
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 # --- bug 4 (white page with several self-refreshing maps) and bug 8 (walk mode) --------------------------
@@ -173,47 +172,46 @@ def test_stop_and_slider_presses_while_maps_refresh_keep_the_page(browser, serve
     "Bad delta path" / "Cannot send rerun" in the console)."""
     events: list[str] = []
     url = server_url
-    if True:
-        page = _digits_model_on_latent_page(browser, url, events)
-        main = page.get_by_test_id("stMain")
-        page.locator(".st-key-latent_iterations input[type='range']").focus()
-        page.keyboard.press("End")  # 1,500 iterations: the maps still run when Stop is pressed
-        wait_idle(page)
-        perplexity = page.locator(".st-key-latent_perplexity input[type='range']")
-        for round_ in range(2):  # the crash was intermittent: drive the sequence twice
-            perplexity.focus()
-            presses = 4 + round_  # 30 -> 50, then 55 (a map not stopped before), one rerun per press
-            for _ in range(presses):
-                page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(150)
-            stop = page.get_by_role("button", name="Stop t-SNE")
-            try:
-                stop.wait_for(timeout=60_000)
-            except Exception as exc:
-                raise AssertionError(f"round {round_}: Stop t-SNE never appeared; the page showed:\n"
-                                     + _save_state(page, "latent-robust-no-stop", events)[-3000:]) from exc
-            page.wait_for_timeout(500)  # let the maps refresh a few times
-            try:
-                stop.click(timeout=20_000)
-            except Exception as exc:
-                raise AssertionError(f"round {round_}: Stop t-SNE went away; the page showed:\n"
-                                     + _save_state(page, "latent-robust-stop-gone", events)[-3000:]) from exc
-            page.get_by_text("t-SNE was stopped early").or_(page.get_by_text("stopped before the end")).first.wait_for()
-            page.wait_for_timeout(300)
-            perplexity.focus()
-            for _ in range(presses):  # back to 30 while the pixel maps and the maps over training still refresh
-                page.keyboard.press("ArrowLeft")
-                page.wait_for_timeout(250)
-            page.wait_for_timeout(3000)  # several polls of whatever still refreshes
-            assert not _crashes(events), _save_state(page, "latent-robust-crash", events)[-3000:]
-            _wait_for_map(page, events, "latent-robust-no-map-after")
-            assert perplexity.input_value() == "30"
-            assert main.get_by_text("Latent space (t-SNE)").first.is_visible()
-            assert page.locator("[data-testid='stException']").count() == 0
-        page.wait_for_timeout(2000)
-        page.screenshot(path=str(ARTIFACTS / "latent-after-stop-and-presses.png"))
+    page = _digits_model_on_latent_page(browser, url, events)
+    main = page.get_by_test_id("stMain")
+    page.locator(".st-key-latent_iterations input[type='range']").focus()
+    page.keyboard.press("End")  # 1,500 iterations: the maps still run when Stop is pressed
+    wait_idle(page)
+    perplexity = page.locator(".st-key-latent_perplexity input[type='range']")
+    for round_ in range(2):  # the crash was intermittent: drive the sequence twice
+        perplexity.focus()
+        presses = 4 + round_  # 30 -> 50, then 55 (a map not stopped before), one rerun per press
+        for _ in range(presses):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(150)
+        stop = page.get_by_role("button", name="Stop t-SNE")
+        try:
+            stop.wait_for(timeout=60_000)
+        except Exception as exc:
+            raise AssertionError(f"round {round_}: Stop t-SNE never appeared; the page showed:\n"
+                                 + _save_state(page, "latent-robust-no-stop", events)[-3000:]) from exc
+        page.wait_for_timeout(500)  # let the maps refresh a few times
+        try:
+            stop.click(timeout=20_000)
+        except Exception as exc:
+            raise AssertionError(f"round {round_}: Stop t-SNE went away; the page showed:\n"
+                                 + _save_state(page, "latent-robust-stop-gone", events)[-3000:]) from exc
+        page.get_by_text("t-SNE was stopped early").or_(page.get_by_text("stopped before the end")).first.wait_for()
+        page.wait_for_timeout(300)
+        perplexity.focus()
+        for _ in range(presses):  # back to 30 while the pixel maps and the maps over training still refresh
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_timeout(250)
+        page.wait_for_timeout(3000)  # several polls of whatever still refreshes
         assert not _crashes(events), _save_state(page, "latent-robust-crash", events)[-3000:]
-        page.close()
+        _wait_for_map(page, events, "latent-robust-no-map-after")
+        assert perplexity.input_value() == "30"
+        assert main.get_by_text("Latent space (t-SNE)").first.is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(ARTIFACTS / "latent-after-stop-and-presses.png"))
+    assert not _crashes(events), _save_state(page, "latent-robust-crash", events)[-3000:]
+    page.close()
 
 
 def test_from_here_and_to_here_switch_the_walk_to_the_picked_points(browser, server_url):
