@@ -137,14 +137,11 @@ def warm_up_tensorflow() -> None:
 
 
 def compile_default_step() -> None:
-    """Compile the default model's training step once per process, before a student asks for it: the
-    class's first default model then trains in ~2.4 s instead of ~3.4 s (README, time to quality)."""
-    from aecore.train import compile_training_step
+    """Compile the default model's training step once per process, before a student asks for it (as a Dask
+    worker's preload does): the class's first default model then skips the trace and XLA compile."""
+    from aecore.train import compile_default_training_step
 
-    try:
-        compile_training_step(Experiment(), load_dataset(DataConfig()))
-    except DatasetUnavailable:
-        pass  # offline without the data set: the first training says what to do
+    compile_default_training_step()  # offline without the data set: logged, and the first training says what to do
 
 
 def tensorflow_ready() -> bool:
