@@ -16,8 +16,11 @@ sent in the worker's first seconds waits for the warm-up.
 from __future__ import annotations
 
 import logging
+import threading
 
 log = logging.getLogger("aecore.dask_worker")
+# Set when the warm-up has ended, compiled or not (the task threads are free from then on).
+WARMED = threading.Event()
 
 
 def import_tensorflow() -> None:
@@ -32,14 +35,16 @@ def import_tensorflow() -> None:
 def warm_up() -> bool:
     """Import and configure TensorFlow, then compile the default model's training step. True when compiled;
     never raises (a missing data set or any failure is logged, and the worker goes on without)."""
-    import_tensorflow()
     try:
+        import_tensorflow()
         from aecore.train import compile_default_training_step
 
         return compile_default_training_step()
     except Exception:
         log.exception("Compiling the default model's training step ahead failed")
         return False
+    finally:
+        WARMED.set()
 
 
 def dask_setup(worker) -> None:

@@ -17,6 +17,12 @@ from aecore.config import Experiment  # noqa: E402
 WARM_UP_SECONDS = 180  # TensorFlow's import and the compile in a fresh process, on a busy 2-core machine
 
 
+def _warm_up_ended() -> bool:
+    from aecore.dask_worker import WARMED
+
+    return WARMED.is_set()
+
+
 def _default_trainers_compiled() -> dict:
     """On the worker: compiled trainers by kind (the default architecture's, any other's)."""
     from aecore.compiled_trainers import TRAINERS
@@ -42,11 +48,10 @@ def preloaded_cluster():
 def test_a_preloaded_worker_compiles_the_default_step_before_any_training(preloaded_cluster, mnist5k, tmp_path):
     with distributed.Client(preloaded_cluster.scheduler_address, set_as_default=False) as client:
         deadline = time.time() + WARM_UP_SECONDS
-        while True:  # client.run runs on the worker's event loop, beside the warm-up on its task thread
-            (compiled,) = client.run(_default_trainers_compiled).values()
-            if compiled["default"] or time.time() > deadline:
-                break
+        # client.run runs on the worker's event loop, beside the warm-up on its task thread.
+        while not all(client.run(_warm_up_ended).values()) and time.time() < deadline:
             time.sleep(0.5)
+        (compiled,) = client.run(_default_trainers_compiled).values()
         assert compiled == {"default": 1, "other": 0}, "the worker did not compile the default step by itself"
         result = remote.run_training(Experiment(), mnist5k, lambda report: None, threading.Event(), client=client,
                                      cache_directory=str(tmp_path))
