@@ -39,10 +39,14 @@ pages = [st.Page(str(ROOT / path), title=title, icon=icon, default=(i == 0))
 # st.navigation must come before the sidebar's widgets: called after them, it resets their values on the
 # first rerun (measured with Streamlit 1.67).
 navigation = st.navigation(pages)
-classroom.class_bar(navigation, pages)  # class mode: a teacher's push is applied before the sidebar is drawn
+# The class notice and the presenter banner come and go between runs: each in a container of its own, so the
+# page below keeps its places (tests/test_app_places.py).
+with st.container():
+    classroom.class_bar(navigation, pages)  # class mode: a teacher's push is applied before the sidebar is drawn
 sidebar.draw_sidebar()
 links.mirror_to_url()
-presets.presenter_banner()
+with st.container():
+    presets.presenter_banner()
 try:
     navigation.run()
 finally:
