@@ -60,10 +60,12 @@ def test_a_first_turn_counts_the_model_building_before_its_first_step():
 def test_a_training_in_its_last_epoch_frees_its_worker_after_its_evaluation():
     queue = jobs.JobQueue(workers=1, turns=True, speed=fast_speed(), release_memory=False)
     evaluated = threading.Event()
-    threading.Timer(0.6, evaluated.set).start()
     first = queue.submit("first", training(2, 0.05, after_last=evaluated), session="s1", epoch_work=0.01, epochs=2)
-    assert first.wait(10)  # measured: 0.6 s after its last epoch
-    assert queue._tail == pytest.approx(0.55, abs=0.2)
+    wait_for(lambda: len(first.reports) == 2)
+    time.sleep(0.5)  # its evaluation
+    evaluated.set()
+    assert first.wait(10)
+    assert 0.45 <= queue._tail <= 2.0  # measured: the time after its last epoch
     evaluating = threading.Event()
     b = queue.submit("b", training(2, 0.05, after_last=evaluating), session="s2", epoch_work=0.01, epochs=2)
     wait_for(lambda: len(b.reports) == 2)  # its last epoch is done; it evaluates
