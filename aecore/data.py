@@ -244,7 +244,15 @@ def split_dataset(name: str, X: np.ndarray, y: np.ndarray, class_names: tuple[st
 
 
 _cache: dict[str, Dataset] = {}
+_configs: dict[str, DataConfig] = {}  # the config each memoised data set was loaded by
 _cache_lock = threading.Lock()
+
+
+def loaded_datasets() -> list[tuple[DataConfig, Dataset]]:
+    """The registered data sets this process holds in memory, each with the config it was loaded by
+    (what ``aecore.distributed`` names instead of sending the arrays to a Dask worker)."""
+    with _cache_lock:
+        return [(_configs[key], dataset) for key, dataset in _cache.items()]
 
 
 def load_dataset(cfg: DataConfig) -> Dataset:
@@ -265,6 +273,6 @@ def load_dataset(cfg: DataConfig) -> Dataset:
     test = loaded[3] if len(loaded) > 3 else None
     dataset = split_dataset(cfg.name, X, y, class_names, cfg, test=test, description=spec.description,
                             is_image=spec.is_image)
-    with _cache_lock:
-        _cache[key] = dataset
-    return dataset
+    with _cache_lock:  # two threads loading at once: both get the first one kept
+        _configs.setdefault(key, cfg)
+        return _cache.setdefault(key, dataset)

@@ -24,15 +24,25 @@ map's job key, frames and finished snapshot maps come back as events, Stop sets 
 the finished ``LatentMap`` (or the stopped, partial one) comes back as the task's result. A code map's
 codes and reconstructions are computed in the app, which holds the model; the worker gets the codes.
 
-Uploads never go to the cluster: anything trained or mapped on them stays in its session's process.
+Built-in data sets travel by name: a task's arguments carry a small ``DataRef`` (the ``DataConfig``, which
+images of it, a fingerprint) in place of the data set or any large array that is part of one this process
+loaded (a map's images and labels; never codes, which the app computes), and the worker loads the data set
+itself with ``aecore.data.load_dataset`` (memoised per worker process). Pickling the arrays into every task
+cost seconds per job (15 MB for mnist-5k). A worker that cannot load it fails the job with one message
+(``DatasetUnavailable``) saying what to do.
+
+Uploads never go to the cluster: anything trained or mapped on them stays in its session's process (and
+``load_dataset`` never holds one, so no reference can name one).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 ENV = "AELAB_DASK_SCHEDULER"
@@ -103,6 +113,117 @@ def killed_message(attempts: int | None = None, what: str = "training this model
             "check the workers.")
 
 
+# -- built-in data sets by name -----------------------------------------------------------------------------------
+REFERENCE_MIN_BYTES = 64 * 1024  # smaller arrays travel as they are: naming them saves nothing worth a check
+
+_fingerprints: dict[str, str] = {}  # by DataConfig key, in the app and on each worker
+
+
+@dataclass(frozen=True)
+class DataRef:
+    """A built-in data set (``points`` = 0) or part ``part`` (0 the images, 1 the labels) of its
+    ``embed.point_pool(dataset, points)``, named instead of sent; ``fingerprint`` is the app's copy's, so a
+    worker whose copy differs says so rather than train or map on other data."""
+
+    config: Any  # aecore.config.DataConfig
+    fingerprint: str
+    points: int = 0
+    part: int = 0
+
+
+def _fingerprint(config, dataset) -> str:
+    import numpy as np
+
+    key = config.key()
+    if key not in _fingerprints:  # 24 ms for mnist-5k (measured), once per process
+        digest = hashlib.blake2b(digest_size=16)
+        for array in (dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, dataset.x_test, dataset.y_test):
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.data)
+        _fingerprints[key] = digest.hexdigest()
+    return _fingerprints[key]
+
+
+def _pool_reference(array, loaded: list) -> DataRef | None:
+    """A reference to ``array`` when it equals the images or labels of ``embed.point_pool`` of a loaded data set."""
+    import numpy as np
+
+    for config, dataset in loaded:
+        n = len(array)
+        if not 0 < n <= len(dataset.x_test) + len(dataset.x_val) + len(dataset.x_train):
+            continue
+        for part, first in ((0, dataset.x_test), (1, dataset.y_test)):
+            if array.shape[1:] != first.shape[1:] or array.dtype != first.dtype or not len(first):
+                continue
+            if not np.array_equal(array[0], first[0]):  # cheap rejection before building the pool
+                continue
+            from aecore.embed import point_pool
+
+            if np.array_equal(array, point_pool(dataset, n)[part]):
+                return DataRef(config, _fingerprint(config, dataset), n, part)
+    return None
+
+
+def by_reference(value: Any, loaded: list | None = None) -> Any:
+    """``value`` (a task's arguments: tuples, lists and dicts of anything) with every built-in data set this
+    process loaded, and every large array that is part of one, replaced by a ``DataRef``."""
+    import numpy as np
+
+    from aecore.data import Dataset, loaded_datasets
+
+    if isinstance(value, (Dataset, np.ndarray)) and loaded is None:
+        loaded = loaded_datasets()
+    if isinstance(value, Dataset):
+        for config, dataset in loaded:
+            if dataset is value:
+                return DataRef(config, _fingerprint(config, dataset))
+        return value  # not from load_dataset (an upload, a subset): sent as it is
+    if isinstance(value, np.ndarray):
+        if value.nbytes < REFERENCE_MIN_BYTES:
+            return value
+        return _pool_reference(value, loaded) or value
+    if isinstance(value, (tuple, list)) and type(value) in (tuple, list):
+        return type(value)(by_reference(item, loaded) for item in value)
+    if isinstance(value, dict) and type(value) is dict:
+        return {key: by_reference(item, loaded) for key, item in value.items()}
+    return value
+
+
+def unavailable_message(name: str, reason: str) -> str:
+    return (f"The Dask worker could not load the data set {name} ({reason}), so this job cannot run on the "
+            "cluster. Ask the teacher to make it available on every worker (downloaded once, or its file copied "
+            "into Keras's data-set folder there: see the README), or choose an offline data set "
+            "(mnist-5k, digits-8x8).")
+
+
+def resolve(value: Any) -> Any:
+    """On the worker: ``value`` with every ``DataRef`` replaced by what it names, loaded here."""
+    if isinstance(value, DataRef):
+        from aecore.data import DatasetUnavailable, load_dataset
+
+        name = value.config.name
+        try:
+            dataset = load_dataset(value.config)
+        except Exception as exc:  # offline and not saved here, a damaged file, a name this version lacks
+            raise DatasetUnavailable(unavailable_message(name, type(exc).__name__)) from None
+        if _fingerprint(value.config, dataset) != value.fingerprint:
+            raise DatasetUnavailable(
+                f"The Dask worker's copy of the data set {name} differs from the app server's, so this job "
+                "cannot run on the cluster. Ask the teacher to install the same version of the app and its "
+                "libraries on every worker and the app server.")
+        if not value.points:
+            return dataset
+        from aecore.embed import point_pool
+
+        return point_pool(dataset, value.points)[value.part]
+    if isinstance(value, (tuple, list)) and type(value) in (tuple, list):
+        return type(value)(resolve(item) for item in value)
+    if isinstance(value, dict) and type(value) is dict:
+        return {key: resolve(item) for key, item in value.items()}
+    return value
+
+
 # -- on the worker ---------------------------------------------------------------------------------------------
 def _report_dict(report) -> dict:
     preview = None if report.preview is None else {"shape": list(report.preview.shape),
@@ -136,7 +257,8 @@ def _watch_stop(key: str) -> tuple[threading.Event, threading.Event]:
 
 
 def train_task(experiment, dataset, cache_directory: str, key: str) -> dict:
-    """The Dask task: train ``experiment`` on ``dataset`` and save the model into the shared cache.
+    """The Dask task: train ``experiment`` on ``dataset`` (a ``Dataset`` or the ``DataRef`` naming it) and save
+    the model into the shared cache.
 
     Returns ``{"saved": True, ...}`` when the model is in the cache (trained now or before), else
     ``{"saved": False, "result": {...}}`` with the TrainResult's fields (a stopped, partial model).
@@ -152,6 +274,7 @@ def train_task(experiment, dataset, cache_directory: str, key: str) -> dict:
     disk = DiskCache(cache_directory, max_bytes=int(max_mb * 2**20))
     if disk.contains(experiment):  # trained meanwhile (by another run of the same key)
         return {"saved": True, "source": "cache", "worker": os.getpid()}
+    dataset = resolve(dataset)
     worker = get_worker()
     cancel, finished = _watch_stop(key)
     seq = itertools.count()
@@ -194,7 +317,7 @@ def _relay(client, key: str, task: Callable, args: tuple, decode: Callable[[dict
     # A new request wants this key to run: a Stop left from an earlier run (or pressed by another server on
     # the run this request now shares) must not end it.
     stop.clear()
-    future = client.submit(task, *args, key=key, pure=False)
+    future = client.submit(task, *by_reference(args), key=key, pure=False)
     seen: tuple | None = None
     stop_sent = False
     submitted = time.time()
@@ -277,11 +400,13 @@ def train_fn(experiment, dataset, address: str | None = None) -> Callable:
 
 # -- any job with progress (t-SNE maps, see aecore.embed.map_on_cluster) --------------------------------------
 def remote_task(run: Callable, arguments: Any, key: str, encode: Callable[[Any], dict]):
-    """The Dask task for a job with progress: ``run(arguments, report, cancel)`` on the worker, each report
+    """The Dask task for a job with progress: ``run(arguments, report, cancel)`` on the worker (``DataRef``s in
+    ``arguments`` loaded here first), each report
     logged as the event ``encode(item)`` (plus its time and order) and Stop from the key's stop event.
     Returns what ``run`` returns (a stopped job's partial result)."""
     from distributed import get_worker
 
+    arguments = resolve(arguments)
     worker = get_worker()
     cancel, finished = _watch_stop(key)
     seq = itertools.count()
