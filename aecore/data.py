@@ -276,3 +276,26 @@ def load_dataset(cfg: DataConfig) -> Dataset:
     with _cache_lock:  # two threads loading at once: both get the first one kept
         _configs.setdefault(key, cfg)
         return _cache.setdefault(key, dataset)
+
+
+def point_pool(dataset: Dataset, n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first ``n_points`` images for a map: the test set first (held-out), then validation, then
+    training images. Returns (x, labels, split names, index within that split)."""
+    parts = [("test", dataset.x_test, dataset.y_test), ("validation", dataset.x_val, dataset.y_val),
+             ("training", dataset.x_train, dataset.y_train)]
+    xs, ys, splits, idx = [], [], [], []
+    left = int(n_points)
+    for name, x, y in parts:
+        take = min(left, len(x))
+        if take <= 0:
+            break
+        xs.append(x[:take])
+        ys.append(np.asarray(y[:take]))
+        splits.append(np.full(take, name))
+        idx.append(np.arange(take))
+        left -= take
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(splits), np.concatenate(idx)
+
+
+def pool_size(dataset: Dataset) -> int:
+    return len(dataset.x_test) + len(dataset.x_val) + len(dataset.x_train)

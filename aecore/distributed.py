@@ -122,7 +122,7 @@ _fingerprints: dict[str, str] = {}  # by DataConfig key, in the app and on each 
 @dataclass(frozen=True)
 class DataRef:
     """A built-in data set (``points`` = 0) or part ``part`` (0 the images, 1 the labels) of its
-    ``embed.point_pool(dataset, points)``, named instead of sent; ``fingerprint`` is the app's copy's, so a
+    ``aecore.data.point_pool(dataset, points)``, named instead of sent; ``fingerprint`` is the app's copy's, so a
     worker whose copy differs says so rather than train or map on other data."""
 
     config: Any  # aecore.config.DataConfig
@@ -146,7 +146,7 @@ def _fingerprint(config, dataset) -> str:
 
 
 def _pool_reference(array, loaded: list) -> DataRef | None:
-    """A reference to ``array`` when it equals the images or labels of ``embed.point_pool`` of a loaded data set."""
+    """A reference to ``array`` when it equals the images or labels of ``aecore.data.point_pool`` of a loaded data set."""
     import numpy as np
 
     for config, dataset in loaded:
@@ -158,7 +158,7 @@ def _pool_reference(array, loaded: list) -> DataRef | None:
                 continue
             if not np.array_equal(array[0], first[0]):  # cheap rejection before building the pool
                 continue
-            from aecore.embed import point_pool
+            from aecore.data import point_pool
 
             if np.array_equal(array, point_pool(dataset, n)[part]):
                 return DataRef(config, _fingerprint(config, dataset), n, part)
@@ -214,7 +214,7 @@ def resolve(value: Any) -> Any:
                 "libraries on every worker and the app server.")
         if not value.points:
             return dataset
-        from aecore.embed import point_pool
+        from aecore.data import point_pool
 
         return point_pool(dataset, value.points)[value.part]
     if isinstance(value, (tuple, list)) and type(value) in (tuple, list):

@@ -323,29 +323,6 @@ def as_code_matrix(codes) -> np.ndarray:
     return codes.reshape(len(codes), -1).astype(np.float32)
 
 
-def point_pool(dataset, n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The first ``n_points`` images for a map: the test set first (held-out), then validation, then
-    training images. Returns (x, labels, split names, index within that split)."""
-    parts = [("test", dataset.x_test, dataset.y_test), ("validation", dataset.x_val, dataset.y_val),
-             ("training", dataset.x_train, dataset.y_train)]
-    xs, ys, splits, idx = [], [], [], []
-    left = int(n_points)
-    for name, x, y in parts:
-        take = min(left, len(x))
-        if take <= 0:
-            break
-        xs.append(x[:take])
-        ys.append(np.asarray(y[:take]))
-        splits.append(np.full(take, name))
-        idx.append(np.arange(take))
-        left -= take
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(splits), np.concatenate(idx)
-
-
-def pool_size(dataset) -> int:
-    return len(dataset.x_test) + len(dataset.x_val) + len(dataset.x_train)
-
-
 def interpolate_codes(code_a: np.ndarray, code_b: np.ndarray, steps: int = 10) -> np.ndarray:
     """``steps`` codes evenly spaced on the straight line from ``code_a`` to ``code_b`` (both included)."""
     code_a = np.asarray(code_a, dtype=np.float32).ravel()

@@ -37,6 +37,7 @@ def main() -> None:
     import distributed
 
     from aecore import cache, embed, jobs
+    from aecore.data import point_pool
     from aecore import distributed as remote
     from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
     from aecore.data import load_dataset
@@ -98,7 +99,7 @@ def main() -> None:
         exp = Experiment().replace(train=Experiment().train.replace(epochs=3))
         data = load_dataset(exp.data)
         model = train_autoencoder(exp, data)
-        x, labels, _, _ = embed.point_pool(data, embed.DEFAULT_POINTS)
+        x, labels, _, _ = point_pool(data, embed.DEFAULT_POINTS)
 
         def map_fn(tsne_seed, key=None):
             return embed.code_map_job(model, x, labels, embed.DEFAULT_PERPLEXITY, embed.DEFAULT_ITERATIONS, tsne_seed,

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aecore import embed  # noqa: E402  (sets OMP_WAIT_POLICY before openTSNE loads)
+from aecore.data import point_pool  # noqa: E402
 
 
 PREVIOUS_ITERATIONS = 500
@@ -88,7 +89,7 @@ def main() -> None:
     rows = []
     gate = []
     for n in args.points:
-        x, labels, _, _ = embed.point_pool(dataset, n)
+        x, labels, _, _ = point_pool(dataset, n)
         codes = embed.as_code_matrix(result.encode(x))
 
         def scores(embedding, reference):

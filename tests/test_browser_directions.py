@@ -5,6 +5,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests import shown_twice
 from tests.browser import ARTIFACTS, ROOT, open_page, press_train, single, wait_idle
@@ -83,7 +84,13 @@ def test_the_final_model_redraws_each_chart_in_its_place(browser, server_url):
     finally:
         if sidebar.get_by_role("button", name="Stop").is_enabled():
             sidebar.get_by_role("button", name="Stop").click()
-    sidebar.get_by_text(re.compile(r"Stopped by you after \d+ completed epoch")).first.wait_for(timeout=120_000)
+    stopped = sidebar.get_by_text(re.compile(r"Stopped by you after \d+ completed epoch")).first
+    try:
+        stopped.wait_for(timeout=60_000)
+    except PlaywrightTimeout:  # once in CI (2026-12-03 15:0x) the message had not come in 120 s: press again
+        if sidebar.get_by_role("button", name="Stop").is_enabled():
+            sidebar.get_by_role("button", name="Stop").click()
+        stopped.wait_for(timeout=120_000)
     main.get_by_text(PROVISIONAL).wait_for(state="detached", timeout=60_000)
     wait_idle(page)
     page.wait_for_timeout(1500)

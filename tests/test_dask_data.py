@@ -13,6 +13,7 @@ distributed = pytest.importorskip("distributed")
 
 from aecore import distributed as remote  # noqa: E402
 from aecore import embed, jobs  # noqa: E402
+from aecore.data import point_pool  # noqa: E402
 from aecore.train import train_autoencoder  # noqa: E402
 
 SMALL = 64 * 1024  # bytes: every ndarray a task carries stays below (digits-8x8 alone is 500 kB)
@@ -125,7 +126,7 @@ def mapped(digits):
 
     exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
                      TrainConfig(epochs=2, batch_size=64, early_stopping=False, seed=210))
-    x, y, _, _ = embed.point_pool(digits, 600)  # 150 kB of images: test set, then validation
+    x, y, _, _ = point_pool(digits, 600)  # 150 kB of images: test set, then validation
     return train_autoencoder(exp, digits), x, y
 
 
@@ -152,7 +153,7 @@ def test_maps_send_the_images_by_name_and_equal_in_process(cluster, submitted, c
 
 
 def test_arrays_not_from_a_loaded_data_set_are_sent_as_they_are(digits):
-    x, _, _, _ = embed.point_pool(digits, 600)
+    x, _, _, _ = point_pool(digits, 600)
     moved = x.copy()
     moved[5, 0, 0] += 0.5  # one pixel off: not the data set's any more
     subset = type(digits)(**{**vars(digits), "x_train": digits.x_train[:100], "y_train": digits.y_train[:100]})

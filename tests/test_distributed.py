@@ -15,6 +15,7 @@ distributed = pytest.importorskip("distributed")
 from aecore import distributed as remote  # noqa: E402
 from aecore import embed  # noqa: E402
 from aecore import jobs  # noqa: E402
+from aecore.data import point_pool  # noqa: E402
 from aecore.cache import DiskCache  # noqa: E402
 from aecore.train import TrainingCancelled, train_autoencoder  # noqa: E402
 
@@ -205,13 +206,12 @@ def test_importing_the_module_imports_neither_dask_nor_tensorflow():
 # -- t-SNE maps ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def map_inputs(digits):
-    from aecore import embed
     from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
 
     exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=8, n_hidden_layers=1, first_layer_nodes=32),
                      TrainConfig(epochs=3, batch_size=64, early_stopping=False, seed=110))
     result = train_autoencoder(exp, digits)
-    x, y, _, _ = embed.point_pool(digits, 400)
+    x, y, _, _ = point_pool(digits, 400)
     return result, x, y
 
 

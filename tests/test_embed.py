@@ -8,6 +8,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from aecore import embed
+from aecore.data import point_pool, pool_size
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +106,12 @@ def test_interpolation_line():
 
 
 def test_point_pool_takes_test_images_first(digits):
-    x, y, splits, index = embed.point_pool(digits, 500)
+    x, y, splits, index = point_pool(digits, 500)
     n_test = len(digits.x_test)
     assert len(x) == len(y) == 500
     assert np.array_equal(x[:n_test], digits.x_test) and (splits[:n_test] == "test").all()
     assert splits[n_test] == "validation" and index[n_test] == 0
-    assert embed.pool_size(digits) == len(digits.x_train) + len(digits.x_val) + n_test
+    assert pool_size(digits) == len(digits.x_train) + len(digits.x_val) + n_test
 
 
 def test_walk_endpoints_are_reconstructions_and_the_job_maps_codes(digits, tiny_experiment):
@@ -124,7 +125,7 @@ def test_walk_endpoints_are_reconstructions_and_the_job_maps_codes(digits, tiny_
     rebuilt = result.reconstruct(np.stack([x_a, x_b]))
     assert np.allclose(decoded[0], rebuilt[0], atol=1e-5) and np.allclose(decoded[-1], rebuilt[1], atol=1e-5)
 
-    x, y, _, _ = embed.point_pool(digits, 200)
+    x, y, _, _ = point_pool(digits, 200)
     reports = []
     latent = embed.code_map_job(result, x, y, perplexity=15, iterations=100, seed=0)(reports.append,
                                                                                       threading.Event())

@@ -12,7 +12,7 @@ import streamlit as st
 
 from aecore import embed
 from aecore.config import stable_hash
-from aecore.data import Dataset
+from aecore.data import Dataset, point_pool, pool_size
 from aecore.figures import latent as latent_figures
 from ui import job_panel, shared, state, training
 from ui.safe_text import plain
@@ -88,7 +88,7 @@ def hover_images(chart_key: str, data_key: str, images: np.ndarray, sample_shape
 
 def available_points(dataset: Dataset) -> int:
     """How many images a map can show (at most 5,000)."""
-    return min(5000, embed.pool_size(dataset))
+    return min(5000, pool_size(dataset))
 
 
 class Maps(NamedTuple):
@@ -153,7 +153,7 @@ def map_job(slot: str, key: str, work, label: str, owner: str | None, estimate: 
 def start_maps(result, dataset: Dataset, points: int, perplexity: int, iterations: int, seed: int) -> Maps:
     """The images for ``points`` and the jobs of their maps (the codes', the pixels', the codes over training).
     Built-in data's maps are shared by key (and offered to a Dask cluster); an upload's stay in its session."""
-    x, labels, splits, split_index = embed.point_pool(dataset, points)
+    x, labels, splits, split_index = point_pool(dataset, points)
     owner = state.session_id() if result.experiment.data.upload_id else None
     model_id = (result.experiment.key(), result.epochs_run, result.best_epoch, result.stopped)
     code_key = stable_hash("latent-codes", model_id, points, perplexity, iterations, seed)
