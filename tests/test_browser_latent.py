@@ -17,43 +17,11 @@ def _save_state(page, name: str, events: list[str]) -> str:
 
 
 def test_hover_shows_the_digit_and_click_shows_its_reconstruction(browser, server_url):
-    url = server_url
-    # events: the browser's side of a failure
-    page, events = open_page(browser, {"width": 1440, "height": 1000}, prefix="page error: ")
-    page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("crash", lambda _: events.append("the page crashed"))
-    page.goto(url)
-    page.get_by_role("button", name="Train").wait_for(timeout=90_000)
-    wait_idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Data set").click()
-    page.get_by_role("option", name="Digits 8×8 (offline)").click()
-    wait_idle(page)
-    goto_page(page, url, "Latent space (t-SNE)")
-    press_train(page)
-    # the page fills in (controls first) once the sidebar's job has a model
-    thumb = page.locator(".st-key-latent_points input[type='range']")
-    try:
-        thumb.wait_for(state="attached", timeout=240_000)
-    except Exception as exc:
-        raise AssertionError("the page's controls never appeared; it showed:\n"
-                             + _save_state(page, "latent-no-controls", events)[-3000:]) from exc
-    wait_idle(page)
-    # fewer points keep the test quick: Home = the slider's minimum, then up a few steps
-    thumb.focus()
-    page.keyboard.press("Home")
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    wait_idle(page)
-
-    chart = page.locator(".st-key-latent_map .js-plotly-plot")
-    points = chart.locator(".scatterlayer .trace .points path")
-    try:
-        points.first.wait_for(timeout=240_000)
-    except Exception as exc:
-        raise AssertionError("the map never appeared; the page showed:\n"
-                             + _save_state(page, "latent-no-map", events)[-3000:]) from exc
-    wait_idle(page)
+    events: list[str] = []  # the browser's side of a failure
+    # fewer points keep the test quick: 600 (the slider's minimum + 5 steps); a tall tab shows the map whole
+    page = _digits_model_on_latent_page(browser, server_url, events, steps_up=5,
+                                        viewport={"width": 1440, "height": 1000})
+    points = page.locator(f"{MAP} .js-plotly-plot .scatterlayer .trace .points path")
     page.wait_for_timeout(1500)  # plotly draws after the run; the hover component attaches within 0.5 s
     assert page.locator("[data-testid='stException']").count() == 0
     assert points.count() >= 500  # default 600 points after Home + 5 steps of 100
@@ -104,12 +72,14 @@ CLICKED = ".st-key-latent_clicked:not([data-stale='true'])"
 CRASH_SIGNS = ("Bad delta path", "Cannot send rerun", "Cannot set a node", "Bad 'setIn' index")
 
 
-def _digits_model_on_latent_page(browser, url: str, events: list[str], steps_up: int = 1):
-    """A new tab: digits-8x8 with the sidebar's default model, trained (or loaded), on the latent page with
-    100 + 100 * ``steps_up`` points; returns the page once the first map is done."""
-    page, _ = open_page(browser, {"width": 1280, "height": 720}, errors=events, prefix="page error: ")
+def _digits_model_on_latent_page(browser, url: str, events: list[str], steps_up: int = 1,
+                                 viewport: dict | None = None):
+    """A new tab (1280 x 720 unless ``viewport``): digits-8x8 with the sidebar's default model, trained (or
+    loaded), on the latent page with 100 + 100 * ``steps_up`` points; returns the page once the first map is done."""
+    page, _ = open_page(browser, viewport or {"width": 1280, "height": 720}, errors=events, prefix="page error: ")
     page.on("console", lambda msg: events.append(f"console {msg.type}: {msg.text}")
             if msg.type in ("error", "warning") else None)
+    page.on("crash", lambda _: events.append("the page crashed"))
     page.goto(url)
     page.get_by_role("button", name="Train").wait_for(timeout=90_000)
     wait_idle(page)
