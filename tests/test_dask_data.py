@@ -2,9 +2,7 @@
 the worker loads the data set itself; a worker that cannot gives the job one clear message."""
 
 import pickle
-import sys
 import threading
-import types
 
 import numpy as np
 import pytest
@@ -17,15 +15,6 @@ from aecore.data import point_pool  # noqa: E402
 from aecore.train import train_autoencoder  # noqa: E402
 
 SMALL = 64 * 1024  # bytes: every ndarray a task carries stays below (digits-8x8 alone is 500 kB)
-
-
-def _warm():
-    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
-    from aecore.data import load_dataset
-
-    exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=2, n_hidden_layers=1, first_layer_nodes=8),
-                     TrainConfig(epochs=1, batch_size=256, early_stopping=False))
-    return train_autoencoder(exp, load_dataset(exp.data)).epochs_run
 
 
 def _set_worker_data(name: str, how: str) -> None:
@@ -55,23 +44,9 @@ def _set_worker_data(name: str, how: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    real_main = sys.modules["__main__"]  # spawned workers re-run __main__ (see tests/test_distributed.py)
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None,
-                                       silence_logs=40)
-    with distributed.Client(cluster) as client:
-        client.submit(_warm, pure=False).result()
-    yield cluster
-    remote.close_clients()
-    cluster.close()
-    sys.modules["__main__"] = real_main
-
-
-@pytest.fixture
-def client(cluster):
-    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
-        yield client
+def cluster(warmed_local_cluster):
+    with warmed_local_cluster(1) as cluster:
+        yield cluster
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 import os
 import signal
-import sys
 import threading
-import types
 import time
 
 import numpy as np
@@ -20,44 +18,11 @@ from aecore.cache import DiskCache  # noqa: E402
 from aecore.train import TrainingCancelled, train_autoencoder  # noqa: E402
 
 
-def _warm():
-    from aecore.config import DataConfig, Experiment, ModelConfig, TrainConfig
-    from aecore.data import load_dataset
-
-    exp = Experiment(DataConfig(name="digits-8x8"), ModelConfig(code_size=2, n_hidden_layers=1, first_layer_nodes=8),
-                     TrainConfig(epochs=1, batch_size=256, early_stopping=False))
-    return train_autoencoder(exp, load_dataset(exp.data)).epochs_run
-
-
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(warmed_local_cluster):
     # One TensorFlow thread per worker process: two workers share the two cores once.
-    saved = {k: os.environ.get(k) for k in ("AELAB_WORKERS", "OMP_NUM_THREADS")}
-    os.environ["AELAB_WORKERS"] = "2"
-    os.environ["OMP_NUM_THREADS"] = "1"
-    # Worker processes are spawned, and a spawned child re-runs the parent's __main__ by its file. After an
-    # AppTest that is app.py (Streamlit's script runner leaves it there), which fails outside Streamlit: give
-    # the children an empty __main__ while the cluster lives (the nanny respawns killed workers too).
-    real_main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
-                                       silence_logs=40)
-    with distributed.Client(cluster) as client:
-        # Both workers import TensorFlow and train once now, in parallel (as `make warm` does for the app).
-        client.gather([client.submit(_warm, workers=[w], allow_other_workers=False, pure=False)
-                       for w in client.scheduler_info()["workers"]])
-    for k, v in saved.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-    yield cluster
-    remote.close_clients()
-    cluster.close()
-    sys.modules["__main__"] = real_main
-
-
-@pytest.fixture
-def client(cluster):
-    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
-        yield client
+    with warmed_local_cluster(2, env={"AELAB_WORKERS": "2", "OMP_NUM_THREADS": "1"}) as cluster:
+        yield cluster
 
 
 def _experiment(tiny_experiment, seed, **train):
