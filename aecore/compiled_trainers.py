@@ -60,6 +60,21 @@ class CompiledTrainer:
     built: object
     schedule: object
 
+    @functools.cached_property
+    def reconstruct(self):
+        """The kept autoencoder's outputs as a traced graph call: an epoch's live preview in ~1 ms instead of
+        the ~13 ms of Keras's eager call, traced once per input shape for every later training."""
+        import tensorflow as tf
+
+        return tf.function(lambda x: self.built.autoencoder(x, training=False))
+
+    @functools.cached_property
+    def encode(self):
+        """The kept encoder's codes as a traced graph call (an epoch's code snapshot), as ``reconstruct``."""
+        import tensorflow as tf
+
+        return tf.function(lambda x: self.built.encoder(x, training=False))
+
     def start(self, initial_weights: list[np.ndarray], rate: float, total_steps: int, fraction: float,
               final: float) -> None:
         """Ready for a new training: ``initial_weights``, Adam from zero, the schedule's figures."""

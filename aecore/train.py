@@ -224,7 +224,10 @@ def _take_trainer(model_cfg, dataset: Dataset, train_cfg: TrainConfig, input_sha
 
         with SEEDED_BUILD:  # its initial weights are replaced, but building draws from Python's random numbers
             built = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=input_shape)
-        compile_model(built, model_cfg, grouped, learning_rate=schedule, jit_compile=True)
+        # Keras steps once per group of batches (``_batches(group=...)``), and the step runs the group.
+        compile_model(built, model_cfg, grouped.replace(steps_per_execution=1), learning_rate=schedule,
+                      jit_compile=True)
+        _step_through_groups(built.autoencoder)
         # Validation's one forward pass per epoch: not worth an XLA compile.
         built.autoencoder.jit_compile = False
         built.autoencoder.make_test_function()
@@ -251,8 +254,11 @@ def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
     key, trainer = _take_trainer(model_cfg, dataset, train_cfg, x.shape[1:], grouped)
     try:
         first = x[: grouped.steps_per_execution * grouped.batch_size]
-        trainer.built.autoencoder.fit(_batches(first, first, grouped.batch_size, 0), epochs=1, shuffle=False,
-                                      verbose=0)
+        trainer.built.autoencoder.fit(_batches(first, first, grouped.batch_size, 0,
+                                               group=grouped.steps_per_execution),
+                                      epochs=1, shuffle=False, verbose=0)
+        trainer.reconstruct(dataset.x_test[:PREVIEW_COUNT])  # traced for the shapes an epoch's end calls them with
+        trainer.encode(dataset.x_test[:SNAPSHOT_COUNT])
     finally:
         TRAINERS.give(key, trainer)
     return True
@@ -334,11 +340,12 @@ def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = F
 
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
-                   encoder, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
+                   reconstruct: Callable, encode: Callable, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
                    spread: float = 0.0, steps_per_epoch: int = 0,
                    provisional: Callable[..., Callable[[list], TrainResult | None]] | None = None):
-    """``provisional(epoch, elapsed, history, snapshots)`` gives the function that makes that epoch's model
-    from its weights (see ``Provisional``)."""
+    """``reconstruct`` and ``encode`` call the training model and its encoder on images (the preview, the code
+    snapshots); ``provisional(epoch, elapsed, history, snapshots)`` gives the function that makes that epoch's
+    model from its weights (see ``Provisional``)."""
     import keras
 
     class Guard(keras.callbacks.Callback):
@@ -414,7 +421,8 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
             if logs is not None:  # the same dict reaches Keras's History after us
                 logs.update(self.validate())
             logs = {k: float(v) for k, v in (logs or {}).items()}
-            weights_finite = all(np.isfinite(w).all() for w in self.model.get_weights())
+            weights = self.model.get_weights()
+            weights_finite = all(np.isfinite(w).all() for w in weights)
             if not weights_finite or not all(math.isfinite(v) for v in logs.values()):
                 self.diverged_at, self.reason = f"epoch {epoch + 1}", "infinite"
                 self.model.stop_training = True
@@ -428,7 +436,7 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                 self.model.stop_training = True
                 return
             self.epochs_done = epoch + 1
-            self.last_weights = self.model.get_weights()
+            self.last_weights = weights
             val = logs.get("val_loss", logs.get("loss", math.inf))
             if val < self.best_val - 1e-7:
                 self.best_val, self.best_epoch, self.best_weights, self.wait = val, epoch + 1, self.last_weights, 0
@@ -438,11 +446,11 @@ def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochRepo
                     self.stopped = "early stopping"
                     self.model.stop_training = True
             if len(snapshot_x) and (epoch < 10 or (epoch + 1) % 5 == 0 or epoch + 1 == epochs):
-                self.snapshots.append((epoch + 1, np.asarray(encoder(snapshot_x, training=False))))
+                self.snapshots.append((epoch + 1, np.asarray(encode(snapshot_x))))
             for key, value in logs.items():
                 self.history.setdefault(key, []).append(value)
             if progress is not None:
-                preview = np.asarray(self.model(preview_x, training=False)) if len(preview_x) else None
+                preview = np.asarray(reconstruct(preview_x)) if len(preview_x) else None
                 elapsed = time.perf_counter() - start
                 self.release_provisional()  # weights only for the latest epoch: 30 students' jobs share the memory
                 if provisional is not None:
@@ -485,6 +493,16 @@ def training_noise(train_cfg: TrainConfig) -> Callable | None:
     return noise
 
 
+def _no_autotuning(data):
+    # No autotuning thread: fit drops an epoch's iterator at the next epoch's first step, and that waits for
+    # the thread, which on a busy machine sleeps past its cancellation up to 60 s (tests/test_training_data_stall.py).
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return data.with_options(options)
+
+
 def shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, keyed: bool = False):
     """Shuffled batches (x, y), reshuffled every epoch, as a tf.data pipeline (faster than Keras's array
     adapter). ``keyed`` adds each batch's noise key (x, y, key): a seeded random stream that, like the
@@ -501,19 +519,69 @@ def shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, k
     if keyed:
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         data = tf.data.Dataset.zip(data, keys).map(lambda xy, key: (*xy, key))
-    # No autotuning thread: fit drops an epoch's iterator at the next epoch's first step, and that waits for
-    # the thread, which on a busy machine sleeps past its cancellation up to 60 s (tests/test_training_data_stall.py).
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return data.with_options(options)
+    return _no_autotuning(data)
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, noise: Callable | None = None):
-    """What ``fit`` trains on: ``shuffled_batches``, their inputs corrupted by ``noise`` when given."""
+def grouped_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, group: int):
+    """``shuffled_batches`` (without noise keys) ``group`` batches at a time, stacked, as (x, y, count): the
+    last group of an epoch padded to the same shape (one shape, one compile), ``count`` its real batches.
+
+    The shuffle moves row numbers and each group gathers its rows at once: the same order (a shuffle's order
+    depends only on its seed and length), without copying every image through the shuffle and the batching,
+    a sixth of the default model's step (benchmarks/step_loop.py)."""
+    import tensorflow as tf
+
+    x_rows = tf.constant(x)
+    y_rows = x_rows if y is x else tf.constant(y)  # an autoencoder's inputs and targets are often one array
+    rows = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    rows = rows.batch(batch_size, drop_remainder=len(x) >= batch_size).batch(group)
+
+    def stacked(rows):
+        count = tf.shape(rows)[0]
+        rows = tf.ensure_shape(tf.pad(rows, [[0, group - count], [0, 0]]), [group, rows.shape[1]])
+        images = tf.gather(x_rows, rows)
+        return images, images if y is x else tf.gather(y_rows, rows), count
+
+    return _no_autotuning(rows.map(stacked))
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, noise: Callable | None = None,
+             group: int = 0):
+    """What ``fit`` trains on: ``shuffled_batches``, their inputs corrupted by ``noise`` when given; with
+    ``group`` (and no noise), ``grouped_batches`` for a model that steps through groups
+    (``_step_through_groups``)."""
+    if group:
+        if noise is not None:
+            raise ValueError("Grouped batches carry no noise: noisy trainings step one batch at a time.")
+        return grouped_batches(x, y, batch_size, seed, group).prefetch(2)
     data = shuffled_batches(x, y, batch_size, seed, keyed=noise is not None)
     if noise is not None:
         data = data.map(lambda x_batch, y_batch, key: (noise(x_batch, key), y_batch))
     return data.prefetch(2)
+
+
+def _step_through_groups(model) -> None:
+    """Make ``model``'s training step take a group of batches (``_batches(group=...)``) and run Keras's own
+    step on each in a loop compiled with it (XLA), so the epoch's Stop checks and logs stay Keras's.
+
+    Keras's own loop over steps per execution takes each batch from the iterator as an optional inside a
+    graph loop around the compiled step: about 0.8 ms a step around the default model's 1.1 ms
+    (benchmarks/step_loop.py)."""
+    import tensorflow as tf
+
+    one_step = model.train_step
+
+    def train_step(data):
+        x, y, count = data
+
+        def step(i):
+            one_step((x[i], y[i]))
+            return i + 1
+
+        tf.while_loop(lambda i: i < count, step, [tf.constant(0)])
+        return model.get_metrics_result()
+
+    model.train_step = train_step
 
 
 def train_autoencoder(experiment: Experiment, dataset: Dataset,
@@ -554,15 +622,16 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
     if len(x_test_in) > 1 and collapsed(x_test_in, spread):
         raise ValueError("Every image reaches the model as the same input (the noise or corruption leaves "
                          "nothing of the image): there is nothing to learn from. Lower the noise level.")
-    # Never more steps per execution than an epoch has: an epoch's end stays a call boundary.
-    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
     xla = model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0
+    # Never more steps per execution than an epoch has: an epoch's end stays a call boundary. XLA trainings
+    # step through groups of that many batches (``_step_through_groups``).
+    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
     with SEEDED_BUILD:
         keras.utils.set_random_seed(train_cfg.seed)
         built = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])
         # Its shuffle takes TensorFlow's global seed as it is now: another thread's seed would change the order.
         batches = _batches(x_train_in, dataset.x_train, train_cfg.batch_size, train_cfg.seed,
-                           training_noise(train_cfg))
+                           training_noise(train_cfg), group=grouped.steps_per_execution if xla else 0)
     compile_model(built, model_cfg, grouped, learning_rate=learning_rate_schedule(train_cfg, per_epoch))
     # XLA trainings train in a kept model of the same architecture whose step is already compiled
     # (aecore.compiled_trainers); ``built`` takes the trained weights at the end.
@@ -593,9 +662,12 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
 
         return make
 
+    # A kept trainer's graph calls are traced once for all its trainings; a model of its own calls eagerly.
+    reconstruct, encode = (trainer.reconstruct, trainer.encode) if trainer is not None else (
+        functools.partial(built.autoencoder, training=False), functools.partial(built.encoder, training=False))
     guard = _make_callback(cancel, progress, train_cfg.epochs,
                            train_cfg.patience if train_cfg.early_stopping else None,
-                           x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], training.encoder, start,
+                           x_test_in[:PREVIEW_COUNT], x_test_in[:SNAPSHOT_COUNT], reconstruct, encode, start,
                            baseline_mse=metrics.mse(dataset.x_train, np.broadcast_to(
                                dataset.x_train.mean(axis=0), dataset.x_train.shape)),
                            validation=(x_val_in, dataset.x_val), spread=spread, steps_per_epoch=per_epoch,

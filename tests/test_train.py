@@ -164,7 +164,7 @@ def test_the_plateau_check_counts_optimizer_steps():
     from aecore import train
 
     empty = np.zeros((0, 4), np.float32)
-    guard = train._make_callback(None, None, 100, None, empty, empty, None, 0.0, baseline_mse=0.05,
+    guard = train._make_callback(None, None, 100, None, empty, empty, None, None, 0.0, baseline_mse=0.05,
                                  validation=(empty, empty))
 
     def run(steps_per_epoch: int, epochs: int) -> str:

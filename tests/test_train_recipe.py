@@ -19,12 +19,32 @@ def test_optimizer_steps_are_counted_when_keras_groups_them(digits, tiny_experim
     assert [r.steps for r in reports] == [per_epoch * r.epoch for r in reports]
 
 
-def test_grouped_steps_train_the_same_model_as_single_steps(digits, tiny_experiment):
-    single = train_autoencoder(tiny_experiment.replace(train=tiny_experiment.train.replace(steps_per_execution=1)),
-                               digits)
-    grouped = train_autoencoder(tiny_experiment.replace(train=tiny_experiment.train.replace(steps_per_execution=8)),
-                                digits)
+def test_groups_gathered_by_row_number_are_the_shuffled_batches_epoch_after_epoch():
+    """One shape for every group (one compile), how many batches each really holds, and in them the batches
+    of ``shuffled_batches``: the same order as the training had before groups."""
+    x = np.random.default_rng(0).random((100, 3), dtype=np.float32)
+    y = x + 1
+    single, grouped = train.shuffled_batches(x, y, 8, 5), train.grouped_batches(x, y, 8, 5, group=5)
+    for _ in range(2):  # each pass reshuffles, alike
+        groups, batches = list(grouped), list(single)
+        assert [int(count) for _, _, count in groups] == [5, 5, 2]
+        for part in (0, 1):
+            held = np.concatenate([g[part].numpy()[:g[2]] for g in groups])
+            assert np.array_equal(held, np.stack([batch[part].numpy() for batch in batches]))
+
+
+@pytest.mark.parametrize("batch_size", [31, 64])  # 41 steps an epoch: groups of 16, 16 and 9; 20: 16 and 4
+def test_an_xla_training_in_groups_trains_the_model_of_single_steps(digits, tiny_experiment, batch_size):
+    train_cfg = tiny_experiment.train.replace(batch_size=batch_size)
+    reports = []
+    single = train_autoencoder(tiny_experiment.replace(train=train_cfg.replace(steps_per_execution=1)), digits)
+    grouped = train_autoencoder(tiny_experiment.replace(train=train_cfg.replace(steps_per_execution=16)), digits,
+                                progress=reports.append)
+    assert grouped.steps_per_epoch == train.steps_in_epoch(digits.n_train, batch_size)
+    assert [r.steps for r in reports] == [grouped.steps_per_epoch * r.epoch for r in reports]
     assert grouped.test_mse == pytest.approx(single.test_mse, rel=1e-3)
+    for a, b in zip(grouped.model.get_weights(), single.model.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
 
 
 def test_a_trained_model_predicts_without_xla(digits, tiny_experiment):
