@@ -39,6 +39,9 @@ LOWER_RATES = (0.001, 0.0003, 0.0001, 3e-5, 1e-5)
 # Never with dropout: XLA's random numbers on the CPU made a denoiser train 4x slower (measured while its noise
 # was a model layer). Noisy runs keep TensorFlow's graph too: not re-measured since the noise moved to tf.data.
 XLA_KINDS = ("dense", "sparse")
+# Steps per call of the other types (Keras's own loop): their steps cost more (convolutions, noise), and Stop waits
+# for the call. The XLA types' cheap steps run TrainConfig.steps_per_execution (64) per call.
+KERAS_LOOP_STEPS = 16
 COOLDOWN_FINAL = 0.1  # the cooldown ends at this fraction of the rate
 PROVISIONAL = "provisional"  # TrainResult.stopped of the model of an epoch while the training goes on
 # Building a Keras model draws its initialisers' seeds from Python's global random numbers, and a tf.data shuffle
@@ -250,7 +253,7 @@ def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
     ensure_tensorflow_configured()
     x = dataset.x_train
     per_epoch = steps_in_epoch(len(x), train_cfg.batch_size)
-    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
+    grouped = train_cfg.replace(steps_per_execution=steps_per_call(train_cfg, per_epoch, xla=True))
     key, trainer = _take_trainer(model_cfg, dataset, train_cfg, x.shape[1:], grouped)
     try:
         first = x[: grouped.steps_per_execution * grouped.batch_size]
@@ -289,6 +292,14 @@ def lower_rate(learning_rate: float) -> float:
         if rate < 0.75 * learning_rate:
             return rate
     return float(f"{learning_rate / 3:.1g}")
+
+
+def steps_per_call(train_cfg: TrainConfig, per_epoch: int, xla: bool) -> int:
+    """Optimizer steps per call into TensorFlow (Stop is checked between calls): the config's, never more than
+    an epoch has (an epoch's end stays a call boundary), and at most ``KERAS_LOOP_STEPS`` in Keras's own loop
+    (types trained without XLA, whose steps cost more)."""
+    limit = train_cfg.steps_per_execution if xla else min(train_cfg.steps_per_execution, KERAS_LOOP_STEPS)
+    return max(1, min(limit, per_epoch))
 
 
 def steps_in_epoch(n_train: int, batch_size: int) -> int:
@@ -340,7 +351,8 @@ def _stuck_advice(train_cfg, per_epoch: int, n_images: int, batch_hint: bool = F
 
 def _make_callback(cancel: threading.Event | None, progress: Callable[[EpochReport], None] | None,
                    epochs: int, patience: int | None, preview_x: np.ndarray, snapshot_x: np.ndarray,
-                   reconstruct: Callable, encode: Callable, start: float, baseline_mse: float, validation: tuple[np.ndarray, np.ndarray],
+                   reconstruct: Callable, encode: Callable, start: float, baseline_mse: float,
+                   validation: tuple[np.ndarray, np.ndarray],
                    spread: float = 0.0, steps_per_epoch: int = 0,
                    provisional: Callable[..., Callable[[list], TrainResult | None]] | None = None):
     """``reconstruct`` and ``encode`` call the training model and its encoder on images (the preview, the code
@@ -527,8 +539,8 @@ def grouped_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, gr
     last group of an epoch padded to the same shape (one shape, one compile), ``count`` its real batches.
 
     The shuffle moves row numbers and each group gathers its rows at once: the same order (a shuffle's order
-    depends only on its seed and length), without copying every image through the shuffle and the batching,
-    a sixth of the default model's step (benchmarks/step_loop.py)."""
+    depends only on its seed and length), without copying every image through the shuffle and the batching
+    (an epoch of mnist-5k's batches in groups of 16: 29 ms that way, 11 ms this way; benchmarks/step_loop.py)."""
     import tensorflow as tf
 
     x_rows = tf.constant(x)
@@ -565,8 +577,8 @@ def _step_through_groups(model) -> None:
     step on each in a loop compiled with it (XLA), so the epoch's Stop checks and logs stay Keras's.
 
     Keras's own loop over steps per execution takes each batch from the iterator as an optional inside a
-    graph loop around the compiled step: about 0.8 ms a step around the default model's 1.1 ms
-    (benchmarks/step_loop.py)."""
+    graph loop around the compiled step. With ``grouped_batches``, the default model's step fell from 1.76 to
+    1.49 ms (groups of 16) and 1.40 ms (of 64) (benchmarks/step_loop.py, 2026-12-03 16:57 UTC)."""
     import tensorflow as tf
 
     one_step = model.train_step
@@ -623,9 +635,8 @@ def train_autoencoder(experiment: Experiment, dataset: Dataset,
         raise ValueError("Every image reaches the model as the same input (the noise or corruption leaves "
                          "nothing of the image): there is nothing to learn from. Lower the noise level.")
     xla = model_cfg.kind in XLA_KINDS and not noisy and model_cfg.dropout == 0
-    # Never more steps per execution than an epoch has: an epoch's end stays a call boundary. XLA trainings
-    # step through groups of that many batches (``_step_through_groups``).
-    grouped = train_cfg.replace(steps_per_execution=max(1, min(train_cfg.steps_per_execution, per_epoch)))
+    # XLA trainings step through groups of that many batches (``_step_through_groups``).
+    grouped = train_cfg.replace(steps_per_execution=steps_per_call(train_cfg, per_epoch, xla))
     with SEEDED_BUILD:
         keras.utils.set_random_seed(train_cfg.seed)
         built = build_model(model_cfg, dataset.sample_shape, train_cfg, input_shape=x_train_in.shape[1:])

@@ -11,7 +11,8 @@ each of these ways, its step compiled before the timed runs, interleaved round b
 - groups of 64 (``TrainConfig().steps_per_execution``: what the app does now).
 
 It prints the median milliseconds per optimizer step of each, its ratio to the first, and the training MSE
-of each (the same arithmetic and order: equal up to float rounding). Run under the shared lock and give the
+of each (the same arithmetic and order: equal up to float rounding); then the milliseconds an epoch of
+batches takes from each pipeline alone (groups of 16), read without training. Run under the shared lock and give the
 load:
 
     flock /tmp/aelab-bench.lock .venv/bin/python benchmarks/step_loop.py [--rounds 5]
@@ -97,6 +98,24 @@ def main() -> None:
         median = statistics.median(times)
         print(f"| {name} | {median:.3f} | {min(times):.3f}–{max(times):.3f} | {mse[name]:.5f} | "
               f"{median / base:.2f} |", flush=True)
+    print(f"an epoch's batches read alone (median of 10): the images shuffled and batched "
+          f"{pipeline_ms(dataset, 0):.1f} ms, row numbers shuffled and gathered in groups of 16 "
+          f"{pipeline_ms(dataset, 16):.1f} ms")
+
+
+def pipeline_ms(dataset, group: int, epochs: int = 10) -> float:
+    """Milliseconds per epoch of reading ``_batches`` (one batch at a time, or ``group`` at a time), median."""
+    from aecore import train
+
+    x = dataset.x_train
+    data = train._batches(x, x, 32, 0, group=group)
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for _ in data:
+            pass
+        times.append(1000 * (time.perf_counter() - start))
+    return statistics.median(times)
 
 
 if __name__ == "__main__":

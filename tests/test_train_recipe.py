@@ -47,6 +47,14 @@ def test_an_xla_training_in_groups_trains_the_model_of_single_steps(digits, tiny
         np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+def test_stop_waits_for_at_most_16_of_the_costlier_steps_of_types_without_xla():
+    config = TrainConfig()
+    assert train.steps_per_call(config, 112, xla=True) == config.steps_per_execution == 64
+    assert train.steps_per_call(config, 112, xla=False) == train.KERAS_LOOP_STEPS == 16
+    assert train.steps_per_call(config, 40, xla=True) == 40  # an epoch's end stays a call boundary
+    assert train.steps_per_call(config.replace(steps_per_execution=1), 112, xla=False) == 1
+
+
 def test_a_trained_model_predicts_without_xla(digits, tiny_experiment):
     """XLA compiles the training step of dense types; pages then predict batches of every size, which under
     XLA would each compile again."""
