@@ -245,7 +245,8 @@ def _take_trainer(model_cfg, dataset: Dataset, train_cfg: TrainConfig, input_sha
 def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
     """Trace and XLA-compile the training step of ``experiment``'s architecture before anyone trains it (the
     app does this for the default model when it starts: the class's first default model then trains as fast
-    as any later one). One call of the step on the first batches; False for types trained without XLA."""
+    as any later one). One call of the step on the first batches, and of what an epoch's end calls; False for
+    types trained without XLA."""
     model_cfg, train_cfg = experiment.model, experiment.train
     if model_cfg.kind not in XLA_KINDS or train_cfg.noise_level > 0 or model_cfg.dropout != 0:
         return False
@@ -260,7 +261,9 @@ def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
         trainer.built.autoencoder.fit(_batches(first, first, grouped.batch_size, 0,
                                                group=grouped.steps_per_execution),
                                       epochs=1, shuffle=False, verbose=0)
-        trainer.reconstruct(dataset.x_test[:PREVIEW_COUNT])  # traced for the shapes an epoch's end calls them with
+        # An epoch's end traced too, with the shapes it calls: validation, preview, code snapshot.
+        validation_logs(trainer.built.autoencoder, dataset.x_val, dataset.x_val)
+        trainer.reconstruct(dataset.x_test[:PREVIEW_COUNT])
         trainer.encode(dataset.x_test[:SNAPSHOT_COUNT])
     finally:
         TRAINERS.give(key, trainer)

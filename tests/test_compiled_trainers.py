@@ -114,6 +114,22 @@ def test_the_step_compiled_ahead_serves_the_first_training_without_a_new_trace(
     assert _made(fresh_trainers, tiny_experiment) == 1 and traced == []
 
 
+def test_after_the_step_compiled_ahead_the_first_training_traces_nothing(digits, tiny_experiment, fresh_trainers):
+    """Nor its epoch's end: validation, preview and code snapshot were traced ahead too. A model's Python
+    ``call`` runs only while TensorFlow traces it (or in an eager call)."""
+    from aecore.train import compile_training_step
+
+    assert compile_training_step(tiny_experiment, digits)
+    (trainer,) = next(t for key, t in fresh_trainers._idle.items() if key[0] == tiny_experiment.model)
+    traced = []
+    for name in ("autoencoder", "encoder"):
+        model = getattr(trainer.built, name)
+        model.call = lambda *args, _call=model.call, _name=name, **kwargs: traced.append(_name) or _call(
+            *args, **kwargs)
+    train_autoencoder(tiny_experiment, digits, progress=lambda report: None)
+    assert _made(fresh_trainers, tiny_experiment) == 1 and traced == []
+
+
 def test_types_trained_without_xla_compile_nothing_ahead(digits, tiny_experiment, fresh_trainers):
     from aecore.train import compile_training_step
 
