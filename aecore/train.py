@@ -273,7 +273,7 @@ def compile_training_step(experiment: Experiment, dataset: Dataset) -> bool:
 def compile_default_training_step() -> bool:
     """``compile_training_step`` of the default model on the default data set, once per process as it starts
     (the app's warm-up thread, a Dask worker's preload ``aecore.dask_worker``): the first default model then
-    trains in ~2.4 s instead of ~3.4 s (README, time to quality). False, with a warning in the log, when the
+    trains in ~2.0 s instead of ~3.3 s (README, time to quality). False, with a warning in the log, when the
     data set cannot be loaded here (offline without it): the first training says what to do."""
     from aecore.config import DataConfig
     from aecore.data import DatasetUnavailable, load_dataset
@@ -543,7 +543,7 @@ def grouped_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, gr
 
     The shuffle moves row numbers and each group gathers its rows at once: the same order (a shuffle's order
     depends only on its seed and length), without copying every image through the shuffle and the batching
-    (an epoch of mnist-5k's batches in groups of 16: 29 ms that way, 11 ms this way; benchmarks/step_loop.py)."""
+    (reading an epoch of mnist-5k's batches: 17.8 ms that way, 10.5 ms this way; benchmarks/step_loop.py)."""
     import tensorflow as tf
 
     x_rows = tf.constant(x)
