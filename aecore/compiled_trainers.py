@@ -62,8 +62,9 @@ class CompiledTrainer:
 
     @functools.cached_property
     def reconstruct(self):
-        """The kept autoencoder's outputs as a traced graph call: an epoch's live preview in ~1 ms instead of
-        the ~13 ms of Keras's eager call, traced once per input shape for every later training."""
+        """The kept autoencoder's outputs as a traced graph call (an epoch's live preview), traced once per input
+        shape for every later training: the preview and the code snapshot took 3.6 ms a call on average instead
+        of about 13 ms as Keras's eager calls (cProfile of the default model, 2026-12-03 16:3x UTC)."""
         import tensorflow as tf
 
         return tf.function(lambda x: self.built.autoencoder(x, training=False))

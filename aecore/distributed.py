@@ -149,17 +149,17 @@ def _pool_reference(array, loaded: list) -> DataRef | None:
     """A reference to ``array`` when it equals the images or labels of ``aecore.data.point_pool`` of a loaded data set."""
     import numpy as np
 
+    from aecore.data import point_pool, pool_size
+
     for config, dataset in loaded:
         n = len(array)
-        if not 0 < n <= len(dataset.x_test) + len(dataset.x_val) + len(dataset.x_train):
+        if not 0 < n <= pool_size(dataset):
             continue
         for part, first in ((0, dataset.x_test), (1, dataset.y_test)):
             if array.shape[1:] != first.shape[1:] or array.dtype != first.dtype or not len(first):
                 continue
             if not np.array_equal(array[0], first[0]):  # cheap rejection before building the pool
                 continue
-            from aecore.data import point_pool
-
             if np.array_equal(array, point_pool(dataset, n)[part]):
                 return DataRef(config, _fingerprint(config, dataset), n, part)
     return None

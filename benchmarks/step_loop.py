@@ -12,8 +12,8 @@ each of these ways, its step compiled before the timed runs, interleaved round b
 
 It prints the median milliseconds per optimizer step of each, its ratio to the first, and the training MSE
 of each (the same arithmetic and order: equal up to float rounding); then the milliseconds an epoch of
-batches takes from each pipeline alone (groups of 16), read without training. Run under the shared lock and give the
-load:
+batches takes from each pipeline alone (groups of 16), read without training. Run under the shared lock and
+give the load:
 
     flock /tmp/aelab-bench.lock .venv/bin/python benchmarks/step_loop.py [--rounds 5]
 """
@@ -71,14 +71,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from aecore import runtime
-    from aecore.config import DataConfig
+    from aecore.config import DataConfig, TrainConfig
     from aecore.data import load_dataset
 
     runtime.ensure_tensorflow_configured()
     dataset = load_dataset(DataConfig())
     load_before = os.getloadavg()[0]
-    from aecore.config import TrainConfig
-
     ways = {"before: Keras's loop of 16 steps, images shuffled": trained(dataset),
             "groups of 16 in one compiled loop, rows gathered": trained(dataset, group=16),
             "groups of 64 (the app now)": trained(dataset, group=TrainConfig().steps_per_execution)}
